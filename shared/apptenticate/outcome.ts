@@ -1,0 +1,54 @@
+import type { RejectionReason } from './codes.js';
+
+/** Scores Apptenticate returns with `details=true`. */
+export interface LivenessScores {
+  score?: number;
+  quality?: number;
+  liveness?: number;
+}
+
+/** Why a vendor call may succeed if tried again later. */
+export type RetryableReason = 'RATE_LIMITED' | 'VENDOR_ERROR' | 'TIMEOUT' | 'CONNECTION_FAILED';
+
+/**
+ * Every answer of the liveness endpoint, and every way of not getting one, as one typed outcome.
+ * The client never throws for a vendor answer; it throws only for programming errors.
+ */
+export type LivenessOutcome =
+  | ({ kind: 'passed'; transactionId?: string } & LivenessScores)
+  | ({
+      kind: 'rejected';
+      code: number;
+      reason: RejectionReason;
+      /** The vendor's message, informative only (may be Spanish). Never branch on it. */
+      message?: string;
+      transactionId?: string;
+      /** HTTP status the rejection came with (200 or a 4xx, the vendor does not say which). */
+      httpStatus: number;
+    } & LivenessScores)
+  | { kind: 'auth-refused'; httpStatus: number; message: string }
+  | { kind: 'retryable'; reason: RetryableReason; httpStatus?: number; message: string }
+  | {
+      kind: 'terminal';
+      reason: 'REQUEST_REFUSED' | 'RESPONSE_INVALID';
+      httpStatus?: number;
+      message: string;
+    };
+
+/** The selfie and options for one liveness call. */
+export interface LivenessRequest {
+  selfie: Uint8Array;
+  /** `image/jpeg` or `image/png`. */
+  contentType: string;
+  /** File name sent in the multipart part; never the client's own file name. */
+  fileName: string;
+  device?: 'DESKTOP' | 'IOS' | 'ANDROID';
+}
+
+/**
+ * What the checker needs from the vendor side: one liveness call with tokens handled
+ * (cached access token, one refresh and retry on 401, recovery when the refresh token is refused).
+ */
+export interface LivenessChecker {
+  checkLiveness(request: LivenessRequest): Promise<LivenessOutcome>;
+}

@@ -1,0 +1,140 @@
+/**
+ * The check: one DynamoDB item per selfie, and the state machine every writer follows.
+ *
+ * `AWAITING_UPLOAD` -> `CHECKING` -> `PASSED` | `REJECTED` | `FAILED`; `AWAITING_UPLOAD` -> `EXPIRED`.
+ * The nested `result`, `rejection` and `failure` maps have exactly the shape of the public event
+ * contract and the API, so no layer re-shapes them.
+ */
+
+/** Every status a check can be in. */
+export const CHECK_STATUSES = [
+  'AWAITING_UPLOAD',
+  'CHECKING',
+  'PASSED',
+  'REJECTED',
+  'FAILED',
+  'EXPIRED',
+] as const;
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
+
+/** The statuses a check never leaves. */
+export const FINAL_STATUSES = ['PASSED', 'REJECTED', 'FAILED', 'EXPIRED'] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+/** Whether a status is final. */
+export function isFinalStatus(status: unknown): status is FinalStatus {
+  return typeof status === 'string' && (FINAL_STATUSES as readonly string[]).includes(status);
+}
+
+/** The devices Apptenticate knows. */
+export const DEVICES = ['DESKTOP', 'IOS', 'ANDROID'] as const;
+export type Device = (typeof DEVICES)[number];
+
+/** Whether a value is a device Apptenticate knows. */
+export function isDevice(value: unknown): value is Device {
+  return typeof value === 'string' && (DEVICES as readonly string[]).includes(value);
+}
+
+/** What Apptenticate said about a selfie it accepted for checking. */
+export interface CheckResult {
+  valid: boolean;
+  transactionId?: string;
+  score?: number;
+  quality?: number;
+  liveness?: number;
+}
+
+/** Who rejected the selfie: the vendor, or our own pre-check before any paid call. */
+export type RejectionSource = 'apptenticate' | 'precheck';
+
+/** Why a selfie was rejected. `reason` is a stable name; `message` is informative only. */
+export interface CheckRejection {
+  /** The vendor's code (700-715, or an unknown number), absent for pre-check rejections. */
+  code?: number;
+  reason: string;
+  message?: string;
+  source: RejectionSource;
+}
+
+/** Why no verdict could be had. */
+export interface CheckFailure {
+  reason: FailureReason;
+  message: string;
+}
+
+/** Our own pre-check reasons, recorded as REJECTED with `source: 'precheck'`. */
+export const PRECHECK_REASONS = [
+  'EMPTY_OBJECT',
+  'OBJECT_TOO_LARGE',
+  'UNSUPPORTED_IMAGE_FORMAT',
+  'IMAGE_TOO_SMALL',
+  'IMAGE_DIMENSIONS_INVALID',
+] as const;
+export type PrecheckReason = (typeof PRECHECK_REASONS)[number];
+
+/** Stable failure reasons, recorded as FAILED. */
+export const FAILURE_REASONS = [
+  /** The vendor stayed unreachable, slow, rate-limited or in error past every retry. */
+  'VENDOR_UNAVAILABLE',
+  /** The vendor refused our credentials or tokens past every retry. */
+  'VENDOR_AUTH_REFUSED',
+  /** The vendor refused the request itself (a 4xx that is not a verdict). */
+  'VENDOR_REQUEST_REFUSED',
+  /** The vendor answered something we cannot interpret. */
+  'VENDOR_RESPONSE_INVALID',
+  /** The selfie was gone before it could be checked. */
+  'OBJECT_NOT_FOUND',
+  /** The check's lease ran out and nobody finished it (set by the sweeper). */
+  'LEASE_EXPIRED',
+  /** An AWS dependency kept failing past every retry. */
+  'INTERNAL_ERROR',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** The check item as stored in DynamoDB. */
+export interface CheckItem {
+  checkId: string;
+  status: CheckStatus;
+  /** Incremented by every write; lets readers order images and detect lost updates. */
+  version: number;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601. */
+  updatedAt: string;
+  /** ISO 8601, set when the status became final. */
+  decidedAt?: string;
+  device?: Device;
+  /** The app's opaque reference (not PII by contract), at most 128 characters. */
+  reference?: string;
+  /** Content type pinned by the upload policy, when the check was issued by the API. */
+  contentType?: string;
+  /** ISO 8601: when the upload URL stops working (AWAITING_UPLOAD only). */
+  uploadExpiresAt?: string;
+  bucket?: string;
+  objectKey?: string;
+  objectSize?: number;
+  /** How many times a checker claimed this check (each claim may call the vendor once). */
+  attempts: number;
+  /** Epoch milliseconds: until when the current claim holds (CHECKING only). */
+  leaseExpiresAt?: number;
+  /** Random id of the current claim; only its holder may write the verdict. */
+  leaseId?: string;
+  /** Present while the check is not final, so the sweeper's sparse index holds only live checks. */
+  sweepStatus?: 'AWAITING_UPLOAD' | 'CHECKING';
+  /** ISO 8601 deadline the sweeper compares against (upload expiry, or lease expiry). */
+  sweepAt?: string;
+  result?: CheckResult;
+  rejection?: CheckRejection;
+  failure?: CheckFailure;
+  /** Whether the selfie object was deleted after the verdict. */
+  selfieDeleted?: boolean;
+  /** Epoch seconds; DynamoDB TTL removes the item after this time. */
+  expiresAt: number;
+}
+
+/** The outcome a writer wants to make final. */
+export type FinalOutcome =
+  | { status: 'PASSED'; result: CheckResult }
+  | { status: 'REJECTED'; rejection: CheckRejection; result?: CheckResult }
+  | { status: 'FAILED'; failure: CheckFailure }
+  | { status: 'EXPIRED' };

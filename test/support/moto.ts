@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A running `moto_server` on 127.0.0.1, the real-protocol stand-in for AWS. */
+export interface Moto {
+  endpoint: string;
+  port: number;
+  /** Forgets every resource, so one server can serve several tests. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Settings every SDK client in tests uses to reach moto. */
+export function awsClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    forcePathStyle: true,
+  } as const;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Throws a clear error when `moto_server` is not installed. */
+export function assertMotoInstalled(command = process.env.MOTO_SERVER ?? 'moto_server'): void {
+  const probe = spawnSync(command, ['--help'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      `moto_server was not found (tried "${command}"). Install it with: pip install "moto[server]==5.2.1" ` +
+        '(or set MOTO_SERVER to its path).',
+    );
+  }
+}
+
+/** Starts `moto_server` on a free port and waits until it answers. */
+export async function startMoto(): Promise<Moto> {
+  const command = process.env.MOTO_SERVER ?? 'moto_server';
+  assertMotoInstalled(command);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
+      // moto writes eventTime without a zone: keep it UTC.
+      env: { ...process.env, TZ: 'UTC' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    if (await waitUntilUp(endpoint, child)) {
+      return {
+        endpoint,
+        port,
+        reset: async () => {
+          const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+          if (!response.ok) throw new Error(`moto reset failed with HTTP ${response.status}`);
+        },
+        stop: () => stopProcess(child),
+      };
+    }
+    await stopProcess(child);
+    if (!/Address already in use/i.test(stderr)) {
+      throw new Error(`moto_server did not start on port ${port}: ${stderr.trim().slice(-500)}`);
+    }
+  }
+  throw new Error('moto_server could not find a free port after 3 attempts');
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess): Promise<boolean> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) return false;
+    try {
+      const response = await fetch(`${endpoint}/moto-api/data.json`);
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
