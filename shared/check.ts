@@ -126,8 +126,6 @@ export interface CheckItem {
   result?: CheckResult;
   rejection?: CheckRejection;
   failure?: CheckFailure;
-  /** Whether the selfie object was deleted after the verdict. */
-  selfieDeleted?: boolean;
   /** Epoch seconds; DynamoDB TTL removes the item after this time. */
   expiresAt: number;
 }

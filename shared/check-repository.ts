@@ -1,0 +1,345 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { CheckItem, Device, FinalOutcome } from './check.js';
+import { CHECK_TABLE } from './check-table.js';
+import { classifyAwsError } from './errors.js';
+
+/** The sparse global secondary index the sweeper queries: `sweepStatus` (hash) + `sweepAt` (range). */
+export const SWEEP_INDEX_NAME = CHECK_TABLE.sweepIndex.name;
+
+/** Who may make a check final, expressed as the condition the write carries. */
+export type FinalizeGuard =
+  /** The checker that holds the claim: only while it still holds it. */
+  | { kind: 'lease'; leaseId: string }
+  /**
+   * A verdict that needs no vendor call (pre-check, object gone): the item may not exist yet, may be
+   * awaiting its upload, or may be CHECKING under a lease that has run out.
+   */
+  | { kind: 'unclaimed' }
+  /** The sweeper: still awaiting its upload and the upload URL expired before `cutoff` (ISO). */
+  | { kind: 'upload-expired'; cutoff: string }
+  /** The sweeper: still CHECKING and the lease ran out before `cutoffMs`. */
+  | { kind: 'lease-expired'; cutoffMs: number };
+
+/** Fields a checker knows from the S3 object; used when the check did not come through the API. */
+export interface ObjectFacts {
+  bucket: string;
+  objectKey: string;
+  objectSize: number;
+  device?: Device;
+  reference?: string;
+}
+
+/** The result of a conditional write: either it was applied, or here is what stopped it. */
+export type WriteResult = { written: true; item: CheckItem } | { written: false; current?: CheckItem };
+
+/** The check item store. Every transition is one conditional write; the item is the idempotency lock. */
+export class CheckRepository {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    /** How long check items live before DynamoDB TTL removes them. */
+    private readonly retentionSeconds: number,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  /** Reads a check with a strongly consistent read. */
+  async get(checkId: string): Promise<CheckItem | undefined> {
+    try {
+      const { Item } = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { checkId }, ConsistentRead: true }),
+      );
+      return Item as CheckItem | undefined;
+    } catch (error) {
+      throw classifyAwsError(error, 'DynamoDB GetItem');
+    }
+  }
+
+  /** Creates a check awaiting its upload; refuses to overwrite an existing id. */
+  async createAwaitingUpload(input: {
+    checkId: string;
+    now: Date;
+    uploadExpiresAt: Date;
+    device?: Device;
+    reference?: string;
+    contentType?: string;
+  }): Promise<CheckItem> {
+    const now = input.now.toISOString();
+    const item: CheckItem = {
+      checkId: input.checkId,
+      status: 'AWAITING_UPLOAD',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      attempts: 0,
+      uploadExpiresAt: input.uploadExpiresAt.toISOString(),
+      sweepStatus: 'AWAITING_UPLOAD',
+      sweepAt: input.uploadExpiresAt.toISOString(),
+      expiresAt: this.ttlFrom(input.now),
+      ...(input.device ? { device: input.device } : {}),
+      ...(input.reference !== undefined ? { reference: input.reference } : {}),
+      ...(input.contentType ? { contentType: input.contentType } : {}),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#checkId)',
+          ExpressionAttributeNames: { '#checkId': 'checkId' },
+        }),
+      );
+      return item;
+    } catch (error) {
+      throw classifyAwsError(error, 'DynamoDB PutItem');
+    }
+  }
+
+  /**
+   * Claims a check for one vendor call: creates it if the object arrived without `POST /checks`, or
+   * moves it to CHECKING if it awaits its upload or its previous lease ran out. Anything else (final,
+   * or CHECKING under a live lease) is not claimed and comes back as `current`.
+   */
+  async claim(input: {
+    checkId: string;
+    object: ObjectFacts;
+    leaseId: string;
+    leaseMs: number;
+    now: Date;
+  }): Promise<WriteResult> {
+    const nowMs = input.now.getTime();
+    const leaseExpiresAt = nowMs + input.leaseMs;
+    const values: Record<string, unknown> = {
+      ':checking': 'CHECKING',
+      ':awaiting': 'AWAITING_UPLOAD',
+      ':nowMs': nowMs,
+      ':lease': leaseExpiresAt,
+      ':leaseIso': new Date(leaseExpiresAt).toISOString(),
+      ':leaseId': input.leaseId,
+      ':now': input.now.toISOString(),
+      ':zero': 0,
+      ':one': 1,
+      ':ttl': this.ttlFrom(input.now),
+      ':bucket': input.object.bucket,
+      ':key': input.object.objectKey,
+      ':size': input.object.objectSize,
+    };
+    const sets = [
+      '#status = :checking',
+      '#leaseExpiresAt = :lease',
+      '#leaseId = :leaseId',
+      '#sweepStatus = :checking',
+      '#sweepAt = :leaseIso',
+      '#updatedAt = :now',
+      '#createdAt = if_not_exists(#createdAt, :now)',
+      '#version = if_not_exists(#version, :zero) + :one',
+      '#attempts = if_not_exists(#attempts, :zero) + :one',
+      '#expiresAt = if_not_exists(#expiresAt, :ttl)',
+      '#bucket = :bucket',
+      '#objectKey = :key',
+      '#objectSize = :size',
+    ];
+    // The API's values win over object metadata: they were validated when the check was issued.
+    if (input.object.device) {
+      sets.push('#device = if_not_exists(#device, :device)');
+      values[':device'] = input.object.device;
+    }
+    if (input.object.reference !== undefined) {
+      sets.push('#reference = if_not_exists(#reference, :reference)');
+      values[':reference'] = input.object.reference;
+    }
+    return await this.update({
+      TableName: this.tableName,
+      Key: { checkId: input.checkId },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression:
+        'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND #leaseExpiresAt < :nowMs)',
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /**
+   * Gives a claim back after a retryable failure, so the next delivery of the message can claim the
+   * check at once instead of waiting for the lease to run out.
+   */
+  async release(input: { checkId: string; leaseId: string; now: Date }): Promise<WriteResult> {
+    return await this.update({
+      TableName: this.tableName,
+      Key: { checkId: input.checkId },
+      UpdateExpression:
+        'SET #leaseExpiresAt = :nowMs, #sweepAt = :now, #updatedAt = :now, #version = #version + :one',
+      ConditionExpression: '#status = :checking AND #leaseId = :leaseId',
+      ExpressionAttributeValues: {
+        ':nowMs': input.now.getTime(),
+        ':now': input.now.toISOString(),
+        ':one': 1,
+        ':checking': 'CHECKING',
+        ':leaseId': input.leaseId,
+      },
+    });
+  }
+
+  /**
+   * Makes a check final, if the guard allows it. A refused write means another writer decided first;
+   * `current` then holds what it decided.
+   */
+  async finalize(input: {
+    checkId: string;
+    outcome: FinalOutcome;
+    guard: FinalizeGuard;
+    now: Date;
+    /** Facts to store when the write creates the item (an object that arrived without the API). */
+    object?: ObjectFacts;
+  }): Promise<WriteResult> {
+    const now = input.now.toISOString();
+    const values: Record<string, unknown> = {
+      ':final': input.outcome.status,
+      ':now': now,
+      ':zero': 0,
+      ':one': 1,
+      ':ttl': this.ttlFrom(input.now),
+    };
+    const sets = [
+      '#status = :final',
+      '#decidedAt = :now',
+      '#updatedAt = :now',
+      '#createdAt = if_not_exists(#createdAt, :now)',
+      '#version = if_not_exists(#version, :zero) + :one',
+      '#attempts = if_not_exists(#attempts, :zero)',
+      '#expiresAt = if_not_exists(#expiresAt, :ttl)',
+    ];
+    const outcome = input.outcome;
+    if ('result' in outcome && outcome.result) {
+      sets.push('#result = :result');
+      values[':result'] = outcome.result;
+    }
+    if (outcome.status === 'REJECTED') {
+      sets.push('#rejection = :rejection');
+      values[':rejection'] = outcome.rejection;
+    }
+    if (outcome.status === 'FAILED') {
+      sets.push('#failure = :failure');
+      values[':failure'] = outcome.failure;
+    }
+    if (input.object) {
+      sets.push('#bucket = :bucket', '#objectKey = :key', '#objectSize = :size');
+      values[':bucket'] = input.object.bucket;
+      values[':key'] = input.object.objectKey;
+      values[':size'] = input.object.objectSize;
+      if (input.object.device) {
+        sets.push('#device = if_not_exists(#device, :device)');
+        values[':device'] = input.object.device;
+      }
+      if (input.object.reference !== undefined) {
+        sets.push('#reference = if_not_exists(#reference, :reference)');
+        values[':reference'] = input.object.reference;
+      }
+    }
+    const condition = this.guardCondition(input.guard, input.now, values);
+    return await this.update({
+      TableName: this.tableName,
+      Key: { checkId: input.checkId },
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE #leaseId, #leaseExpiresAt, #sweepStatus, #sweepAt`,
+      ConditionExpression: condition,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /**
+   * Lists live checks the sweeper may have to settle: those with `sweepStatus` and a `sweepAt`
+   * before `cutoff`, a page at a time.
+   */
+  async listSweepable(input: {
+    status: 'AWAITING_UPLOAD' | 'CHECKING';
+    cutoff: Date;
+    limit: number;
+    startKey?: Record<string, unknown>;
+  }): Promise<{ items: CheckItem[]; nextKey?: Record<string, unknown> }> {
+    try {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: SWEEP_INDEX_NAME,
+          KeyConditionExpression: 'sweepStatus = :status AND sweepAt < :cutoff',
+          ExpressionAttributeValues: { ':status': input.status, ':cutoff': input.cutoff.toISOString() },
+          Limit: input.limit,
+          ...(input.startKey ? { ExclusiveStartKey: input.startKey } : {}),
+        }),
+      );
+      return {
+        items: (page.Items ?? []) as CheckItem[],
+        ...(page.LastEvaluatedKey ? { nextKey: page.LastEvaluatedKey } : {}),
+      };
+    } catch (error) {
+      throw classifyAwsError(error, 'DynamoDB Query');
+    }
+  }
+
+  private guardCondition(guard: FinalizeGuard, now: Date, values: Record<string, unknown>): string {
+    values[':checking'] = 'CHECKING';
+    switch (guard.kind) {
+      case 'lease':
+        values[':leaseId'] = guard.leaseId;
+        return '#status = :checking AND #leaseId = :leaseId';
+      case 'unclaimed':
+        values[':awaiting'] = 'AWAITING_UPLOAD';
+        values[':nowMs'] = now.getTime();
+        return 'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND #leaseExpiresAt < :nowMs)';
+      case 'upload-expired':
+        delete values[':checking'];
+        values[':awaiting'] = 'AWAITING_UPLOAD';
+        values[':cutoff'] = guard.cutoff;
+        return '#status = :awaiting AND #uploadExpiresAt < :cutoff';
+      case 'lease-expired':
+        values[':cutoffMs'] = guard.cutoffMs;
+        return '#status = :checking AND #leaseExpiresAt < :cutoffMs';
+    }
+  }
+
+  private async update(command: UpdateCommandInput): Promise<WriteResult> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          ...command,
+          ExpressionAttributeNames: attributeNames(command.UpdateExpression, command.ConditionExpression),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { written: true, item: Attributes as CheckItem };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        // The document client does not unmarshall the item that came back with the failure.
+        const current = error.Item ? (unmarshall(error.Item) as CheckItem) : undefined;
+        return current ? { written: false, current } : { written: false };
+      }
+      throw classifyAwsError(error, 'DynamoDB UpdateItem');
+    }
+  }
+
+  private ttlFrom(now: Date): number {
+    return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
+  }
+}
+
+/** Every `#name` placeholder in the expressions, mapped to its attribute: no reserved-word surprises. */
+function attributeNames(...expressions: (string | undefined)[]): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const expression of expressions) {
+    for (const match of expression?.matchAll(/#(\w+)/g) ?? []) names[match[0]] = match[1] as string;
+  }
+  return names;
+}

@@ -1,0 +1,17 @@
+/**
+ * The check table's shape, in one place: the CDK stack and the local runtime both build the table
+ * from these constants, so the two cannot drift.
+ */
+export const CHECK_TABLE = {
+  partitionKey: 'checkId',
+  /** DynamoDB TTL attribute (epoch seconds). */
+  ttlAttribute: 'expiresAt',
+  sweepIndex: {
+    name: 'bySweep',
+    partitionKey: 'sweepStatus',
+    sortKey: 'sweepAt',
+    /** The sweeper reads only keys and `status`/`uploadExpiresAt`/`leaseExpiresAt`; it re-checks on write. */
+    projection: 'KEYS_ONLY',
+  },
+  streamViewType: 'NEW_AND_OLD_IMAGES',
+} as const;

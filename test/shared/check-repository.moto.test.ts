@@ -1,0 +1,145 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCheckTable } from '../../infra/local/provision-table.js';
+import type { ObjectFacts } from '../../shared/check-repository.js';
+import { CheckRepository } from '../../shared/check-repository.js';
+import { awsClientConfig, type Moto, startMoto } from '../support/moto.js';
+
+const object: ObjectFacts = {
+  bucket: 'b',
+  objectKey: 'selfies/x',
+  objectSize: 10,
+  device: 'IOS',
+  reference: 'r-1',
+};
+const t0 = new Date('2026-11-25T10:00:00.000Z');
+const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+
+describe('CheckRepository on moto', () => {
+  let moto: Moto;
+  let client: DynamoDBClient;
+  let repo: CheckRepository;
+  let table = 0;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    client = new DynamoDBClient(awsClientConfig(moto.endpoint));
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    const name = `checks-${++table}`;
+    await createCheckTable(client, name);
+    repo = new CheckRepository(client, name, 86_400);
+  });
+
+  it('creates a check that awaits its upload and refuses to create the same id twice', async () => {
+    const input = {
+      checkId: 'c1',
+      now: t0,
+      uploadExpiresAt: at(300),
+      device: 'IOS' as const,
+      reference: 'r',
+    };
+    const item = await repo.createAwaitingUpload(input);
+    expect(item).toMatchObject({ status: 'AWAITING_UPLOAD', version: 1, sweepStatus: 'AWAITING_UPLOAD' });
+    expect(item.expiresAt).toBe(t0.getTime() / 1000 + 86_400);
+    await expect(repo.createAwaitingUpload(input)).rejects.toThrow(
+      /PutItem failed with ConditionalCheckFailed/,
+    );
+  });
+
+  it('claims a check once and refuses a second claim while the lease is live', async () => {
+    const first = await repo.claim({ checkId: 'c2', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    expect(first).toMatchObject({ written: true, item: { status: 'CHECKING', attempts: 1, leaseId: 'L1' } });
+    const second = await repo.claim({ checkId: 'c2', object, leaseId: 'L2', leaseMs: 60_000, now: at(30) });
+    expect(second).toMatchObject({ written: false, current: { status: 'CHECKING', leaseId: 'L1' } });
+  });
+
+  it('lets a new claim take over once the lease has run out and refuses the old holder its verdict', async () => {
+    await repo.claim({ checkId: 'c3', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    const takeover = await repo.claim({ checkId: 'c3', object, leaseId: 'L2', leaseMs: 60_000, now: at(61) });
+    expect(takeover).toMatchObject({ written: true, item: { attempts: 2, leaseId: 'L2' } });
+    const late = await repo.finalize({
+      checkId: 'c3',
+      outcome: { status: 'PASSED', result: { valid: true, transactionId: '1' } },
+      guard: { kind: 'lease', leaseId: 'L1' },
+      now: at(62),
+    });
+    expect(late.written).toBe(false);
+    const winner = await repo.finalize({
+      checkId: 'c3',
+      outcome: { status: 'PASSED', result: { valid: true, transactionId: '2' } },
+      guard: { kind: 'lease', leaseId: 'L2' },
+      now: at(63),
+    });
+    expect(winner).toMatchObject({
+      written: true,
+      item: { status: 'PASSED', result: { transactionId: '2' } },
+    });
+    expect(winner.written && winner.item.leaseId).toBeFalsy();
+    expect(winner.written && winner.item.sweepStatus).toBeUndefined();
+  });
+
+  it('keeps the values the API stored over object metadata on claim', async () => {
+    await repo.createAwaitingUpload({ checkId: 'c4', now: t0, uploadExpiresAt: at(300), device: 'ANDROID' });
+    const claim = await repo.claim({ checkId: 'c4', object, leaseId: 'L', leaseMs: 1000, now: at(1) });
+    expect(claim).toMatchObject({
+      written: true,
+      item: { device: 'ANDROID', reference: 'r-1', objectSize: 10 },
+    });
+  });
+
+  it('records an unclaimed verdict on a new item and refuses it once the check is final', async () => {
+    const rejected = await repo.finalize({
+      checkId: 'c5',
+      outcome: { status: 'REJECTED', rejection: { reason: 'EMPTY_OBJECT', source: 'precheck' } },
+      guard: { kind: 'unclaimed' },
+      now: t0,
+      object,
+    });
+    expect(rejected).toMatchObject({
+      written: true,
+      item: { status: 'REJECTED', attempts: 0, device: 'IOS' },
+    });
+    const again = await repo.finalize({
+      checkId: 'c5',
+      outcome: { status: 'FAILED', failure: { reason: 'OBJECT_NOT_FOUND', message: 'gone' } },
+      guard: { kind: 'unclaimed' },
+      now: at(1),
+    });
+    expect(again).toMatchObject({ written: false, current: { status: 'REJECTED' } });
+  });
+
+  it('releases a lease so the next delivery can claim at once', async () => {
+    await repo.claim({ checkId: 'c6', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    expect((await repo.release({ checkId: 'c6', leaseId: 'L1', now: at(1) })).written).toBe(true);
+    const next = await repo.claim({ checkId: 'c6', object, leaseId: 'L2', leaseMs: 60_000, now: at(2) });
+    expect(next).toMatchObject({ written: true, item: { attempts: 2 } });
+  });
+
+  it('lists expired uploads and stale leases from the sweep index, and only those', async () => {
+    await repo.createAwaitingUpload({ checkId: 'old', now: t0, uploadExpiresAt: at(300) });
+    await repo.createAwaitingUpload({ checkId: 'new', now: t0, uploadExpiresAt: at(900) });
+    await repo.claim({ checkId: 'busy', object, leaseId: 'L', leaseMs: 60_000, now: t0 });
+    const expired = await repo.listSweepable({ status: 'AWAITING_UPLOAD', cutoff: at(600), limit: 10 });
+    expect(expired.items.map((i) => i.checkId)).toEqual(['old']);
+    const stale = await repo.listSweepable({ status: 'CHECKING', cutoff: at(120), limit: 10 });
+    expect(stale.items.map((i) => i.checkId)).toEqual(['busy']);
+    const sweep = await repo.finalize({
+      checkId: 'old',
+      outcome: { status: 'EXPIRED' },
+      guard: { kind: 'upload-expired', cutoff: at(600).toISOString() },
+      now: at(600),
+    });
+    expect(sweep).toMatchObject({ written: true, item: { status: 'EXPIRED' } });
+    const notYet = await repo.finalize({
+      checkId: 'new',
+      outcome: { status: 'EXPIRED' },
+      guard: { kind: 'upload-expired', cutoff: at(600).toISOString() },
+      now: at(600),
+    });
+    expect(notYet.written).toBe(false);
+  });
+});
