@@ -52,3 +52,43 @@ export interface LivenessRequest {
 export interface LivenessChecker {
   checkLiveness(request: LivenessRequest): Promise<LivenessOutcome>;
 }
+
+/** A vendor call that did not get a usable answer but may succeed later. */
+export interface VendorRetryable {
+  kind: 'retryable';
+  reason: RetryableReason;
+  httpStatus?: number;
+  message: string;
+}
+
+/** A vendor call that will not succeed if repeated as is. */
+export interface VendorTerminal {
+  kind: 'terminal';
+  reason: 'REQUEST_REFUSED' | 'RESPONSE_INVALID';
+  httpStatus?: number;
+  message: string;
+}
+
+/** The vendor refused the credentials or the token we presented (HTTP 401). */
+export interface VendorRefused {
+  kind: 'refused';
+  httpStatus: number;
+  message: string;
+}
+
+/** Every answer of `POST /api/token/`, and every way of not getting one. */
+export type LoginOutcome =
+  | { kind: 'ok'; access: string; refresh: string }
+  | VendorRefused
+  | VendorRetryable
+  | VendorTerminal;
+
+/**
+ * Every answer of `POST /api/token/refresh/`, and every way of not getting one. `refresh` is
+ * present only if the vendor rotates refresh tokens (SimpleJWT's `ROTATE_REFRESH_TOKENS`).
+ */
+export type RefreshOutcome =
+  | { kind: 'ok'; access: string; refresh?: string }
+  | VendorRefused
+  | VendorRetryable
+  | VendorTerminal;

@@ -1,0 +1,144 @@
+/**
+ * The Apptenticate HTTP client: login, token refresh and the liveness call, on one keep-alive
+ * undici `Agent`. Every vendor answer and every transport failure becomes a typed outcome; the
+ * client throws only for programming errors (an invalid argument, a closed client).
+ *
+ * `request` and `FormData` both come from undici: Node's global `FormData` is a different class
+ * and undici would send it as the string "[object FormData]".
+ */
+import { Agent, type Dispatcher, FormData, request } from 'undici';
+import type { LivenessOutcome, LivenessRequest, LoginOutcome, RefreshOutcome } from './outcome.js';
+import {
+  classifyTransportError,
+  parseLivenessResponse,
+  parseLoginResponse,
+  parseRefreshResponse,
+} from './parse.js';
+
+/** Apptenticate's production API. */
+export const DEFAULT_APPTENTICATE_URL = 'https://api.apptenticate.com';
+
+/** Paths of the vendor endpoints (they end in `/`, as Django expects). */
+export const APPTENTICATE_PATHS = {
+  login: '/api/token/',
+  refresh: '/api/token/refresh/',
+  liveness: '/api/v3/biometrics/liveness/',
+} as const;
+
+/** Options of {@link ApptenticateClient}. */
+export interface ApptenticateClientOptions {
+  /**
+   * Base URL of the API, without a trailing slash (one is stripped).
+   * @default 'https://api.apptenticate.com'
+   */
+  baseUrl?: string;
+  /**
+   * The undici dispatcher to send requests with (tests pass a `MockAgent`). When given, the
+   * client does not own it and `close()` leaves it open; `connectTimeoutMs` does not apply.
+   * @default a keep-alive `Agent` owned by the client
+   */
+  dispatcher?: Dispatcher;
+  /** @default 3000 */
+  connectTimeoutMs?: number;
+  /** Time to wait for the response headers once the request is sent. @default 10000 */
+  headersTimeoutMs?: number;
+  /** Longest silence while reading the response body. @default 10000 */
+  bodyTimeoutMs?: number;
+  /** How long an idle keep-alive socket stays open. @default 30000 */
+  keepAliveTimeoutMs?: number;
+}
+
+/** A client of the Apptenticate API. One instance per container; it keeps connections alive. */
+export class ApptenticateClient {
+  readonly baseUrl: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly headersTimeout: number;
+  private readonly bodyTimeout: number;
+
+  constructor(options: ApptenticateClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? DEFAULT_APPTENTICATE_URL).replace(/\/+$/, '');
+    this.headersTimeout = options.headersTimeoutMs ?? 10_000;
+    this.bodyTimeout = options.bodyTimeoutMs ?? 10_000;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        connect: { timeout: options.connectTimeoutMs ?? 3_000 },
+        headersTimeout: this.headersTimeout,
+        bodyTimeout: this.bodyTimeout,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+      });
+  }
+
+  /** `POST /api/token/`: exchanges the username and password for an access and a refresh token. */
+  async login(username: string, password: string): Promise<LoginOutcome> {
+    const body = new URLSearchParams({ username, password }).toString();
+    const answer = await this.send(APPTENTICATE_PATHS.login, {
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    return 'kind' in answer ? answer : parseLoginResponse(answer.status, answer.text);
+  }
+
+  /** `POST /api/token/refresh/`: mints a new access token from a refresh token. */
+  async refresh(refreshToken: string): Promise<RefreshOutcome> {
+    const body = new URLSearchParams({ refresh: refreshToken }).toString();
+    const answer = await this.send(APPTENTICATE_PATHS.refresh, {
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    return 'kind' in answer ? answer : parseRefreshResponse(answer.status, answer.text);
+  }
+
+  /**
+   * `POST /api/v3/biometrics/liveness/` with the selfie, the device when known, `return_id=true`
+   * and `details=true`, authorised by the given access token.
+   */
+  async checkLiveness(accessToken: string, livenessRequest: LivenessRequest): Promise<LivenessOutcome> {
+    const form = new FormData();
+    const selfie = new Blob([livenessRequest.selfie as Uint8Array<ArrayBuffer>], {
+      type: livenessRequest.contentType,
+    });
+    form.append('selfie', selfie, livenessRequest.fileName);
+    if (livenessRequest.device) form.append('device', livenessRequest.device);
+    form.append('return_id', 'true');
+    form.append('details', 'true');
+    const answer = await this.send(APPTENTICATE_PATHS.liveness, {
+      body: form,
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    return 'kind' in answer ? answer : parseLivenessResponse(answer.status, answer.text);
+  }
+
+  /** Closes the client's own keep-alive connections; an injected dispatcher is left open. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async send(
+    path: string,
+    options: { body: string | FormData; headers: Record<string, string> },
+  ): Promise<{ status: number; text: string } | ReturnType<typeof transportFailure>> {
+    try {
+      const response = await request(`${this.baseUrl}${path}`, {
+        method: 'POST',
+        dispatcher: this.dispatcher,
+        headers: { accept: 'application/json', ...options.headers },
+        body: options.body,
+        headersTimeout: this.headersTimeout,
+        bodyTimeout: this.bodyTimeout,
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, text };
+    } catch (error) {
+      return transportFailure(error);
+    }
+  }
+}
+
+function transportFailure(error: unknown) {
+  const outcome = classifyTransportError(error);
+  if (!outcome) throw error;
+  return outcome;
+}
