@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { type CheckItem, isDevice, isFinalStatus } from '../check.js';
+import { TerminalError } from '../errors.js';
+import {
+  type LivenessEventDetail,
+  type LivenessEventFailure,
+  type LivenessEventRejection,
+  type LivenessEventResult,
+  type LivenessEventStatus,
+  MESSAGE_MAX_LENGTH,
+  SCHEMA_VERSION,
+} from './contract.js';
+
+/**
+ * The UUID namespace of event ids. Never change it: subscribers deduplicate on `eventId`, and a
+ * new namespace would make every republished event look new.
+ */
+export const EVENT_ID_NAMESPACE = '6f1d2c7e-3b8a-4f0e-9c55-2a4e8d1b7c90';
+
+const REASON = /^[A-Z][A-Z0-9_]*$/;
+const REASON_MAX_LENGTH = 64;
+const TRANSACTION_ID_MAX_LENGTH = 256;
+const REFERENCE_MAX_LENGTH = 128;
+
+/** A check item that cannot become a valid event (a writer broke the item's invariants). */
+export class InvalidCheckItemError extends TerminalError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidCheckItemError';
+  }
+}
+
+/**
+ * The deterministic id of the event announcing that `checkId` reached `status`: a UUID v5 (RFC 9562)
+ * of `<checkId>:<status>` in {@link EVENT_ID_NAMESPACE}. Every republication of the same
+ * transition carries the same id, so subscribers drop duplicates by it.
+ */
+export function eventIdFor(checkId: string, status: LivenessEventStatus): string {
+  const namespace = Buffer.from(EVENT_ID_NAMESPACE.replaceAll('-', ''), 'hex');
+  const hash = createHash('sha1').update(namespace).update(`${checkId}:${status}`, 'utf8').digest();
+  const bytes = hash.subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The public view of a check's outcome, as events and `GET /checks/{checkId}` show it. */
+export interface PublicCheckOutcome {
+  result?: LivenessEventResult;
+  rejection?: LivenessEventRejection;
+  failure?: LivenessEventFailure;
+}
+
+/**
+ * Maps a check item to the public view of its outcome: `result` for PASSED (and REJECTED when the
+ * vendor gave a transaction id or scores), `rejection` for REJECTED, `failure` for FAILED, nothing
+ * otherwise. Only documented fields are copied, malformed ones are dropped and messages are cut
+ * to {@link MESSAGE_MAX_LENGTH}, so nothing the contract does not promise can leak. Never throws.
+ */
+export function toPublicOutcome(
+  item: Pick<CheckItem, 'status' | 'result' | 'rejection' | 'failure'>,
+): PublicCheckOutcome {
+  const result = publicResult(item.result);
+  switch (item.status) {
+    case 'PASSED':
+      return result ? { result } : {};
+    case 'REJECTED': {
+      const rejection = publicRejection(item.rejection);
+      return { ...(rejection ? { rejection } : {}), ...(result ? { result } : {}) };
+    }
+    case 'FAILED': {
+      const failure = publicFailure(item.failure);
+      return failure ? { failure } : {};
+    }
+    default:
+      return {};
+  }
+}
+
+/**
+ * Builds the `detail` of the event announcing a check's final status.
+ *
+ * @throws InvalidCheckItemError when the item is not final or misses what its status requires
+ *   (a PASSED item without `result`, a REJECTED one without `rejection`, ...); such an item is a
+ *   writer's bug, and publishing a detail that breaks the schema would only move the bug downstream.
+ */
+export function buildEventDetail(item: CheckItem): LivenessEventDetail {
+  const status = item.status;
+  if (!isFinalStatus(status)) throw new InvalidCheckItemError(`check status ${String(status)} is not final`);
+  if (typeof item.checkId !== 'string' || item.checkId.length === 0) {
+    throw new InvalidCheckItemError('check item has no checkId');
+  }
+  const base = {
+    schemaVersion: SCHEMA_VERSION,
+    eventId: eventIdFor(item.checkId, status),
+    checkId: item.checkId,
+    ...(isReference(item.reference) ? { reference: item.reference } : {}),
+    ...(isDevice(item.device) ? { device: item.device } : {}),
+    createdAt: isoTimestamp(item.createdAt, 'createdAt'),
+    decidedAt: isoTimestamp(item.decidedAt ?? item.updatedAt, 'decidedAt'),
+    attempts: Number.isInteger(item.attempts) && item.attempts >= 0 ? item.attempts : 0,
+  };
+  const outcome = toPublicOutcome(item);
+  switch (status) {
+    case 'PASSED':
+      if (!outcome.result) throw new InvalidCheckItemError('PASSED check item has no valid result');
+      return { ...base, status, result: outcome.result };
+    case 'REJECTED':
+      if (!outcome.rejection) throw new InvalidCheckItemError('REJECTED check item has no valid rejection');
+      return {
+        ...base,
+        status,
+        rejection: outcome.rejection,
+        ...(outcome.result ? { result: outcome.result } : {}),
+      };
+    case 'FAILED':
+      if (!outcome.failure) throw new InvalidCheckItemError('FAILED check item has no valid failure');
+      return { ...base, status, failure: outcome.failure };
+    case 'EXPIRED':
+      return { ...base, status };
+  }
+}
+
+function publicResult(result: unknown): LivenessEventResult | undefined {
+  if (!isRecord(result) || typeof result.valid !== 'boolean') return undefined;
+  const view: LivenessEventResult = { valid: result.valid };
+  if (
+    typeof result.transactionId === 'string' &&
+    result.transactionId.length > 0 &&
+    result.transactionId.length <= TRANSACTION_ID_MAX_LENGTH
+  ) {
+    view.transactionId = result.transactionId;
+  }
+  for (const key of ['score', 'quality', 'liveness'] as const) {
+    const value = result[key];
+    if (typeof value === 'number' && Number.isFinite(value)) view[key] = value;
+  }
+  return view;
+}
+
+function publicRejection(rejection: unknown): LivenessEventRejection | undefined {
+  if (!isRecord(rejection) || !isReason(rejection.reason)) return undefined;
+  if (rejection.source !== 'apptenticate' && rejection.source !== 'precheck') return undefined;
+  return {
+    ...(typeof rejection.code === 'number' && Number.isInteger(rejection.code)
+      ? { code: rejection.code }
+      : {}),
+    reason: rejection.reason,
+    ...(typeof rejection.message === 'string' ? { message: cut(rejection.message) } : {}),
+    source: rejection.source,
+  };
+}
+
+function publicFailure(failure: unknown): LivenessEventFailure | undefined {
+  if (!isRecord(failure) || !isReason(failure.reason)) return undefined;
+  return { reason: failure.reason, message: typeof failure.message === 'string' ? cut(failure.message) : '' };
+}
+
+function isoTimestamp(value: unknown, field: string): string {
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(time)) throw new InvalidCheckItemError(`check item has no valid ${field}`);
+  return new Date(time).toISOString();
+}
+
+function isReference(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= REFERENCE_MAX_LENGTH;
+}
+
+function isReason(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= REASON_MAX_LENGTH && REASON.test(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Cuts a message to the contract's limit without splitting a surrogate pair. */
+function cut(message: string): string {
+  if (message.length <= MESSAGE_MAX_LENGTH) return message;
+  const cutAt = /[\uD800-\uDBFF]/.test(message.charAt(MESSAGE_MAX_LENGTH - 1))
+    ? MESSAGE_MAX_LENGTH - 1
+    : MESSAGE_MAX_LENGTH;
+  return message.slice(0, cutAt);
+}
