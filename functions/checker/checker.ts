@@ -1,0 +1,387 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { TRANSIENT_REJECTION_CODES } from '../../shared/apptenticate/codes.js';
+import type { LivenessChecker, LivenessOutcome } from '../../shared/apptenticate/outcome.js';
+import {
+  type CheckItem,
+  type Device,
+  type FinalOutcome,
+  isDevice,
+  isFinalStatus,
+} from '../../shared/check.js';
+import type { CheckRepository, ObjectFacts } from '../../shared/check-repository.js';
+import { classifyAwsError, describeError } from '../../shared/errors.js';
+import type { CheckerConfig } from './config.js';
+import { type CreatedObject, checkIdForKey, parseNotification } from './notification.js';
+import {
+  isPrecheckFailure,
+  objectTooLarge,
+  type PrecheckFailure,
+  precheckImage,
+  precheckSize,
+} from './precheck.js';
+
+/** Everything the checker talks to, injected so tests can swap any of it. */
+export interface CheckerDeps {
+  config: Readonly<CheckerConfig>;
+  s3: S3Client;
+  repository: CheckRepository;
+  liveness: LivenessChecker;
+  logger: Logger;
+  metrics: Metrics;
+  clock: () => Date;
+  newLeaseId: () => string;
+}
+
+/** What became of one message: acknowledged (deleted from the queue) or left for SQS to deliver again. */
+type Disposition = 'ack' | 'retry';
+
+/**
+ * Checks every selfie of an SQS batch of S3 notifications, at most `batchConcurrency` at a time, and
+ * reports the messages SQS should deliver again. Each message's outcome is independent.
+ */
+export async function checkBatch(event: SQSEvent, deps: CheckerDeps): Promise<SQSBatchResponse> {
+  // Powertools' BatchProcessor runs records all at once or one by one; we need a bound in between.
+  const dispositions = await mapWithConcurrency(event.Records, deps.config.batchConcurrency, (record) =>
+    checkMessage(record, deps),
+  );
+  return {
+    batchItemFailures: event.Records.flatMap((record, i) =>
+      dispositions[i] === 'retry' ? [{ itemIdentifier: record.messageId }] : [],
+    ),
+  };
+}
+
+async function checkMessage(record: SQSRecord, deps: CheckerDeps): Promise<Disposition> {
+  const { logger, metrics, config } = deps;
+  const messageId = record.messageId;
+  try {
+    const notification = parseNotification(record.body);
+    if (notification.kind === 'test-event') {
+      logger.info('skipping s3 test event', { messageId });
+      return 'ack';
+    }
+    if (notification.kind === 'malformed') {
+      // Never succeeds, but is not dropped: it reaches the DLQ after the receive limit.
+      logger.error('malformed notification', { messageId, reason: notification.reason });
+      metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
+      return 'retry';
+    }
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const lastReceive = receiveCount >= config.maxReceiveCount;
+    let disposition: Disposition = 'ack';
+    for (const object of notification.objects) {
+      if (!object.key.startsWith(config.selfiePrefix)) {
+        logger.warn('skipping key outside the selfie prefix', { messageId, bucket: object.bucket });
+        continue;
+      }
+      const checkId = checkIdForKey(object.key, config.selfiePrefix);
+      if ((await checkObject(object, checkId, lastReceive, receiveCount, deps)) === 'retry')
+        disposition = 'retry';
+    }
+    return disposition;
+  } catch (error) {
+    logger.error('unexpected error checking message', { messageId, error: describeError(error) });
+    return 'retry';
+  }
+}
+
+async function checkObject(
+  object: CreatedObject,
+  checkId: string,
+  lastReceive: boolean,
+  receiveCount: number,
+  deps: CheckerDeps,
+): Promise<Disposition> {
+  const { logger, config } = deps;
+  const log = { checkId, receiveCount };
+  const facts: ObjectFacts = { bucket: object.bucket, objectKey: object.key, objectSize: object.size };
+
+  // Cheap rejections first, from the notification alone: no download, no claim, no paid call.
+  const early = precheckSize(object.size, config);
+  if (early) return await recordUnclaimed(checkId, facts, rejectedByPrecheck(early), log, deps);
+
+  const selfie = await readSelfie(object, deps);
+  if (selfie.kind === 'missing') {
+    const failure = {
+      reason: 'OBJECT_NOT_FOUND' as const,
+      message: 'the selfie was deleted before it could be checked',
+    };
+    return await recordUnclaimed(checkId, facts, { status: 'FAILED', failure }, log, deps);
+  }
+  facts.objectSize = selfie.size;
+  Object.assign(facts, selfie.metadata);
+  if (selfie.kind === 'oversize') {
+    return await recordUnclaimed(checkId, facts, rejectedByPrecheck(objectTooLarge(config)), log, deps);
+  }
+  const image = precheckImage(selfie.bytes, config);
+  if (isPrecheckFailure(image))
+    return await recordUnclaimed(checkId, facts, rejectedByPrecheck(image), log, deps);
+
+  const leaseId = deps.newLeaseId();
+  const claim = await deps.repository.claim({
+    checkId,
+    object: facts,
+    leaseId,
+    leaseMs: config.leaseSeconds * 1000,
+    now: deps.clock(),
+  });
+  if (!claim.written) return await skipClaimed(checkId, object, claim.current, log, deps);
+
+  const device = claim.item.device;
+  const started = performance.now();
+  const outcome = await deps.liveness.checkLiveness({
+    selfie: selfie.bytes,
+    contentType: image.contentType,
+    fileName: `${checkId}.${image.format === 'png' ? 'png' : 'jpg'}`,
+    ...(device ? { device } : {}),
+  });
+  recordVendorMetrics(outcome, performance.now() - started, deps.metrics);
+
+  const decision = decide(outcome, lastReceive);
+  if (decision.kind === 'retry') {
+    logger.warn('vendor call will be retried', { ...log, outcome: outcome.kind, reason: decision.reason });
+    await deps.repository.release({ checkId, leaseId, now: deps.clock() });
+    return 'retry';
+  }
+  const written = await deps.repository.finalize({
+    checkId,
+    outcome: decision.outcome,
+    guard: { kind: 'lease', leaseId },
+    now: deps.clock(),
+  });
+  if (!written.written) {
+    // Our lease ran out and another delivery took the check over; its verdict stands.
+    logger.warn('verdict refused because the lease was lost', { ...log, current: written.current?.status });
+    return 'ack';
+  }
+  logVerdict(written.item, log, deps);
+  const deleted = await deleteSelfie(object, checkId, deps);
+  // Past every retry we still record FAILED first, then let the message go on to the DLQ for operators.
+  return decision.toDlq || !deleted ? 'retry' : 'ack';
+}
+
+type Decision =
+  | { kind: 'final'; outcome: FinalOutcome; toDlq: boolean }
+  | { kind: 'retry'; reason: string; toDlq?: never };
+
+function decide(outcome: LivenessOutcome, lastReceive: boolean): Decision {
+  switch (outcome.kind) {
+    case 'passed':
+      return { kind: 'final', toDlq: false, outcome: { status: 'PASSED', result: resultOf(true, outcome) } };
+    case 'rejected': {
+      // 711/712 may be the vendor's own hiccup: retried like a 5xx, then taken as the verdict.
+      if (TRANSIENT_REJECTION_CODES.has(outcome.code) && !lastReceive) {
+        return { kind: 'retry', reason: `transient rejection code ${outcome.code}` };
+      }
+      const rejection = {
+        code: outcome.code,
+        reason: outcome.reason,
+        source: 'apptenticate' as const,
+        ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+      };
+      return {
+        kind: 'final',
+        toDlq: false,
+        outcome: { status: 'REJECTED', rejection, result: resultOf(false, outcome) },
+      };
+    }
+    case 'auth-refused':
+    case 'retryable': {
+      if (!lastReceive)
+        return { kind: 'retry', reason: outcome.kind === 'retryable' ? outcome.reason : 'AUTH_REFUSED' };
+      const failure =
+        outcome.kind === 'auth-refused'
+          ? {
+              reason: 'VENDOR_AUTH_REFUSED' as const,
+              message: 'Apptenticate refused our tokens on every attempt',
+            }
+          : {
+              reason: 'VENDOR_UNAVAILABLE' as const,
+              message: `Apptenticate stayed unavailable (${outcome.reason})`,
+            };
+      return { kind: 'final', toDlq: true, outcome: { status: 'FAILED', failure } };
+    }
+    case 'terminal': {
+      const failure =
+        outcome.reason === 'REQUEST_REFUSED'
+          ? {
+              reason: 'VENDOR_REQUEST_REFUSED' as const,
+              message: `Apptenticate refused the request (HTTP ${outcome.httpStatus ?? '?'})`,
+            }
+          : {
+              reason: 'VENDOR_RESPONSE_INVALID' as const,
+              message: 'Apptenticate answered something we cannot interpret',
+            };
+      return { kind: 'final', toDlq: false, outcome: { status: 'FAILED', failure } };
+    }
+  }
+}
+
+function resultOf(
+  valid: boolean,
+  outcome: { transactionId?: string; score?: number; quality?: number; liveness?: number },
+): NonNullable<CheckItem['result']> {
+  return {
+    valid,
+    ...(outcome.transactionId !== undefined ? { transactionId: outcome.transactionId } : {}),
+    ...(outcome.score !== undefined ? { score: outcome.score } : {}),
+    ...(outcome.quality !== undefined ? { quality: outcome.quality } : {}),
+    ...(outcome.liveness !== undefined ? { liveness: outcome.liveness } : {}),
+  };
+}
+
+function rejectedByPrecheck(failure: PrecheckFailure): FinalOutcome {
+  return {
+    status: 'REJECTED',
+    rejection: { reason: failure.reason, message: failure.message, source: 'precheck' },
+  };
+}
+
+/** Records a verdict that needed no vendor call; a refusal means the check was already decided. */
+async function recordUnclaimed(
+  checkId: string,
+  facts: ObjectFacts,
+  outcome: FinalOutcome,
+  log: Record<string, unknown>,
+  deps: CheckerDeps,
+): Promise<Disposition> {
+  const written = await deps.repository.finalize({
+    checkId,
+    outcome,
+    guard: { kind: 'unclaimed' },
+    now: deps.clock(),
+    object: facts,
+  });
+  const object = { bucket: facts.bucket, key: facts.objectKey, size: facts.objectSize };
+  if (!written.written) return await skipClaimed(checkId, object, written.current, log, deps);
+  logVerdict(written.item, log, deps);
+  if (outcome.status === 'FAILED') return 'ack'; // nothing left to delete
+  return (await deleteSelfie(object, checkId, deps)) ? 'ack' : 'retry';
+}
+
+/** Someone else holds or has decided the check: never call the vendor again for it. */
+async function skipClaimed(
+  checkId: string,
+  object: CreatedObject,
+  current: CheckItem | undefined,
+  log: Record<string, unknown>,
+  deps: CheckerDeps,
+): Promise<Disposition> {
+  deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
+  if (current && isFinalStatus(current.status)) {
+    deps.logger.info('skipping duplicate of a decided check', { ...log, status: current.status });
+    // A late duplicate or a re-upload after the verdict: the selfie is not needed any more.
+    return (await deleteSelfie(object, checkId, deps)) ? 'ack' : 'retry';
+  }
+  // The holder's own message carries the retry; if it dies, its redelivery takes the lease over.
+  deps.logger.info('skipping check in progress elsewhere', { ...log, status: current?.status });
+  return 'ack';
+}
+
+type SelfieRead =
+  | { kind: 'ok'; bytes: Uint8Array; size: number; metadata: ObjectMetadata }
+  | { kind: 'oversize'; size: number; metadata: ObjectMetadata }
+  | { kind: 'missing' };
+
+interface ObjectMetadata {
+  device?: Device;
+  reference?: string;
+}
+
+async function readSelfie(object: CreatedObject, deps: CheckerDeps): Promise<SelfieRead> {
+  try {
+    const response = await deps.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
+    const metadata = metadataOf(response.Metadata, deps);
+    const declared = response.ContentLength ?? 0;
+    if (declared > deps.config.maxObjectBytes) {
+      // The notification can undercount (an overwrite): never buffer more than the limit.
+      await response.Body?.transformToWebStream().cancel();
+      return { kind: 'oversize', size: declared, metadata };
+    }
+    const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+    return { kind: 'ok', bytes, size: bytes.length, metadata };
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
+      return { kind: 'missing' };
+    throw classifyAwsError(error, 'S3 GetObject');
+  }
+}
+
+/** Device and reference from `x-amz-meta-*`, for uploads that did not come through the API. */
+function metadataOf(metadata: Record<string, string> | undefined, deps: CheckerDeps): ObjectMetadata {
+  const result: ObjectMetadata = {};
+  const device = metadata?.device?.toUpperCase();
+  if (device !== undefined) {
+    if (isDevice(device)) result.device = device;
+    else deps.logger.warn('ignoring unknown device in object metadata', {});
+  }
+  const reference = metadata?.reference;
+  if (reference !== undefined) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+    if (reference.length <= 128 && !/[\u0000-\u001f\u007f]/.test(reference)) result.reference = reference;
+    else deps.logger.warn('ignoring invalid reference in object metadata', {});
+  }
+  return result;
+}
+
+async function deleteSelfie(object: CreatedObject, checkId: string, deps: CheckerDeps): Promise<boolean> {
+  if (deps.config.retainSelfies) return true;
+  try {
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: object.bucket, Key: object.key }));
+    return true;
+  } catch (error) {
+    // Retrying the message finds the check decided and deletes again; the lifecycle rule is the backstop.
+    deps.logger.error('selfie delete failed', { checkId, error: describeError(error) });
+    deps.metrics.addMetric('SelfieDeleteFailures', MetricUnit.Count, 1);
+    return false;
+  }
+}
+
+function recordVendorMetrics(outcome: LivenessOutcome, latencyMs: number, metrics: Metrics): void {
+  metrics.addMetric('VendorCalls', MetricUnit.Count, 1);
+  metrics.addMetric('VendorLatency', MetricUnit.Milliseconds, Math.round(latencyMs));
+  const vendorError =
+    outcome.kind === 'retryable' ||
+    outcome.kind === 'terminal' ||
+    outcome.kind === 'auth-refused' ||
+    (outcome.kind === 'rejected' && TRANSIENT_REJECTION_CODES.has(outcome.code));
+  if (vendorError) metrics.addMetric('VendorErrors', MetricUnit.Count, 1);
+}
+
+function logVerdict(item: CheckItem, log: Record<string, unknown>, deps: CheckerDeps): void {
+  const metric = {
+    PASSED: 'ChecksPassed',
+    REJECTED: 'ChecksRejected',
+    FAILED: 'ChecksFailed',
+    EXPIRED: 'ChecksExpired',
+  } as const;
+  if (isFinalStatus(item.status)) deps.metrics.addMetric(metric[item.status], MetricUnit.Count, 1);
+  deps.logger.info('verdict recorded', {
+    ...log,
+    status: item.status,
+    attempts: item.attempts,
+    transactionId: item.result?.transactionId,
+    reason: item.rejection?.reason ?? item.failure?.reason,
+  });
+}
+
+/** Maps `items` through `fn` with at most `limit` calls in flight, keeping the order of results. */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

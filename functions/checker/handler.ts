@@ -1,0 +1,16 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { checkBatch } from './checker.js';
+import { loadCheckerConfig } from './config.js';
+import { buildCheckerDeps } from './wiring.js';
+
+// Once per cold start: a bad setting fails the init with a message naming the variable.
+const deps = buildCheckerDeps(loadCheckerConfig());
+
+/** SQS batch of S3 notifications in, partial batch response out. */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  try {
+    return await checkBatch(event, deps);
+  } finally {
+    deps.metrics.publishStoredMetrics();
+  }
+}

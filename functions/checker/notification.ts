@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+
+/** One created object, as the checker needs it from an S3 event notification. */
+export interface CreatedObject {
+  bucket: string;
+  /** The decoded key. */
+  key: string;
+  size: number;
+}
+
+/** What one SQS message body holds. */
+export type ParsedNotification =
+  | { kind: 'test-event' }
+  | { kind: 'objects'; objects: CreatedObject[]; ignored: number }
+  | { kind: 'malformed'; reason: string };
+
+/**
+ * Parses an S3 event notification delivered through SQS. Never throws: a body that is not an S3
+ * notification comes back as `malformed` with a reason safe to log (no body content).
+ */
+export function parseNotification(body: string): ParsedNotification {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { kind: 'malformed', reason: 'body is not JSON' };
+  }
+  if (!isObject(parsed)) return { kind: 'malformed', reason: 'body is not a JSON object' };
+  // S3 sends this once when a notification configuration is saved.
+  if (parsed.Event === 's3:TestEvent') return { kind: 'test-event' };
+  if (!Array.isArray(parsed.Records)) return { kind: 'malformed', reason: 'body has no Records array' };
+  const objects: CreatedObject[] = [];
+  let ignored = 0;
+  for (const record of parsed.Records) {
+    if (!isObject(record) || typeof record.eventName !== 'string') {
+      return { kind: 'malformed', reason: 'a record has no eventName' };
+    }
+    if (!record.eventName.startsWith('ObjectCreated:')) {
+      ignored++;
+      continue;
+    }
+    const s3 = isObject(record.s3) ? record.s3 : undefined;
+    const bucket = s3 && isObject(s3.bucket) ? s3.bucket.name : undefined;
+    const object = s3 && isObject(s3.object) ? s3.object : undefined;
+    if (typeof bucket !== 'string' || !object || typeof object.key !== 'string') {
+      return { kind: 'malformed', reason: 'a record has no bucket name or object key' };
+    }
+    const key = decodeS3Key(object.key);
+    if (key === undefined)
+      return { kind: 'malformed', reason: 'an object key is not valid percent-encoding' };
+    const size = typeof object.size === 'number' && object.size >= 0 ? object.size : 0;
+    objects.push({ bucket, key, size });
+  }
+  return { kind: 'objects', objects, ignored };
+}
+
+/** S3 keys arrive URL-encoded with `+` for spaces: undo both, in that order. */
+export function decodeS3Key(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// A fixed namespace for name-based ids of objects uploaded without POST /checks.
+const KEY_NAMESPACE = Buffer.from('6f1c1b0e5a3d4c8f9e2b7a4d3c2b1a09', 'hex');
+
+/**
+ * The check id for an object key under the selfie prefix: the key's own UUID when the API issued it,
+ * otherwise a stable name-based UUID (RFC 9562 version 5) derived from the key, so every
+ * notification for the same key maps to the same check.
+ */
+export function checkIdForKey(key: string, prefix: string): string {
+  const suffix = key.slice(prefix.length);
+  if (UUID.test(suffix)) return suffix;
+  const hash = createHash('sha1').update(KEY_NAMESPACE).update(key, 'utf8').digest();
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,50 @@
+import type { PrecheckReason } from '../../shared/check.js';
+import { type ImageInfo, sniffImage } from '../../shared/image.js';
+import type { CheckerConfig } from './config.js';
+
+/** Why a selfie fails our own pre-check; recorded as REJECTED with `source: 'precheck'`. */
+export interface PrecheckFailure {
+  reason: PrecheckReason;
+  message: string;
+}
+
+type Limits = Pick<CheckerConfig, 'maxObjectBytes' | 'minImageSidePx' | 'maxImageSidePx'>;
+
+/** The size rules, which the notification alone can settle before anything is downloaded. */
+export function precheckSize(size: number, limits: Limits): PrecheckFailure | undefined {
+  if (size === 0) return { reason: 'EMPTY_OBJECT', message: 'the uploaded object is empty' };
+  if (size > limits.maxObjectBytes) return objectTooLarge(limits);
+  return undefined;
+}
+
+/** The failure for an object over the size limit. */
+export function objectTooLarge(limits: Pick<Limits, 'maxObjectBytes'>): PrecheckFailure {
+  return { reason: 'OBJECT_TOO_LARGE', message: `the selfie is larger than ${limits.maxObjectBytes} bytes` };
+}
+
+/** Every rule, on the downloaded bytes: size, a supported image format, and sane dimensions. */
+export function precheckImage(bytes: Uint8Array, limits: Limits): PrecheckFailure | ImageInfo {
+  const size = precheckSize(bytes.length, limits);
+  if (size) return size;
+  const image = sniffImage(bytes);
+  if (!image) return { reason: 'UNSUPPORTED_IMAGE_FORMAT', message: 'the selfie is not a PNG or JPEG image' };
+  const { width, height } = image;
+  if (width === 0 || height === 0 || width > limits.maxImageSidePx || height > limits.maxImageSidePx) {
+    return {
+      reason: 'IMAGE_DIMENSIONS_INVALID',
+      message: `the image dimensions ${width}x${height} are not plausible`,
+    };
+  }
+  if (width < limits.minImageSidePx || height < limits.minImageSidePx) {
+    return {
+      reason: 'IMAGE_TOO_SMALL',
+      message: `the image is ${width}x${height}; at least ${limits.minImageSidePx}x${limits.minImageSidePx} is needed`,
+    };
+  }
+  return image;
+}
+
+/** Whether a pre-check answer is a failure. */
+export function isPrecheckFailure(value: PrecheckFailure | ImageInfo): value is PrecheckFailure {
+  return 'reason' in value;
+}

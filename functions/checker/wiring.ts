@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ApptenticateClient } from '../../shared/apptenticate/client.js';
+import {
+  createAuthorizedLivenessChecker,
+  type TokenRefreshRequest,
+} from '../../shared/apptenticate/token-provider.js';
+import { CheckRepository } from '../../shared/check-repository.js';
+import { createLogger, createMetrics } from '../../shared/observability.js';
+import type { CheckerDeps } from './checker.js';
+import type { CheckerConfig } from './config.js';
+
+/** AWS clients the checker uses; tests and the local runtime pass their own. */
+export interface CheckerClients {
+  s3?: S3Client;
+  dynamodb?: DynamoDBClient;
+  secretsManager?: SecretsManagerClient;
+  lambda?: LambdaClient;
+}
+
+/** Builds the checker's collaborators once per container. */
+export function buildCheckerDeps(config: Readonly<CheckerConfig>, clients: CheckerClients = {}): CheckerDeps {
+  const logger = createLogger('checker');
+  const vendor = new ApptenticateClient({
+    baseUrl: config.livenessApiUrl,
+    connectTimeoutMs: config.vendorConnectTimeoutMs,
+    headersTimeoutMs: config.vendorResponseTimeoutMs,
+    bodyTimeoutMs: config.vendorResponseTimeoutMs,
+  });
+  const refresher = config.tokenRefresherFunctionName;
+  const lambda = refresher ? (clients.lambda ?? new LambdaClient({})) : undefined;
+  const liveness = createAuthorizedLivenessChecker({
+    tokenSecretId: config.tokenSecretArn,
+    client: vendor,
+    secretsClient: clients.secretsManager ?? new SecretsManagerClient({}),
+    secretMaxAgeSeconds: config.tokenCacheSeconds,
+    logger,
+    ...(lambda && refresher
+      ? {
+          // Fire and forget: the refresher's own rate guard decides whether to log in.
+          requestTokenRefresh: async (request: TokenRefreshRequest) => {
+            await lambda.send(
+              new InvokeCommand({
+                FunctionName: refresher,
+                InvocationType: 'Event',
+                Payload: Buffer.from(JSON.stringify(request)),
+              }),
+            );
+          },
+        }
+      : {}),
+  });
+  return {
+    config,
+    s3: clients.s3 ?? new S3Client({}),
+    repository: new CheckRepository(
+      clients.dynamodb ?? new DynamoDBClient({}),
+      config.tableName,
+      config.checkRetentionDays * 86_400,
+    ),
+    liveness,
+    logger,
+    metrics: createMetrics('checker'),
+    clock: () => new Date(),
+    newLeaseId: randomUUID,
+  };
+}
