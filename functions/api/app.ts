@@ -1,0 +1,127 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { CheckRepository } from '../../shared/check-repository.js';
+import { describeError, RetryableError } from '../../shared/errors.js';
+import { toCheckView } from './check-view.js';
+import type { ApiConfig } from './config.js';
+import type { UploadPresigner } from './presign.js';
+import { matchRoute } from './routes.js';
+import { ApiError, parseCheckId, parseCreateCheckRequest } from './validation.js';
+
+/** Everything the API core needs, injected so tests can swap any of it. */
+export interface ApiDependencies {
+  config: Pick<ApiConfig, 'selfieBucket' | 'selfiePrefix' | 'uploadUrlTtlSeconds' | 'maxObjectBytes'>;
+  repository: Pick<CheckRepository, 'createAwaitingUpload' | 'get'>;
+  presigner: UploadPresigner;
+  clock: () => Date;
+  idGenerator: () => string;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+/** The API's HTTP answer. */
+export type ApiResponse = APIGatewayProxyStructuredResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+};
+
+/** The `POST /checks` answer. */
+export interface CreateCheckResponse {
+  checkId: string;
+  status: 'AWAITING_UPLOAD';
+  upload: { url: string; fields: Record<string, string>; expiresAt: string; maxBytes: number };
+}
+
+const BASE_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
+
+/** Builds the request handler: routes, validates, runs the operation and maps every outcome to JSON. */
+export function createApi(deps: ApiDependencies): (event: APIGatewayProxyEventV2) => Promise<ApiResponse> {
+  return async (event) => {
+    try {
+      const route = matchRoute(event);
+      switch (route.name) {
+        case 'createCheck':
+          return json(201, await createCheck(deps, event));
+        case 'getCheck':
+          return json(200, await getCheck(deps, parseCheckId(route.checkId)));
+      }
+    } catch (error) {
+      return errorResponse(deps, error);
+    }
+  };
+}
+
+async function createCheck(
+  deps: ApiDependencies,
+  event: APIGatewayProxyEventV2,
+): Promise<CreateCheckResponse> {
+  const request = parseCreateCheckRequest(event);
+  const { config } = deps;
+  const checkId = deps.idGenerator();
+  const now = deps.clock();
+  const uploadExpiresAt = new Date(now.getTime() + config.uploadUrlTtlSeconds * 1000);
+  // Presign first: if it fails, no item is left awaiting an upload nobody can make.
+  const upload = await deps.presigner.presign({
+    key: `${config.selfiePrefix}${checkId}`,
+    contentType: request.contentType,
+    maxBytes: config.maxObjectBytes,
+    expiresInSeconds: config.uploadUrlTtlSeconds,
+  });
+  await deps.repository.createAwaitingUpload({
+    checkId,
+    now,
+    uploadExpiresAt,
+    contentType: request.contentType,
+    ...(request.device ? { device: request.device } : {}),
+    ...(request.reference !== undefined ? { reference: request.reference } : {}),
+  });
+  // Never log the upload URL or fields: together they are a credential.
+  deps.logger.info('check issued', {
+    checkId,
+    device: request.device,
+    contentType: request.contentType,
+    uploadExpiresAt: uploadExpiresAt.toISOString(),
+  });
+  return {
+    checkId,
+    status: 'AWAITING_UPLOAD',
+    upload: {
+      url: upload.url,
+      fields: upload.fields,
+      expiresAt: uploadExpiresAt.toISOString(),
+      maxBytes: config.maxObjectBytes,
+    },
+  };
+}
+
+async function getCheck(deps: ApiDependencies, checkId: string) {
+  const item = await deps.repository.get(checkId);
+  if (!item) throw new ApiError(404, 'CHECK_NOT_FOUND', 'no check with this id');
+  return toCheckView(item);
+}
+
+function errorResponse(deps: ApiDependencies, error: unknown): ApiResponse {
+  if (error instanceof ApiError) {
+    deps.logger.info('request refused', { statusCode: error.statusCode, code: error.code });
+    return json(error.statusCode, { error: { code: error.code, message: error.message } }, error.headers);
+  }
+  // Raw AWS errors and stack traces stay in the logs; the client gets a stable code only.
+  if (error instanceof RetryableError) {
+    deps.logger.warn('dependency unavailable', { error: describeError(error) });
+    return json(
+      503,
+      { error: { code: 'SERVICE_UNAVAILABLE', message: 'the service is busy, try again shortly' } },
+      { 'retry-after': '1' },
+    );
+  }
+  deps.logger.error('request failed', { error: describeError(error) });
+  return json(500, { error: { code: 'INTERNAL_ERROR', message: 'an internal error occurred' } });
+}
+
+function json(
+  statusCode: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): ApiResponse {
+  return { statusCode, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,31 @@
+import { type Env, optionalInt, requireString } from '../../shared/config.js';
+
+/** The sweeper's settings, read once per cold start. */
+export interface SweeperConfig {
+  /** `TABLE_NAME`: the check table. */
+  readonly tableName: string;
+  /** `UPLOAD_GRACE_SECONDS` (default 300): how long after its URL expired a missing upload becomes EXPIRED. */
+  readonly uploadGraceSeconds: number;
+  /**
+   * `STALE_CHECK_GRACE_SECONDS` (default 1800): how long after its lease ran out a CHECKING check
+   * becomes FAILED. Must exceed the SQS retry window (visibility timeout x max receives): a checker
+   * that hits a retryable error releases its lease and waits for SQS to redeliver the message, and
+   * the sweeper must not fail the check while that redelivery is still due.
+   */
+  readonly staleCheckGraceSeconds: number;
+  /** `MAX_SWEEP_ITEMS` (default 500): the most checks one run settles; the next run picks up the rest. */
+  readonly maxSweepItems: number;
+  /** `CHECK_RETENTION_DAYS` (default 30), in seconds: the TTL the repository sets on items it creates. */
+  readonly retentionSeconds: number;
+}
+
+/** Reads and validates the sweeper's environment; throws a `ConfigError` naming the variable. */
+export function readSweeperConfig(env: Env = process.env): SweeperConfig {
+  return Object.freeze({
+    tableName: requireString(env, 'TABLE_NAME'),
+    uploadGraceSeconds: optionalInt(env, 'UPLOAD_GRACE_SECONDS', 300, 0, 86_400),
+    staleCheckGraceSeconds: optionalInt(env, 'STALE_CHECK_GRACE_SECONDS', 1800, 60, 7 * 86_400),
+    maxSweepItems: optionalInt(env, 'MAX_SWEEP_ITEMS', 500, 1, 10_000),
+    retentionSeconds: optionalInt(env, 'CHECK_RETENTION_DAYS', 30, 1, 3650) * 86_400,
+  });
+}
