@@ -1,0 +1,187 @@
+/**
+ * The token-refresher's core: log in to Apptenticate with the operator's credentials and store the
+ * resulting refresh token (and the access token minted with it) in the token secret.
+ *
+ * When it logs in, whoever calls it (the schedule, a checker's "please refresh" invoke, a person):
+ * 1. Write-rate guard, always applied, even when forced: if the token secret was written less
+ *    than `minWriteIntervalSeconds` ago AND its refresh token stays valid for longer than that
+ *    window, skip (`RECENTLY_WRITTEN`). AWS advises against writing a secret more often than about
+ *    every 10 minutes; a token that is about to expire is still replaced, since waiting would stop
+ *    every checker.
+ * 2. Freshness, unless forced: if the stored refresh token stays valid for more than
+ *    `refreshMarginSeconds` (default 2 h, i.e. at least two runs of an hourly schedule), skip
+ *    (`STILL_VALID`). A checker whose refresh token was refused asks with `force: true`, because a
+ *    token can be revoked before its `exp`.
+ * 3. Otherwise read the credentials, log in, and write the secret.
+ *
+ * Refused credentials throw a `TerminalError` (the function's error alarm should fire: a person
+ * must fix the credentials secret); a vendor that is down throws a `RetryableError`.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { ApptenticateClient } from '../../shared/apptenticate/client.js';
+import { decodeJwtExp } from '../../shared/apptenticate/jwt.js';
+import {
+  parseTokenSecret,
+  serializeTokenSecret,
+  type TokenSecret,
+} from '../../shared/apptenticate/token-provider.js';
+import { classifyAwsError, RetryableError, TerminalError } from '../../shared/errors.js';
+import type { TokenRefresherConfig } from './config.js';
+
+/** SimpleJWT's default refresh lifetime, assumed only if the vendor's refresh token has no `exp`. */
+const ASSUMED_REFRESH_TTL_SECONDS = 86_400;
+
+/** Everything the refresher talks to, injected so tests swap them. */
+export interface RefresherDeps {
+  config: Pick<
+    TokenRefresherConfig,
+    'credentialsSecretArn' | 'tokenSecretArn' | 'minWriteIntervalSeconds' | 'refreshMarginSeconds'
+  >;
+  secrets: Pick<SecretsManagerClient, 'send'>;
+  client: Pick<ApptenticateClient, 'login'>;
+  logger: Logger;
+  /** Epoch milliseconds. */
+  now: () => number;
+}
+
+/** Why a run did not log in. */
+export type SkipReason = 'RECENTLY_WRITTEN' | 'STILL_VALID';
+
+/** What one run did. */
+export type RefreshResult =
+  | { refreshed: true; refreshExpiresAt: string }
+  | { refreshed: false; reason: SkipReason; refreshExpiresAt: string };
+
+/** What the caller asks for. */
+export interface RefreshRequest {
+  /** Log in even if the stored refresh token looks valid (the write-rate guard still applies). */
+  force?: boolean;
+  /** A constant, log-safe reason given by the caller. */
+  reason?: string;
+}
+
+/** Runs the rules above once. */
+export async function refreshTokenSecret(
+  deps: RefresherDeps,
+  request: RefreshRequest = {},
+): Promise<RefreshResult> {
+  const { config, logger } = deps;
+  const nowSeconds = Math.floor(deps.now() / 1000);
+  const current = await readTokenSecret(deps);
+
+  if (current) {
+    const ageSeconds = nowSeconds - Math.floor(Date.parse(current.updatedAt) / 1000);
+    const remainingSeconds = current.refreshExpiresAt - nowSeconds;
+    const refreshExpiresAt = new Date(current.refreshExpiresAt * 1000).toISOString();
+    if (ageSeconds < config.minWriteIntervalSeconds && remainingSeconds > config.minWriteIntervalSeconds) {
+      logger.info('token refresh skipped', { reason: 'RECENTLY_WRITTEN', ageSeconds, refreshExpiresAt });
+      return { refreshed: false, reason: 'RECENTLY_WRITTEN', refreshExpiresAt };
+    }
+    if (!request.force && remainingSeconds > config.refreshMarginSeconds) {
+      logger.info('token refresh skipped', { reason: 'STILL_VALID', remainingSeconds, refreshExpiresAt });
+      return { refreshed: false, reason: 'STILL_VALID', refreshExpiresAt };
+    }
+  }
+
+  const credentials = await readCredentials(deps);
+  const outcome = await deps.client.login(credentials.username, credentials.password);
+  switch (outcome.kind) {
+    case 'ok':
+      break;
+    case 'refused':
+      throw new TerminalError(
+        'Apptenticate refused the username and password in the credentials secret (HTTP 401); put the correct ones into CREDENTIALS_SECRET_ARN',
+      );
+    case 'retryable':
+      throw new RetryableError(`login failed: ${outcome.message}`);
+    case 'terminal':
+      throw new TerminalError(`login failed: ${outcome.message}`);
+  }
+
+  let refreshExp = decodeJwtExp(outcome.refresh);
+  if (refreshExp === undefined) {
+    logger.warn('refresh token has no exp claim, assuming the default lifetime', {
+      assumedSeconds: ASSUMED_REFRESH_TTL_SECONDS,
+    });
+    refreshExp = nowSeconds + ASSUMED_REFRESH_TTL_SECONDS;
+  }
+  const accessExp = decodeJwtExp(outcome.access);
+  const secret: TokenSecret = {
+    refresh: outcome.refresh,
+    refreshExpiresAt: refreshExp,
+    access: outcome.access,
+    ...(accessExp !== undefined ? { accessExpiresAt: accessExp } : {}),
+    updatedAt: new Date(deps.now()).toISOString(),
+  };
+  try {
+    await deps.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: config.tokenSecretArn,
+        SecretString: serializeTokenSecret(secret),
+      }),
+    );
+  } catch (error) {
+    throw classifyAwsError(error, 'writing the token secret (TOKEN_SECRET_ARN)');
+  }
+  const refreshExpiresAt = new Date(refreshExp * 1000).toISOString();
+  logger.info('token secret written', {
+    refreshExpiresAt,
+    forced: request.force === true,
+    ...(request.reason ? { requestReason: request.reason } : {}),
+  });
+  return { refreshed: true, refreshExpiresAt };
+}
+
+async function readTokenSecret(deps: RefresherDeps): Promise<TokenSecret | undefined> {
+  let text: string | undefined;
+  try {
+    const answer = await deps.secrets.send(
+      new GetSecretValueCommand({ SecretId: deps.config.tokenSecretArn }),
+    );
+    text = answer.SecretString;
+  } catch (error) {
+    // A secret created without a value has no AWSCURRENT version yet: log in and write one.
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+    throw classifyAwsError(error, 'reading the token secret (TOKEN_SECRET_ARN)');
+  }
+  const secret = parseTokenSecret(text);
+  if (!secret && text) deps.logger.warn('token secret has an unexpected shape, replacing it');
+  return secret;
+}
+
+async function readCredentials(deps: RefresherDeps): Promise<{ username: string; password: string }> {
+  let text: string | undefined;
+  try {
+    const answer = await deps.secrets.send(
+      new GetSecretValueCommand({ SecretId: deps.config.credentialsSecretArn }),
+    );
+    text = answer.SecretString;
+  } catch (error) {
+    throw classifyAwsError(error, 'reading the credentials secret (CREDENTIALS_SECRET_ARN)');
+  }
+  let value: unknown;
+  try {
+    value = text ? JSON.parse(text) : undefined;
+  } catch {
+    value = undefined;
+  }
+  const record = value as { username?: unknown; password?: unknown } | undefined;
+  if (
+    !record ||
+    typeof record !== 'object' ||
+    typeof record.username !== 'string' ||
+    record.username === '' ||
+    typeof record.password !== 'string' ||
+    record.password === ''
+  ) {
+    throw new TerminalError(
+      'the credentials secret (CREDENTIALS_SECRET_ARN) must be JSON {"username": "...", "password": "..."}; put a value of that shape into it',
+    );
+  }
+  return { username: record.username, password: record.password };
+}

@@ -1,0 +1,651 @@
+/**
+ * The Apptenticate simulator: a real HTTP server on 127.0.0.1 that plays the vendor API as
+ * documented in /work/shared/apptenticate-api.md, with SimpleJWT-style auth (real HS256 JWTs with
+ * `exp`), real multipart parsing, deterministic liveness verdicts from the image bytes, and a
+ * control interface (in-process and over HTTP under `/__control/`) to script faults and variants.
+ *
+ * Deterministic verdicts: a missing selfie gives 400 field errors; bytes that are neither PNG nor
+ * JPEG give 708; an image smaller than `minDimension` on either side (or whose size cannot be read)
+ * gives 706 / 708; anything else passes with scores derived from a SHA-256 of the bytes.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { REJECTION_CODES } from '../../shared/apptenticate/codes.js';
+import { inspectImage } from './inspect-image.js';
+import { JwtSigner } from './jwt.js';
+
+/** The vendor endpoints the simulator serves. */
+export type SimulatorEndpoint = 'login' | 'refresh' | 'liveness';
+
+const ROUTES: Record<string, SimulatorEndpoint> = {
+  '/api/token/': 'login',
+  '/api/token/refresh/': 'refresh',
+  '/api/v3/biometrics/liveness/': 'liveness',
+};
+
+/** One scripted answer; `endpoint` scopes it (default: the next call to any endpoint). */
+export type ScriptedAnswer = (
+  | { type: 'rejection'; code: number; message?: string; status?: number }
+  | { type: 'status'; status: number; body?: unknown }
+  | { type: 'slow'; delayMs: number }
+  | { type: 'drop' }
+  | { type: 'non-json' }
+  | { type: 'passed' }
+) & { endpoint?: SimulatorEndpoint; times?: number };
+
+/** Answer variants the vendor does not document, and load-test faults. */
+export interface SimulatorVariants {
+  /** HTTP status of a `valid: false` answer. @default 200 */
+  rejectionStatus: 200 | 400 | 422;
+  /** `id` as an incrementing number or a UUID string. @default 'number' */
+  idType: 'number' | 'string';
+  /** Include `api_response` with a rejection when `details` was asked. @default false */
+  includeDetailsOnRejection: boolean;
+  /** Include `id` with a rejection when `return_id` was asked. @default false */
+  includeIdOnRejection: boolean;
+  /** Share of unscripted calls answered with a random fault (500, 429, slow, drop). @default 0 */
+  faultRate: number;
+  /** Seed of the fault PRNG. @default 1 */
+  faultSeed: number;
+  /** Delay of a random "slow" fault. @default 1500 */
+  faultDelayMs: number;
+  /** Endpoints random faults apply to. @default ['liveness'] */
+  faultEndpoints: SimulatorEndpoint[];
+  /** Added to every API answer. @default 0 */
+  latencyMs: number;
+  /** Smaller images (either side) are rejected with 706. @default 100 */
+  minDimension: number;
+  /** Larger selfies get a 400 field error. @default 2 MiB */
+  maxImageBytes: number;
+}
+
+/** Options of {@link startSimulator}. */
+export interface SimulatorOptions extends Partial<SimulatorVariants> {
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  /** @default 300 */
+  accessTtlSeconds?: number;
+  /** @default 86400 */
+  refreshTtlSeconds?: number;
+  /** @default 'simulator-user' */
+  username?: string;
+  /** @default 'simulator-password' */
+  password?: string;
+  /** Clock for token expiry, epoch milliseconds. @default Date.now */
+  now?: () => number;
+}
+
+/** What the simulator recorded about the last liveness request (never the image bytes). */
+export interface LivenessRequestRecord {
+  contentType?: string;
+  authorization: 'none' | 'bearer' | 'other';
+  device?: string;
+  returnId?: string;
+  details?: string;
+  selfieSize?: number;
+  selfieFileName?: string;
+  selfieContentType?: string;
+  fields: string[];
+}
+
+/** A snapshot of the simulator's state. */
+export interface SimulatorState {
+  counts: Record<SimulatorEndpoint, number>;
+  lastLiveness?: LivenessRequestRecord;
+  pendingAnswers: number;
+  variants: SimulatorVariants;
+}
+
+/** The control interface tests use in-process (the same operations exist over HTTP). */
+export interface SimulatorControl {
+  /** Queues answers; each is used by the next matching call (`times` calls, default 1). */
+  script(...answers: ScriptedAnswer[]): void;
+  /** Changes answer variants and faults. */
+  configure(variants: Partial<SimulatorVariants>): SimulatorVariants;
+  /** Refuses every refresh token issued so far. */
+  revokeRefreshTokens(): void;
+  /** Refuses every access token issued so far. */
+  expireAccessTokens(): void;
+  state(): SimulatorState;
+  /** Forgets scripts, counts and records; restores the start-up variants. Tokens stay valid. */
+  reset(): void;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  baseUrl: string;
+  username: string;
+  password: string;
+  control: SimulatorControl;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_VARIANTS: SimulatorVariants = {
+  rejectionStatus: 200,
+  idType: 'number',
+  includeDetailsOnRejection: false,
+  includeIdOnRejection: false,
+  faultRate: 0,
+  faultSeed: 1,
+  faultDelayMs: 1500,
+  faultEndpoints: ['liveness'],
+  latencyMs: 0,
+  minDimension: 100,
+  maxImageBytes: 2 * 1024 * 1024,
+};
+
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+const DEVICES = new Set(['DESKTOP', 'IOS', 'ANDROID']);
+const TRUE_VALUES = new Set(['true', 'True', 'TRUE', '1', 'on', 'yes']);
+const FALSE_VALUES = new Set(['false', 'False', 'FALSE', '0', 'off', 'no']);
+
+type Form = Map<string, string | File>;
+type Reply = { status: number; body: unknown } | { status: number; text: string; contentType: string };
+
+/** Starts the simulator on 127.0.0.1. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const username = options.username ?? 'simulator-user';
+  const password = options.password ?? 'simulator-password';
+  const accessTtl = options.accessTtlSeconds ?? 300;
+  const refreshTtl = options.refreshTtlSeconds ?? 86_400;
+  const now = options.now ?? Date.now;
+  const initialVariants: SimulatorVariants = { ...DEFAULT_VARIANTS };
+  for (const key of Object.keys(DEFAULT_VARIANTS) as (keyof SimulatorVariants)[]) {
+    if (options[key] !== undefined) Object.assign(initialVariants, { [key]: options[key] });
+  }
+
+  const signer = new JwtSigner();
+  const timers = new Set<NodeJS.Timeout>();
+  let variants = { ...initialVariants };
+  let script: (ScriptedAnswer & { remaining: number })[] = [];
+  let counts = zeroCounts();
+  let lastLiveness: LivenessRequestRecord | undefined;
+  let nextId = 1000;
+  let accessGeneration = 0;
+  let refreshGeneration = 0;
+  let random = mulberry32(variants.faultSeed);
+
+  const control: SimulatorControl = {
+    script(...answers) {
+      for (const answer of answers) script.push({ ...answer, remaining: Math.max(1, answer.times ?? 1) });
+    },
+    configure(changes) {
+      variants = { ...variants, ...changes };
+      if (changes.faultSeed !== undefined) random = mulberry32(changes.faultSeed);
+      return { ...variants };
+    },
+    revokeRefreshTokens() {
+      refreshGeneration += 1;
+    },
+    expireAccessTokens() {
+      accessGeneration += 1;
+    },
+    state() {
+      return {
+        counts: { ...counts },
+        ...(lastLiveness ? { lastLiveness: { ...lastLiveness } } : {}),
+        pendingAnswers: script.reduce((sum, answer) => sum + answer.remaining, 0),
+        variants: { ...variants },
+      };
+    },
+    reset() {
+      script = [];
+      counts = zeroCounts();
+      lastLiveness = undefined;
+      variants = { ...initialVariants };
+      random = mulberry32(variants.faultSeed);
+    },
+  };
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  const issue = (type: 'access' | 'refresh') => {
+    const iat = Math.floor(now() / 1000);
+    const ttl = type === 'access' ? accessTtl : refreshTtl;
+    const gen = type === 'access' ? accessGeneration : refreshGeneration;
+    return signer.sign({ token_type: type, iat, exp: iat + ttl, user_id: 1, gen });
+  };
+
+  const tokenValid = (token: string | undefined, type: 'access' | 'refresh') => {
+    if (!token) return false;
+    const claims = signer.verify(token);
+    if (!claims || claims.token_type !== type) return false;
+    if (claims.exp <= Math.floor(now() / 1000)) return false;
+    return claims.gen === (type === 'access' ? accessGeneration : refreshGeneration);
+  };
+
+  const takeScripted = (endpoint: SimulatorEndpoint): ScriptedAnswer | undefined => {
+    const index = script.findIndex((answer) => answer.endpoint === undefined || answer.endpoint === endpoint);
+    if (index < 0) return undefined;
+    const answer = script[index] as ScriptedAnswer & { remaining: number };
+    answer.remaining -= 1;
+    if (answer.remaining <= 0) script.splice(index, 1);
+    return answer;
+  };
+
+  const randomFault = (endpoint: SimulatorEndpoint): ScriptedAnswer | undefined => {
+    if (variants.faultRate <= 0 || !variants.faultEndpoints.includes(endpoint)) return undefined;
+    if (random() >= variants.faultRate) return undefined;
+    const pick = Math.floor(random() * 4);
+    if (pick === 0) return { type: 'status', status: 500 };
+    if (pick === 1) return { type: 'status', status: 429 };
+    if (pick === 2) return { type: 'slow', delayMs: variants.faultDelayMs };
+    return { type: 'drop' };
+  };
+
+  const login = (form: Form): Reply => {
+    const errors = requireFields(form, ['username', 'password']);
+    if (errors) return { status: 400, body: errors };
+    if (form.get('username') !== username || form.get('password') !== password) {
+      return { status: 401, body: { detail: 'No active account found with the given credentials' } };
+    }
+    return { status: 200, body: { refresh: issue('refresh'), access: issue('access') } };
+  };
+
+  const refresh = (form: Form): Reply => {
+    const errors = requireFields(form, ['refresh']);
+    if (errors) return { status: 400, body: errors };
+    const token = form.get('refresh');
+    if (typeof token !== 'string' || !tokenValid(token, 'refresh')) {
+      return { status: 401, body: { detail: 'Token is invalid or expired', code: 'token_not_valid' } };
+    }
+    return { status: 200, body: { access: issue('access') } };
+  };
+
+  const transactionId = () => (variants.idType === 'string' ? randomUUID() : nextId++);
+
+  const rejection = (form: Form, code: number, message?: string, status?: number): Reply => {
+    const known = REJECTION_CODES[code as keyof typeof REJECTION_CODES];
+    const data: Record<string, unknown> = {
+      valid: false,
+      message: message ?? known?.message ?? 'Error desconocido',
+      error_code: code,
+    };
+    if (variants.includeDetailsOnRejection && isTrue(form.get('details'))) {
+      data.api_response = { score: -1.25, quality: 0.31, liveness: 0.22 };
+    }
+    if (variants.includeIdOnRejection && isTrue(form.get('return_id'))) data.id = transactionId();
+    return { status: status ?? variants.rejectionStatus, body: { data } };
+  };
+
+  const liveness = (req: IncomingMessage, form: Form | undefined): Reply => {
+    const authorization = req.headers.authorization ?? '';
+    if (!authorization.startsWith('Bearer ')) {
+      return { status: 401, body: { detail: 'Authentication credentials were not provided.' } };
+    }
+    if (!tokenValid(authorization.slice('Bearer '.length), 'access')) {
+      return {
+        status: 401,
+        body: {
+          detail: 'Given token not valid for any token type',
+          code: 'token_not_valid',
+          messages: [
+            { token_class: 'AccessToken', token_type: 'access', message: 'Token is invalid or expired' },
+          ],
+        },
+      };
+    }
+    if (!form) {
+      return {
+        status: 415,
+        body: { detail: `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.` },
+      };
+    }
+    const selfie = form.get('selfie');
+    if (selfie === undefined) return { status: 400, body: { selfie: ['No file was submitted.'] } };
+    if (typeof selfie === 'string') {
+      return {
+        status: 400,
+        body: { selfie: ['The submitted data was not a file. Check the encoding type on the form.'] },
+      };
+    }
+    if (selfie.size === 0) return { status: 400, body: { selfie: ['The submitted file is empty.'] } };
+    if (selfie.size > variants.maxImageBytes) {
+      return { status: 400, body: { selfie: ['File too large. Size should not exceed 2 MB.'] } };
+    }
+    const fieldErrors: Record<string, string[]> = {};
+    const device = form.get('device');
+    if (device !== undefined && (typeof device !== 'string' || !DEVICES.has(device))) {
+      fieldErrors.device = [`"${String(device)}" is not a valid choice.`];
+    }
+    for (const name of ['return_id', 'details']) {
+      const value = form.get(name);
+      if (
+        value !== undefined &&
+        (typeof value !== 'string' || !(TRUE_VALUES.has(value) || FALSE_VALUES.has(value)))
+      ) {
+        fieldErrors[name] = ['Must be a valid boolean.'];
+      }
+    }
+    if (Object.keys(fieldErrors).length > 0) return { status: 400, body: fieldErrors };
+    return { status: 200, body: null };
+  };
+
+  const livenessVerdict = (form: Form, bytes: Uint8Array, forcePass: boolean): Reply => {
+    if (!forcePass) {
+      const info = inspectImage(bytes);
+      if (info.format === 'unknown' || info.width === undefined) return rejection(form, 708);
+      if (info.width < variants.minDimension || info.height < variants.minDimension) {
+        return rejection(form, 706, 'Rostro muy reducido en pixeles');
+      }
+    }
+    const digest = createHash('sha256').update(bytes).digest();
+    const data: Record<string, unknown> = { valid: true };
+    if (isTrue(form.get('details'))) {
+      data.api_response = {
+        score: round(((digest[0] ?? 0) / 255) * 4 + 0.5),
+        quality: round(0.55 + ((digest[1] ?? 0) / 255) * 0.44),
+        liveness: round(0.55 + ((digest[2] ?? 0) / 255) * 0.44),
+      };
+    }
+    if (isTrue(form.get('return_id'))) data.id = transactionId();
+    return { status: 200, body: { data } };
+  };
+
+  const handleApi = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpoint: SimulatorEndpoint,
+  ): Promise<void> => {
+    const raw = await readBody(req);
+    counts[endpoint] += 1;
+    const form = await parseForm(req.headers['content-type'], raw);
+    let selfieBytes: Uint8Array | undefined;
+    if (endpoint === 'liveness') {
+      const selfie = form?.get('selfie');
+      if (selfie instanceof File) selfieBytes = new Uint8Array(await selfie.arrayBuffer());
+      lastLiveness = recordLiveness(req, form, selfie);
+    }
+
+    let answer = takeScripted(endpoint) ?? randomFault(endpoint);
+    if (variants.latencyMs > 0) await delay(variants.latencyMs);
+    if (answer?.type === 'slow') {
+      await delay(answer.delayMs);
+      answer = undefined;
+    }
+    if (answer?.type === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (answer?.type === 'non-json') {
+      return send(res, {
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        text: '<html><body><h1>Service temporarily rerouted</h1></body></html>',
+      });
+    }
+    if (answer?.type === 'status') {
+      return send(
+        res,
+        answer.body !== undefined ? bodyReply(answer.status, answer.body) : defaultStatus(answer.status),
+      );
+    }
+    if (answer?.type === 'rejection') {
+      return send(res, rejection(form ?? new Map(), answer.code, answer.message, answer.status));
+    }
+
+    if (endpoint === 'login') return send(res, form ? login(form) : unsupported(req));
+    if (endpoint === 'refresh') return send(res, form ? refresh(form) : unsupported(req));
+    const checked = liveness(req, form);
+    if (checked.status !== 200 || !form) return send(res, checked);
+    return send(res, livenessVerdict(form, selfieBytes ?? new Uint8Array(), answer?.type === 'passed'));
+  };
+
+  const handleControl = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const raw = await readBody(req);
+    let input: unknown;
+    try {
+      input = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : {};
+    } catch {
+      return send(res, { status: 400, body: { error: 'control bodies must be JSON' } });
+    }
+    const body = (input ?? {}) as Record<string, unknown>;
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case 'GET /__control/state':
+        return send(res, { status: 200, body: control.state() });
+      case 'POST /__control/script': {
+        const answers = body.answers;
+        if (!Array.isArray(answers) || !answers.every(isScriptedAnswer)) {
+          return send(res, {
+            status: 400,
+            body: {
+              error:
+                'expected {"answers": [{"type": "rejection"|"status"|"slow"|"drop"|"non-json"|"passed", ...}]}',
+            },
+          });
+        }
+        control.script(...answers);
+        return send(res, { status: 200, body: control.state() });
+      }
+      case 'POST /__control/configure':
+        return send(res, { status: 200, body: control.configure(body as Partial<SimulatorVariants>) });
+      case 'POST /__control/reset':
+        control.reset();
+        return send(res, { status: 200, body: control.state() });
+      case 'POST /__control/revoke-refresh-tokens':
+        control.revokeRefreshTokens();
+        return send(res, { status: 200, body: { revoked: true } });
+      case 'POST /__control/expire-access-tokens':
+        control.expireAccessTokens();
+        return send(res, { status: 200, body: { expired: true } });
+      default:
+        return send(res, { status: 404, body: { error: `no control route ${route}` } });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const work = async () => {
+      if (path.startsWith('/__control/')) return await handleControl(req, res, path);
+      const endpoint = ROUTES[path];
+      if (!endpoint) return send(res, { status: 404, body: { detail: 'Not found.' } });
+      if (req.method !== 'POST') {
+        return send(res, { status: 405, body: { detail: `Method "${req.method}" not allowed.` } });
+      }
+      return await handleApi(req, res, endpoint);
+    };
+    work().catch(() => {
+      if (!res.headersSent && !res.destroyed) send(res, { status: 500, body: { detail: 'simulator error' } });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    username,
+    password,
+    control,
+    stop: async () => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function zeroCounts(): Record<SimulatorEndpoint, number> {
+  return { login: 0, refresh: 0, liveness: 0 };
+}
+
+function recordLiveness(
+  req: IncomingMessage,
+  form: Form | undefined,
+  selfie: string | File | undefined,
+): LivenessRequestRecord {
+  const authorization = req.headers.authorization;
+  const field = (name: string) => {
+    const value = form?.get(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const record: LivenessRequestRecord = {
+    authorization: !authorization ? 'none' : authorization.startsWith('Bearer ') ? 'bearer' : 'other',
+    fields: form ? [...form.keys()] : [],
+  };
+  const contentType = req.headers['content-type'];
+  if (contentType) record.contentType = contentType.split(';')[0] ?? contentType;
+  const device = field('device');
+  if (device !== undefined) record.device = device;
+  const returnId = field('return_id');
+  if (returnId !== undefined) record.returnId = returnId;
+  const details = field('details');
+  if (details !== undefined) record.details = details;
+  if (selfie instanceof File) {
+    record.selfieSize = selfie.size;
+    record.selfieFileName = selfie.name;
+    record.selfieContentType = selfie.type;
+  }
+  return record;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a form body the way DRF's parsers would: multipart, urlencoded or JSON. */
+async function parseForm(contentType: string | undefined, raw: Buffer): Promise<Form | undefined> {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  const form: Form = new Map();
+  if (type === 'multipart/form-data') {
+    try {
+      const data = await new Response(raw, { headers: { 'content-type': contentType ?? '' } }).formData();
+      for (const [name, value] of data.entries()) if (!form.has(name)) form.set(name, value);
+      return form;
+    } catch {
+      return undefined;
+    }
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    for (const [name, value] of new URLSearchParams(raw.toString('utf8')))
+      if (!form.has(name)) form.set(name, value);
+    return form;
+  }
+  if (type === 'application/json') {
+    try {
+      const value = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+      for (const [name, field] of Object.entries(value)) if (typeof field === 'string') form.set(name, field);
+      return form;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function requireFields(form: Form, names: string[]): Record<string, string[]> | undefined {
+  const errors: Record<string, string[]> = {};
+  for (const name of names) {
+    const value = form.get(name);
+    if (typeof value !== 'string' || value === '') errors[name] = ['This field is required.'];
+  }
+  return Object.keys(errors).length > 0 ? errors : undefined;
+}
+
+function unsupported(req: IncomingMessage): Reply {
+  return {
+    status: 415,
+    body: { detail: `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.` },
+  };
+}
+
+function defaultStatus(status: number): Reply {
+  if (status === 401) {
+    return {
+      status,
+      body: {
+        detail: 'Given token not valid for any token type',
+        code: 'token_not_valid',
+        messages: [
+          { token_class: 'AccessToken', token_type: 'access', message: 'Token is invalid or expired' },
+        ],
+      },
+    };
+  }
+  if (status === 429)
+    return { status, body: { detail: 'Request was throttled. Expected available in 1 second.' } };
+  if (status >= 500) {
+    return { status, contentType: 'text/html', text: `<h1>Server Error (${status})</h1>` };
+  }
+  return { status, body: { detail: `scripted status ${status}` } };
+}
+
+function bodyReply(status: number, body: unknown): Reply {
+  return typeof body === 'string' ? { status, contentType: 'text/plain', text: body } : { status, body };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (res.destroyed) return;
+  const text = 'text' in reply ? reply.text : JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': 'text' in reply ? reply.contentType : 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function isTrue(value: string | File | undefined): boolean {
+  return typeof value === 'string' && TRUE_VALUES.has(value);
+}
+
+function isScriptedAnswer(value: unknown): value is ScriptedAnswer {
+  if (value === null || typeof value !== 'object') return false;
+  const answer = value as Record<string, unknown>;
+  if (
+    answer.endpoint !== undefined &&
+    !['login', 'refresh', 'liveness'].includes(answer.endpoint as string)
+  ) {
+    return false;
+  }
+  if (answer.times !== undefined && !(typeof answer.times === 'number' && answer.times >= 1)) return false;
+  switch (answer.type) {
+    case 'rejection':
+      return typeof answer.code === 'number';
+    case 'status':
+      return typeof answer.status === 'number' && answer.status >= 100 && answer.status <= 599;
+    case 'slow':
+      return typeof answer.delayMs === 'number' && answer.delayMs >= 0;
+    case 'drop':
+    case 'non-json':
+    case 'passed':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e7) / 1e7;
+}
+
+/** A small seeded PRNG, so fault sequences repeat. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
