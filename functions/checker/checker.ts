@@ -12,7 +12,7 @@ import {
   isFinalStatus,
 } from '../../shared/check.js';
 import type { CheckRepository, ObjectFacts } from '../../shared/check-repository.js';
-import { classifyAwsError, describeError } from '../../shared/errors.js';
+import { classifyAwsError, describeError, RetryableError } from '../../shared/errors.js';
 import type { CheckerConfig } from './config.js';
 import { type CreatedObject, checkIdForKey, parseNotification } from './notification.js';
 import {
@@ -83,7 +83,9 @@ async function checkMessage(record: SQSRecord, deps: CheckerDeps): Promise<Dispo
     }
     return disposition;
   } catch (error) {
-    logger.error('unexpected error checking message', { messageId, error: describeError(error) });
+    // AWS faults and anything unforeseen: SQS delivers again, and the DLQ holds what never succeeds.
+    const level = error instanceof RetryableError ? 'warn' : 'error';
+    logger[level]('message will be retried after an error', { messageId, error: describeError(error) });
     return 'retry';
   }
 }

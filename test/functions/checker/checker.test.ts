@@ -1,0 +1,276 @@
+import { Readable } from 'node:stream';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { sdkStreamMixin } from '@smithy/util-stream';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CheckerDeps, checkBatch, mapWithConcurrency } from '../../../functions/checker/checker.js';
+import { readCheckerConfig } from '../../../functions/checker/config.js';
+import type { LivenessOutcome } from '../../../shared/apptenticate/outcome.js';
+import { CheckRepository } from '../../../shared/check-repository.js';
+import { createLogger, createMetrics } from '../../../shared/observability.js';
+import testEvent from '../../fixtures/sqs/s3-test-event.json' with { type: 'json' };
+import { makePng } from '../../support/images.js';
+import { notificationBody, sqsEventOf } from './support.js';
+
+const s3Mock = mockClient(S3Client);
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const CHECK_ID = '3f6c1e0a-2b4d-4c8e-9f1a-7b2c3d4e5f60';
+const KEY = `selfies/${CHECK_ID}`;
+const selfie = makePng({ width: 200, height: 200 });
+
+function body(bytes: Uint8Array) {
+  return sdkStreamMixin(Readable.from([Buffer.from(bytes)]));
+}
+
+function makeDeps(
+  outcomes: LivenessOutcome[],
+  env: Record<string, string> = {},
+): CheckerDeps & { vendorCalls: () => number } {
+  const config = readCheckerConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret', ...env });
+  const checkLiveness = vi.fn(
+    async () => outcomes.shift() ?? { kind: 'passed' as const, transactionId: 'tx' },
+  );
+  return {
+    config,
+    s3: new S3Client({ region: 'us-east-1' }),
+    repository: new CheckRepository(new DynamoDBClient({ region: 'us-east-1' }), 'checks', 86_400),
+    liveness: { checkLiveness },
+    logger: createLogger('checker-test', 'ERROR'),
+    metrics: createMetrics('checker-test'),
+    clock: () => new Date('2026-11-25T10:00:00Z'),
+    newLeaseId: () => 'lease-1',
+    vendorCalls: () => checkLiveness.mock.calls.length,
+  };
+}
+
+/** DynamoDB answers every UpdateItem by echoing a plausible new image. */
+function acceptWrites(extra: Record<string, unknown> = {}) {
+  ddbMock.on(UpdateCommand).callsFake((input) => ({
+    Attributes: {
+      checkId: input.Key.checkId,
+      status: input.ExpressionAttributeValues[':final'] ?? 'CHECKING',
+      attempts: 1,
+      version: 2,
+      ...extra,
+    },
+  }));
+}
+
+function finalWrites() {
+  return ddbMock
+    .commandCalls(UpdateCommand)
+    .map((c) => c.args[0].input)
+    .filter((input) => input.ExpressionAttributeValues?.[':final'] !== undefined);
+}
+
+beforeEach(() => {
+  s3Mock.reset();
+  ddbMock.reset();
+  s3Mock
+    .on(GetObjectCommand)
+    .callsFake(() => ({ Body: body(selfie), ContentLength: selfie.length, Metadata: {} }));
+  s3Mock.on(DeleteObjectCommand).resolves({});
+  acceptWrites();
+});
+
+describe('checkBatch', () => {
+  it('records PASSED with the transaction id and scores, then deletes the selfie', async () => {
+    const deps = makeDeps([
+      { kind: 'passed', transactionId: '1111', score: 2.6, quality: 0.85, liveness: 0.93 },
+    ]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(finalWrites()).toHaveLength(1);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':final': 'PASSED',
+      ':result': { valid: true, transactionId: '1111', score: 2.6, quality: 0.85, liveness: 0.93 },
+      ':leaseId': 'lease-1',
+    });
+    expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
+  });
+
+  it('records REJECTED with FACE_TOO_CLOSE for code 700', async () => {
+    const deps = makeDeps([
+      { kind: 'rejected', code: 700, reason: 'FACE_TOO_CLOSE', message: 'Face to close.', httpStatus: 200 },
+    ]);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':final': 'REJECTED',
+      ':rejection': {
+        code: 700,
+        reason: 'FACE_TOO_CLOSE',
+        message: 'Face to close.',
+        source: 'apptenticate',
+      },
+      ':result': { valid: false },
+    });
+  });
+
+  it('leaves a retryable vendor failure to SQS and gives the lease back', async () => {
+    const deps = makeDeps([
+      { kind: 'retryable', reason: 'RATE_LIMITED', httpStatus: 429, message: 'slow down' },
+    ]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(finalWrites()).toEqual([]);
+    const release = ddbMock.commandCalls(UpdateCommand).at(-1)?.args[0].input;
+    expect(release?.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('records FAILED on the last allowed receive and still sends the message on to the DLQ', async () => {
+    const deps = makeDeps([{ kind: 'retryable', reason: 'VENDOR_ERROR', httpStatus: 500, message: 'boom' }]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 3), deps);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':final': 'FAILED',
+      ':failure': { reason: 'VENDOR_UNAVAILABLE' },
+    });
+  });
+
+  it('records FAILED with VENDOR_AUTH_REFUSED when tokens are refused on the last receive', async () => {
+    const deps = makeDeps([{ kind: 'auth-refused', httpStatus: 401, message: 'refused' }]);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 3), deps);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':failure': { reason: 'VENDOR_AUTH_REFUSED' },
+    });
+  });
+
+  it('retries transient code 711 before the last receive and takes it as the verdict on the last', async () => {
+    const rejected = {
+      kind: 'rejected' as const,
+      code: 711,
+      reason: 'LIVENESS_INTERNAL_ERROR' as const,
+      httpStatus: 200,
+    };
+    const early = await checkBatch(
+      sqsEventOf([notificationBody(KEY, selfie.length)], 1),
+      makeDeps([rejected]),
+    );
+    expect(early.batchItemFailures).toHaveLength(1);
+    expect(finalWrites()).toEqual([]);
+    const last = await checkBatch(
+      sqsEventOf([notificationBody(KEY, selfie.length)], 3),
+      makeDeps([rejected]),
+    );
+    expect(last.batchItemFailures).toEqual([]);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({ ':rejection': { code: 711 } });
+  });
+
+  it('records FAILED with VENDOR_REQUEST_REFUSED for a terminal vendor answer and acknowledges', async () => {
+    const deps = makeDeps([{ kind: 'terminal', reason: 'REQUEST_REFUSED', httpStatus: 400, message: 'bad' }]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':failure': { reason: 'VENDOR_REQUEST_REFUSED' },
+    });
+  });
+
+  it('rejects an oversize object from the notification alone, without downloading it or calling the vendor', async () => {
+    const deps = makeDeps([]);
+    await checkBatch(sqsEventOf([notificationBody(KEY, 3 * 1024 * 1024)]), deps);
+    expect(s3Mock).not.toReceiveCommand(GetObjectCommand);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':rejection': { reason: 'OBJECT_TOO_LARGE', source: 'precheck' },
+    });
+  });
+
+  it('records FAILED with OBJECT_NOT_FOUND when the selfie is gone', async () => {
+    s3Mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'gone', $metadata: {} }));
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, 100)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':failure': { reason: 'OBJECT_NOT_FOUND' },
+    });
+  });
+
+  it('never calls the vendor for a check another delivery has decided, and deletes the late upload', async () => {
+    ddbMock.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'no',
+        $metadata: {},
+        Item: marshall({ checkId: CHECK_ID, status: 'PASSED' }),
+      }),
+    );
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(s3Mock).toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('leaves a check in progress elsewhere alone', async () => {
+    ddbMock.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'no',
+        $metadata: {},
+        Item: marshall({ checkId: CHECK_ID, status: 'CHECKING', leaseExpiresAt: Date.now() + 60_000 }),
+      }),
+    );
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('keeps the selfie when RETAIN_SELFIES is true', async () => {
+    const deps = makeDeps([], { RETAIN_SELFIES: 'true' });
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(finalWrites()).toHaveLength(1);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('retries the message when the selfie cannot be deleted, so the next delivery deletes it', async () => {
+    s3Mock.on(DeleteObjectCommand).rejects(new Error('AccessDenied'));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    expect(response.batchItemFailures).toHaveLength(1);
+  });
+
+  it('acknowledges s3:TestEvent and keys outside the prefix without touching AWS', async () => {
+    const deps = makeDeps([]);
+    const event = sqsEventOf([JSON.stringify(testEvent), notificationBody('uploads/elsewhere.jpg', 100)]);
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it('reports a malformed body as a failure so it reaches the DLQ, and processes its neighbours', async () => {
+    const deps = makeDeps([]);
+    const event = sqsEventOf(['{not json', notificationBody(KEY, selfie.length)]);
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(deps.vendorCalls()).toBe(1);
+  });
+
+  it('retries the message when DynamoDB throttles the claim', async () => {
+    ddbMock
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException', $fault: 'client' }));
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(deps.vendorCalls()).toBe(0);
+  });
+});
+
+describe('mapWithConcurrency', () => {
+  it('never runs more than the limit at once and keeps the order of results', async () => {
+    let running = 0;
+    let peak = 0;
+    const results = await mapWithConcurrency([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running--;
+      return n * 2;
+    });
+    expect(results).toEqual([2, 4, 6, 8, 10, 12, 14]);
+    expect(peak).toBe(3);
+  });
+});
