@@ -1,0 +1,311 @@
+import { describe, expect, it } from 'vitest';
+import { KNOWN_REJECTION_CODES, REJECTION_CODES } from '../../../shared/apptenticate/codes.js';
+import {
+  classifyTransportError,
+  parseLivenessResponse,
+  parseLoginResponse,
+  parseRefreshResponse,
+} from '../../../shared/apptenticate/parse.js';
+
+const json = (value: unknown) => JSON.stringify(value);
+
+describe('parseLivenessResponse', () => {
+  it('reports passed with the transaction id and scores of the documented answer', () => {
+    const body = json({
+      data: {
+        valid: true,
+        api_response: { score: 2.656599, quality: 0.8511556, liveness: 0.9344166 },
+        id: 1111,
+      },
+    });
+    expect(parseLivenessResponse(200, body)).toEqual({
+      kind: 'passed',
+      transactionId: '1111',
+      score: 2.656599,
+      quality: 0.8511556,
+      liveness: 0.9344166,
+    });
+  });
+
+  it('reports passed without id or scores when the vendor sends neither', () => {
+    expect(parseLivenessResponse(200, json({ data: { valid: true } }))).toEqual({ kind: 'passed' });
+  });
+
+  it('keeps a string transaction id as is', () => {
+    const id = '8d3c1a52-37a5-4f3e-9e1c-0b9a4a1f2c77';
+    expect(parseLivenessResponse(200, json({ data: { valid: true, id } }))).toEqual({
+      kind: 'passed',
+      transactionId: id,
+    });
+  });
+
+  it('drops a malformed id and non-numeric scores without losing the verdict', () => {
+    const body = json({
+      data: { valid: true, id: { nested: 1 }, api_response: { score: 'high', quality: 0.7 } },
+    });
+    expect(parseLivenessResponse(200, body)).toEqual({ kind: 'passed', quality: 0.7 });
+  });
+
+  it('reads a verdict sent without the data wrapper', () => {
+    expect(parseLivenessResponse(200, json({ valid: true, id: 7 }))).toEqual({
+      kind: 'passed',
+      transactionId: '7',
+    });
+  });
+
+  it.each(KNOWN_REJECTION_CODES)('reports rejected with the stable reason for code %i', (code) => {
+    const { reason, message } = REJECTION_CODES[code];
+    expect(parseLivenessResponse(200, json({ data: { valid: false, message, error_code: code } }))).toEqual({
+      kind: 'rejected',
+      code,
+      reason,
+      message,
+      httpStatus: 200,
+    });
+  });
+
+  it('maps an unknown code to UNKNOWN_CODE and keeps the number', () => {
+    expect(
+      parseLivenessResponse(200, json({ data: { valid: false, message: 'x', error_code: 799 } })),
+    ).toMatchObject({
+      kind: 'rejected',
+      code: 799,
+      reason: 'UNKNOWN_CODE',
+    });
+  });
+
+  it.each([400, 422])('reports a rejection that comes with HTTP %i as rejected', (status) => {
+    const body = json({ data: { valid: false, message: 'Rostro muy reducido en pixeles', error_code: 706 } });
+    expect(parseLivenessResponse(status, body)).toEqual({
+      kind: 'rejected',
+      code: 706,
+      reason: 'FACE_TOO_SMALL',
+      message: 'Rostro muy reducido en pixeles',
+      httpStatus: status,
+    });
+  });
+
+  it('keeps scores and id that come with a rejection', () => {
+    const body = json({
+      data: {
+        valid: false,
+        error_code: 715,
+        id: 'abc',
+        api_response: { score: -1, quality: 0.6, liveness: 0.2 },
+      },
+    });
+    expect(parseLivenessResponse(200, body)).toEqual({
+      kind: 'rejected',
+      code: 715,
+      reason: 'LIVENESS_SCORE_TOO_LOW',
+      transactionId: 'abc',
+      httpStatus: 200,
+      score: -1,
+      quality: 0.6,
+      liveness: 0.2,
+    });
+  });
+
+  it('reads a numeric string code', () => {
+    expect(parseLivenessResponse(200, json({ data: { valid: false, error_code: '704' } }))).toMatchObject({
+      kind: 'rejected',
+      code: 704,
+      reason: 'FACE_NOT_DETECTED',
+    });
+  });
+
+  it('reports 711 and 712 as rejected, leaving the retry decision to the checker', () => {
+    for (const code of [711, 712]) {
+      expect(parseLivenessResponse(200, json({ data: { valid: false, error_code: code } })).kind).toBe(
+        'rejected',
+      );
+    }
+  });
+
+  it('never decides on the message text', () => {
+    const body = json({ data: { valid: false, message: 'Token is invalid or expired', error_code: 700 } });
+    expect(parseLivenessResponse(200, body)).toMatchObject({ kind: 'rejected', reason: 'FACE_TOO_CLOSE' });
+  });
+
+  it('truncates a very long message', () => {
+    const body = json({ data: { valid: false, message: 'x'.repeat(5000), error_code: 700 } });
+    const outcome = parseLivenessResponse(200, body);
+    expect(outcome.kind === 'rejected' && outcome.message?.length).toBe(300);
+  });
+
+  it('reports auth-refused for 401 whatever the body', () => {
+    expect(parseLivenessResponse(401, json({ detail: 'x', code: 'token_not_valid' }))).toMatchObject({
+      kind: 'auth-refused',
+      httpStatus: 401,
+    });
+    expect(parseLivenessResponse(401, '')).toMatchObject({ kind: 'auth-refused' });
+  });
+
+  it.each([
+    [429, 'RATE_LIMITED'],
+    [500, 'VENDOR_ERROR'],
+    [502, 'VENDOR_ERROR'],
+    [503, 'VENDOR_ERROR'],
+    [504, 'TIMEOUT'],
+    [408, 'TIMEOUT'],
+  ])('reports HTTP %i as retryable %s', (status, reason) => {
+    expect(parseLivenessResponse(status, '<h1>Server Error</h1>')).toMatchObject({
+      kind: 'retryable',
+      reason,
+      httpStatus: status,
+    });
+  });
+
+  it('reports a 5xx carrying a rejection body as retryable', () => {
+    expect(parseLivenessResponse(500, json({ data: { valid: false, error_code: 711 } }))).toMatchObject({
+      kind: 'retryable',
+      reason: 'VENDOR_ERROR',
+    });
+  });
+
+  it('reports DRF field errors as terminal REQUEST_REFUSED', () => {
+    expect(parseLivenessResponse(400, json({ selfie: ['No file was submitted.'] }))).toMatchObject({
+      kind: 'terminal',
+      reason: 'REQUEST_REFUSED',
+      httpStatus: 400,
+    });
+  });
+
+  it.each([403, 404, 413, 415])('reports HTTP %i without a verdict as terminal REQUEST_REFUSED', (status) => {
+    expect(parseLivenessResponse(status, json({ detail: 'no' }))).toMatchObject({
+      kind: 'terminal',
+      reason: 'REQUEST_REFUSED',
+    });
+  });
+
+  it('reports valid true with a 4xx as terminal REQUEST_REFUSED', () => {
+    expect(parseLivenessResponse(400, json({ data: { valid: true } }))).toMatchObject({
+      kind: 'terminal',
+      reason: 'REQUEST_REFUSED',
+    });
+  });
+
+  it.each([
+    ['non-JSON', '<html>hello</html>'],
+    ['an empty body', ''],
+    ['a JSON array', '[1,2]'],
+    ['data without valid', json({ data: { id: 1 } })],
+    ['valid false without a code', json({ data: { valid: false, message: 'no' } })],
+    ['valid as a string', json({ data: { valid: 'true' } })],
+    ['a null body', 'null'],
+  ])('reports a 2xx with %s as terminal RESPONSE_INVALID', (_label, body) => {
+    expect(parseLivenessResponse(200, body)).toMatchObject({
+      kind: 'terminal',
+      reason: 'RESPONSE_INVALID',
+      httpStatus: 200,
+    });
+  });
+
+  it('reports a redirect as terminal', () => {
+    expect(parseLivenessResponse(301, '')).toMatchObject({ kind: 'terminal' });
+  });
+
+  it('never puts the vendor body into the message', () => {
+    const secretish = 'vendor-body-marker-12345';
+    for (const status of [200, 400, 401, 429, 500]) {
+      const outcome = parseLivenessResponse(status, json({ detail: secretish }));
+      expect('message' in outcome ? outcome.message : '').not.toContain(secretish);
+    }
+  });
+});
+
+describe('parseLoginResponse', () => {
+  it('reports ok with both tokens', () => {
+    expect(parseLoginResponse(200, json({ refresh: 'r.r.r', access: 'a.a.a' }))).toEqual({
+      kind: 'ok',
+      refresh: 'r.r.r',
+      access: 'a.a.a',
+    });
+  });
+
+  it('reports refused for 401', () => {
+    const body = json({ detail: 'No active account found with the given credentials' });
+    expect(parseLoginResponse(401, body)).toMatchObject({ kind: 'refused', httpStatus: 401 });
+  });
+
+  it('reports a 200 without tokens as terminal RESPONSE_INVALID', () => {
+    expect(parseLoginResponse(200, json({ access: 'a' }))).toMatchObject({
+      kind: 'terminal',
+      reason: 'RESPONSE_INVALID',
+    });
+  });
+
+  it('reports 400 field errors as terminal REQUEST_REFUSED', () => {
+    expect(parseLoginResponse(400, json({ username: ['This field is required.'] }))).toMatchObject({
+      kind: 'terminal',
+      reason: 'REQUEST_REFUSED',
+    });
+  });
+
+  it('reports 503 as retryable', () => {
+    expect(parseLoginResponse(503, '')).toMatchObject({ kind: 'retryable', reason: 'VENDOR_ERROR' });
+  });
+});
+
+describe('parseRefreshResponse', () => {
+  it('reports ok with the access token', () => {
+    expect(parseRefreshResponse(200, json({ access: 'a.a.a' }))).toEqual({ kind: 'ok', access: 'a.a.a' });
+  });
+
+  it('passes on a rotated refresh token', () => {
+    expect(parseRefreshResponse(200, json({ access: 'a', refresh: 'r' }))).toEqual({
+      kind: 'ok',
+      access: 'a',
+      refresh: 'r',
+    });
+  });
+
+  it('reports refused for 401', () => {
+    const body = json({ detail: 'Token is invalid or expired', code: 'token_not_valid' });
+    expect(parseRefreshResponse(401, body)).toMatchObject({ kind: 'refused', httpStatus: 401 });
+  });
+
+  it('reports 429 as retryable RATE_LIMITED', () => {
+    expect(parseRefreshResponse(429, '')).toMatchObject({ kind: 'retryable', reason: 'RATE_LIMITED' });
+  });
+
+  it('reports a non-JSON 200 as terminal RESPONSE_INVALID', () => {
+    expect(parseRefreshResponse(200, 'ok')).toMatchObject({ kind: 'terminal', reason: 'RESPONSE_INVALID' });
+  });
+});
+
+describe('classifyTransportError', () => {
+  const withCode = (code: string, name = 'Error') => Object.assign(new Error('boom'), { code, name });
+
+  it.each(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])(
+    'classifies %s as TIMEOUT',
+    (code) => {
+      expect(classifyTransportError(withCode(code))).toMatchObject({ kind: 'retryable', reason: 'TIMEOUT' });
+    },
+  );
+
+  it.each(['UND_ERR_SOCKET', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND'])(
+    'classifies %s as CONNECTION_FAILED',
+    (code) => {
+      expect(classifyTransportError(withCode(code))).toMatchObject({
+        kind: 'retryable',
+        reason: 'CONNECTION_FAILED',
+      });
+    },
+  );
+
+  it('finds the code in a wrapped cause', () => {
+    const error = new TypeError('fetch failed', { cause: withCode('ECONNREFUSED') });
+    expect(classifyTransportError(error)).toMatchObject({ reason: 'CONNECTION_FAILED' });
+  });
+
+  it('classifies an abort by timeout signal as TIMEOUT', () => {
+    const error = new DOMException('The operation timed out.', 'TimeoutError');
+    expect(classifyTransportError(error)).toMatchObject({ reason: 'TIMEOUT' });
+  });
+
+  it('leaves programming errors unclassified', () => {
+    expect(classifyTransportError(withCode('UND_ERR_INVALID_ARG'))).toBeUndefined();
+    expect(classifyTransportError(new TypeError('x is not a function'))).toBeUndefined();
+  });
+});
