@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { readApiConfig } from '../../../functions/api/config.js';
+
+const required = { TABLE_NAME: 'checks', SELFIE_BUCKET: 'selfie-bucket' };
+
+describe('readApiConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(readApiConfig(required)).toEqual({
+      tableName: 'checks',
+      selfieBucket: 'selfie-bucket',
+      selfiePrefix: 'selfies/',
+      uploadUrlTtlSeconds: 300,
+      maxObjectBytes: 2_097_152,
+      retentionSeconds: 30 * 86_400,
+    });
+  });
+
+  it('reads every variable and returns a frozen object', () => {
+    const config = readApiConfig({
+      ...required,
+      SELFIE_PREFIX: 'uploads/selfies/',
+      UPLOAD_URL_TTL_SECONDS: '600',
+      MAX_OBJECT_BYTES: '1048576',
+      CHECK_RETENTION_DAYS: '7',
+    });
+    expect(config).toMatchObject({
+      selfiePrefix: 'uploads/selfies/',
+      uploadUrlTtlSeconds: 600,
+      maxObjectBytes: 1_048_576,
+      retentionSeconds: 7 * 86_400,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    [{ SELFIE_BUCKET: 'b' }, /TABLE_NAME is required/],
+    [{ TABLE_NAME: 't' }, /SELFIE_BUCKET is required/],
+    [{ ...required, UPLOAD_URL_TTL_SECONDS: '59' }, /UPLOAD_URL_TTL_SECONDS must be between 60 and 3600/],
+    [{ ...required, UPLOAD_URL_TTL_SECONDS: '3601' }, /UPLOAD_URL_TTL_SECONDS must be between 60 and 3600/],
+    [{ ...required, UPLOAD_URL_TTL_SECONDS: '5m' }, /UPLOAD_URL_TTL_SECONDS must be an integer/],
+    [{ ...required, MAX_OBJECT_BYTES: '0' }, /MAX_OBJECT_BYTES must be between/],
+    [{ ...required, CHECK_RETENTION_DAYS: '0' }, /CHECK_RETENTION_DAYS must be between/],
+    [{ ...required, SELFIE_PREFIX: 'selfies' }, /SELFIE_PREFIX must end with "\/"/],
+    [{ ...required, SELFIE_PREFIX: '/selfies/' }, /SELFIE_PREFIX/],
+    [{ ...required, SELFIE_PREFIX: 'my selfies/' }, /SELFIE_PREFIX/],
+  ])('refuses %j naming the variable', (env, message) => {
+    expect(() => readApiConfig(env)).toThrow(message);
+  });
+});
