@@ -10,6 +10,8 @@ export interface SweeperDependencies {
   repository: Pick<CheckRepository, 'listSweepable' | 'finalize'>;
   clock: () => Date;
   logger: Pick<Logger, 'info' | 'warn'>;
+  /** Index page size; defaults to 100. */
+  pageSize?: number;
 }
 
 /** What one run did. */
@@ -30,7 +32,7 @@ export const LEASE_EXPIRED_FAILURE: CheckFailure = {
   message: 'no checker finished this check before its lease ran out',
 };
 
-const PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 100;
 const WRITE_CONCURRENCY = 10;
 
 /**
@@ -85,7 +87,7 @@ async function sweepKind(
   let seen = 0;
   let startKey: Record<string, unknown> | undefined;
   do {
-    const limit = Math.min(PAGE_SIZE, kind.budget - seen);
+    const limit = Math.min(deps.pageSize ?? DEFAULT_PAGE_SIZE, kind.budget - seen);
     if (limit <= 0) break;
     const page = await deps.repository.listSweepable({
       status: kind.status,
