@@ -21,6 +21,7 @@ const REASON = /^[A-Z][A-Z0-9_]*$/;
 const REASON_MAX_LENGTH = 64;
 const TRANSACTION_ID_MAX_LENGTH = 256;
 const REFERENCE_MAX_LENGTH = 128;
+const CHECK_ID_MAX_LENGTH = 256;
 
 /** A check item that cannot become a valid event (a writer broke the item's invariants). */
 export class InvalidCheckItemError extends TerminalError {
@@ -88,8 +89,8 @@ export function toPublicOutcome(
 export function buildEventDetail(item: CheckItem): LivenessEventDetail {
   const status = item.status;
   if (!isFinalStatus(status)) throw new InvalidCheckItemError(`check status ${String(status)} is not final`);
-  if (typeof item.checkId !== 'string' || item.checkId.length === 0) {
-    throw new InvalidCheckItemError('check item has no checkId');
+  if (typeof item.checkId !== 'string' || item.checkId.length === 0 || item.checkId.length > CHECK_ID_MAX_LENGTH) {
+    throw new InvalidCheckItemError('check item has no valid checkId');
   }
   const base = {
     schemaVersion: SCHEMA_VERSION,

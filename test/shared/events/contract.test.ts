@@ -189,6 +189,7 @@ describe('buildEventDetail', () => {
     ],
     ['a FAILED item without failure', 'FAILED', { failure: undefined }],
     ['an item without checkId', 'EXPIRED', { checkId: '' }],
+    ['an item with a checkId over 256 characters', 'EXPIRED', { checkId: 'c'.repeat(257) }],
     ['an item without createdAt', 'EXPIRED', { createdAt: undefined as unknown as string }],
     ['an item with an unparsable decidedAt', 'EXPIRED', { decidedAt: 'yesterday' }],
   ])('refuses %s', (_label, status, overrides) => {

@@ -1,0 +1,37 @@
+import { type Env, optionalString, requireString } from '../../shared/config.js';
+import { ConfigError } from '../../shared/errors.js';
+import { DEFAULT_EVENT_SOURCE } from '../../shared/events/contract.js';
+
+/** The notifier's configuration, read once at cold start. */
+export interface NotifierConfig {
+  /** `EVENT_BUS_NAME` (required): name or ARN of the EventBridge bus the events are put on. */
+  eventBusName: string;
+  /**
+   * `EVENT_SOURCE` (default `selfie-liveness`): the `source` of every event, which subscribers'
+   * rules match on. Must not start with `aws.` (reserved by AWS).
+   */
+  eventSource: string;
+  /** `LOG_LEVEL` (default `INFO`): `DEBUG` also logs every stream record that is not published. */
+  logLevel: string;
+}
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+/** Validates the notifier's environment; a missing or malformed value fails the cold start naming the variable. */
+export function loadNotifierConfig(env: Env = process.env): Readonly<NotifierConfig> {
+  const eventBusName = requireString(env, 'EVENT_BUS_NAME');
+  if (eventBusName.length > 1600) {
+    throw new ConfigError(`EVENT_BUS_NAME must be a bus name or ARN of at most 1600 characters`);
+  }
+  const eventSource = optionalString(env, 'EVENT_SOURCE', DEFAULT_EVENT_SOURCE);
+  if (eventSource.length > 256 || eventSource.toLowerCase().startsWith('aws.')) {
+    throw new ConfigError(
+      `EVENT_SOURCE must have at most 256 characters and not start with "aws.", got "${eventSource}"`,
+    );
+  }
+  const logLevel = optionalString(env, 'LOG_LEVEL', 'INFO').toUpperCase();
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  return Object.freeze({ eventBusName, eventSource, logLevel });
+}
