@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /** A running `moto_server` on 127.0.0.1, the real-protocol stand-in for AWS. */
 export interface Moto {
@@ -33,24 +34,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Throws a clear error when `moto_server` is not installed. */
+/** The Python that runs moto: `MOTO_PYTHON`, or `python3`. */
+const python = () => process.env.MOTO_PYTHON ?? 'python3';
+
+// moto's own server application, with DynamoDB writes made atomic (see the script's docstring).
+const LAUNCHER = fileURLToPath(new URL('./moto_server.py', import.meta.url));
+
+/** Throws a clear error when `moto_server` (moto with its server extras) is not installed. */
 export function assertMotoInstalled(command = process.env.MOTO_SERVER ?? 'moto_server'): void {
   const probe = spawnSync(command, ['--help'], { stdio: 'ignore' });
-  if (probe.error || probe.status !== 0) {
+  const importable = spawnSync(python(), ['-c', 'import moto.server, werkzeug'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0 || importable.error || importable.status !== 0) {
     throw new Error(
-      `moto_server was not found (tried "${command}"). Install it with: pip install "moto[server]==5.2.1" ` +
-        '(or set MOTO_SERVER to its path).',
+      `moto_server was not found (tried "${command}" and "${python()} -c 'import moto.server'"). ` +
+        'Install it with: pip install "moto[server]==5.2.1" (or set MOTO_SERVER / MOTO_PYTHON).',
     );
   }
 }
 
-/** Starts `moto_server` on a free port and waits until it answers. */
+/** Starts moto's server on a free port of 127.0.0.1 and waits until it answers. */
 export async function startMoto(): Promise<Moto> {
-  const command = process.env.MOTO_SERVER ?? 'moto_server';
-  assertMotoInstalled(command);
+  assertMotoInstalled();
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
+    const child = spawn(python(), [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
       // moto writes eventTime without a zone: keep it UTC.
       env: { ...process.env, TZ: 'UTC' },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -73,10 +80,10 @@ export async function startMoto(): Promise<Moto> {
     }
     await stopProcess(child);
     if (!/Address already in use/i.test(stderr)) {
-      throw new Error(`moto_server did not start on port ${port}: ${stderr.trim().slice(-500)}`);
+      throw new Error(`moto did not start on port ${port}: ${stderr.trim().slice(-500)}`);
     }
   }
-  throw new Error('moto_server could not find a free port after 3 attempts');
+  throw new Error('moto could not find a free port after 3 attempts');
 }
 
 async function waitUntilUp(endpoint: string, child: ChildProcess): Promise<boolean> {

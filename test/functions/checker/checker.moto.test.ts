@@ -1,0 +1,344 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type CheckerDeps, checkBatch } from '../../../functions/checker/checker.js';
+import { readCheckerConfig } from '../../../functions/checker/config.js';
+import { buildCheckerDeps } from '../../../functions/checker/wiring.js';
+import { refreshTokenSecret } from '../../../functions/token-refresher/refresher.js';
+import { createCheckTable } from '../../../infra/local/provision-table.js';
+import { toLambdaEvent } from '../../../infra/local/sqs-event-source.js';
+import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
+import { createLogger } from '../../../shared/observability.js';
+import { type Simulator, startSimulator } from '../../simulator/server.js';
+import { makeJpeg, makePng, paddedPng } from '../../support/images.js';
+import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
+import { notificationBody, sqsEventOf } from './support.js';
+
+const BUCKET = 'selfies-bucket';
+const PREFIX = 'selfies/';
+const REGION = 'us-east-1';
+
+describe('checker on moto with the simulator', () => {
+  let moto: Moto;
+  let simulator: Simulator;
+  let s3: S3Client;
+  let sqs: SQSClient;
+  let dynamodb: DynamoDBClient;
+  let secrets: SecretsManagerClient;
+  let queueUrl: string;
+  let queueArn: string;
+  let tokenSecretArn: string;
+  let table = 0;
+  let deps: CheckerDeps;
+
+  beforeAll(async () => {
+    [moto, simulator] = await Promise.all([startMoto(), startSimulator()]);
+    const aws = awsClientConfig(moto.endpoint);
+    s3 = new S3Client(aws);
+    sqs = new SQSClient(aws);
+    dynamodb = new DynamoDBClient(aws);
+    secrets = new SecretsManagerClient(aws);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'checks' }))).QueueUrl ?? '';
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    queueArn = attributes.Attributes?.QueueArn ?? '';
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: BUCKET,
+        NotificationConfiguration: {
+          QueueConfigurations: [
+            {
+              QueueArn: queueArn,
+              Events: ['s3:ObjectCreated:*'],
+              // moto wants lowercase filter rule names.
+              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: PREFIX }] } },
+            },
+          ],
+        },
+      }),
+    );
+    const credentialsArn = (
+      await secrets.send(
+        new CreateSecretCommand({
+          Name: 'apptenticate-credentials',
+          SecretString: JSON.stringify({ username: simulator.username, password: simulator.password }),
+        }),
+      )
+    ).ARN as string;
+    tokenSecretArn = (await secrets.send(new CreateSecretCommand({ Name: 'apptenticate-tokens' })))
+      .ARN as string;
+    // The token-refresher logs in once, as its schedule would, so the checker finds a refresh token.
+    await refreshTokenSecret({
+      config: {
+        credentialsSecretArn: credentialsArn,
+        tokenSecretArn,
+        minWriteIntervalSeconds: 600,
+        refreshMarginSeconds: 7200,
+      },
+      secrets,
+      client: new ApptenticateClient({ baseUrl: simulator.baseUrl }),
+      logger: createLogger('token-refresher', 'ERROR'),
+      now: Date.now,
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all([moto?.stop(), simulator?.stop()]);
+  });
+
+  beforeEach(async () => {
+    simulator.control.reset();
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+    const tableName = `checks-${++table}`;
+    await createCheckTable(dynamodb, tableName);
+    const config = readCheckerConfig({
+      TABLE_NAME: tableName,
+      TOKEN_SECRET_ARN: tokenSecretArn,
+      LIVENESS_API_URL: simulator.baseUrl,
+      VENDOR_RESPONSE_TIMEOUT_MS: '1000',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    deps = buildCheckerDeps(config, { s3, dynamodb, secretsManager: secrets });
+    deps.logger.setLogLevel('ERROR');
+  });
+
+  /** Uploads objects and returns the notifications moto delivered for them, as a Lambda event. */
+  async function upload(
+    objects: { key: string; body: Uint8Array; metadata?: Record<string, string> }[],
+  ): Promise<SQSEvent> {
+    for (const object of objects) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: object.key,
+          Body: object.body,
+          Metadata: object.metadata,
+        }),
+      );
+    }
+    const messages = [];
+    while (messages.length < objects.length) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) break;
+      messages.push(...Messages.filter((m) => !m.Body?.includes('s3:TestEvent')));
+    }
+    return toLambdaEvent(messages, { queueArn, region: REGION });
+  }
+
+  const item = async (checkId: string) => await deps.repository.get(checkId);
+  const exists = async (key: string) =>
+    await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+      () => true,
+      () => false,
+    );
+  const vendorCalls = () => simulator.control.state().counts.liveness;
+
+  it('records PASSED with the transaction id from a real notification and deletes the selfie', async () => {
+    const checkId = '0b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makeJpeg({ width: 640, height: 480, seed: 1 }) },
+    ]);
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
+    const check = await item(checkId);
+    expect(check).toMatchObject({ status: 'PASSED', attempts: 1, result: { valid: true } });
+    expect(check?.result?.transactionId).toMatch(/^\d+$/);
+    expect(check?.result?.liveness).toBeGreaterThanOrEqual(0.5);
+    expect(await exists(`${PREFIX}${checkId}`)).toBe(false);
+    expect(simulator.control.state().lastLiveness).toMatchObject({
+      returnId: 'true',
+      details: 'true',
+      authorization: 'bearer',
+    });
+  });
+
+  it('records the vendor rejection with its stable reason', async () => {
+    simulator.control.script({ type: 'rejection', code: 705, endpoint: 'liveness' });
+    const checkId = '1b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
+    const event = await upload([{ key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200 }) }]);
+    await checkBatch(event, deps);
+    expect(await item(checkId)).toMatchObject({
+      status: 'REJECTED',
+      rejection: { code: 705, reason: 'TOO_MANY_FACES', source: 'apptenticate' },
+    });
+  });
+
+  it('calls the vendor once for the same notification delivered twice at once', async () => {
+    const checkId = '2b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makePng({ width: 300, height: 300, seed: 2 }) },
+    ]);
+    const record = event.Records[0];
+    if (!record) throw new Error('no notification arrived');
+    const twice: SQSEvent = { Records: [record, { ...record, messageId: 'duplicate' }] };
+    expect((await checkBatch(twice, deps)).batchItemFailures).toEqual([]);
+    expect(vendorCalls()).toBe(1);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 1 });
+  });
+
+  it('calls the vendor once for the same notification delivered twice one after the other', async () => {
+    const checkId = '3b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makePng({ width: 300, height: 300, seed: 3 }) },
+    ]);
+    await checkBatch(event, deps);
+    const decided = await item(checkId);
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
+    expect(vendorCalls()).toBe(1);
+    expect(await item(checkId)).toEqual(decided);
+  });
+
+  it('recovers a crash between the vendor call and the verdict once the lease runs out', async () => {
+    const checkId = '4b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
+    const key = `${PREFIX}${checkId}`;
+    const event = await upload([{ key, body: makePng({ width: 300, height: 300, seed: 4 }) }]);
+    let now = new Date('2026-11-25T10:00:00Z');
+    const clock = () => now;
+    // The first delivery pays for a verdict and dies before writing it.
+    const crashing: CheckerDeps = {
+      ...deps,
+      clock,
+      liveness: {
+        checkLiveness: async (request) => {
+          await deps.liveness.checkLiveness(request);
+          throw new Error('container died');
+        },
+      },
+    };
+    expect((await checkBatch(event, crashing)).batchItemFailures).toHaveLength(1);
+    expect(await item(checkId)).toMatchObject({ status: 'CHECKING', attempts: 1 });
+    // A redelivery inside the lease must not pay again.
+    now = new Date(now.getTime() + 30_000);
+    expect((await checkBatch(event, { ...deps, clock })).batchItemFailures).toEqual([]);
+    expect(vendorCalls()).toBe(1);
+    // Once the lease has run out (SQS redelivers after its visibility timeout, which is longer), the check is taken over.
+    now = new Date(now.getTime() + deps.config.leaseSeconds * 1000);
+    expect((await checkBatch(event, { ...deps, clock })).batchItemFailures).toEqual([]);
+    expect(vendorCalls()).toBe(2);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 2 });
+  });
+
+  it('decodes keys with spaces, plus signs, unicode and percent signs outside the API', async () => {
+    const keys = [`${PREFIX}my selfie.jpg`, `${PREFIX}a+b.jpg`, `${PREFIX}été 😀.png`, `${PREFIX}100%.jpg`];
+    const event = await upload(
+      keys.map((key, i) => ({
+        key,
+        body: makePng({ width: 128, height: 128, seed: 10 + i }),
+        metadata: { device: 'ios', reference: `ref-${i}` },
+      })),
+    );
+    expect(event.Records).toHaveLength(4);
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
+    const { checkIdForKey } = await import('../../../functions/checker/notification.js');
+    for (const [i, key] of keys.entries()) {
+      expect(await item(checkIdForKey(key, PREFIX))).toMatchObject({
+        status: 'PASSED',
+        objectKey: key,
+        device: 'IOS',
+        reference: `ref-${i}`,
+      });
+      expect(await exists(key)).toBe(false);
+    }
+    expect(vendorCalls()).toBe(4);
+    expect(simulator.control.state().lastLiveness?.device).toBe('IOS');
+  });
+
+  it.each([
+    ['a zero-byte object', new Uint8Array(), 'EMPTY_OBJECT'],
+    [
+      'bytes that are not an image',
+      new TextEncoder().encode('just some text, not a selfie'),
+      'UNSUPPORTED_IMAGE_FORMAT',
+    ],
+    ['a tiny image', makePng({ width: 10, height: 10 }), 'IMAGE_TOO_SMALL'],
+    ['an object over the size limit', paddedPng(2 * 1024 * 1024 + 1), 'OBJECT_TOO_LARGE'],
+  ])('rejects %s before any paid call and deletes it', async (_label, body, reason) => {
+    const checkId = crypto.randomUUID();
+    const event = await upload([{ key: `${PREFIX}${checkId}`, body }]);
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({
+      status: 'REJECTED',
+      rejection: { reason, source: 'precheck' },
+    });
+    expect(vendorCalls()).toBe(0);
+    expect(await exists(`${PREFIX}${checkId}`)).toBe(false);
+  });
+
+  it('records FAILED with OBJECT_NOT_FOUND for an object deleted before processing', async () => {
+    const checkId = crypto.randomUUID();
+    const event = await upload([{ key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200 }) }]);
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}${checkId}` }));
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({ status: 'FAILED', failure: { reason: 'OBJECT_NOT_FOUND' } });
+    expect(vendorCalls()).toBe(0);
+  });
+
+  it('skips keys outside the prefix and s3:TestEvent, and sends a malformed body towards the DLQ', async () => {
+    const outside = notificationBody('elsewhere/selfie.jpg', 1000, BUCKET);
+    const testEvent = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET });
+    const response = await checkBatch(sqsEventOf([outside, testEvent, 'not json at all']), deps);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-2' }]);
+    expect(vendorCalls()).toBe(0);
+  });
+
+  it('refreshes the access token once and retries when the vendor answers 401', async () => {
+    await checkBatch(
+      await upload([
+        { key: `${PREFIX}${crypto.randomUUID()}`, body: makePng({ width: 200, height: 200, seed: 7 }) },
+      ]),
+      deps,
+    );
+    simulator.control.expireAccessTokens();
+    const checkId = crypto.randomUUID();
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200, seed: 8 }) },
+    ]);
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED' });
+    const counts = simulator.control.state().counts;
+    expect(counts.refresh).toBeGreaterThanOrEqual(1);
+    expect(counts.login).toBe(0);
+  });
+
+  it('leaves a 500 to SQS and records FAILED with VENDOR_UNAVAILABLE on the last receive', async () => {
+    simulator.control.script({ type: 'status', status: 500, endpoint: 'liveness', times: 2 });
+    const checkId = crypto.randomUUID();
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200, seed: 9 }) },
+    ]);
+    expect((await checkBatch(event, deps)).batchItemFailures).toHaveLength(1);
+    expect(await item(checkId)).toMatchObject({ status: 'CHECKING' });
+    const last = sqsEventOf([event.Records[0]?.body ?? ''], deps.config.maxReceiveCount);
+    expect((await checkBatch(last, deps)).batchItemFailures).toHaveLength(1);
+    expect(await item(checkId)).toMatchObject({
+      status: 'FAILED',
+      failure: { reason: 'VENDOR_UNAVAILABLE' },
+      attempts: 2,
+    });
+    expect(await exists(`${PREFIX}${checkId}`)).toBe(false);
+  });
+});

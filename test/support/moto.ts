@@ -1,0 +1,7 @@
+export {
+  assertMotoInstalled,
+  awsClientConfig,
+  freePort,
+  type Moto,
+  startMoto,
+} from '../../infra/local/moto.js';
