@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { CheckRepository } from '../../shared/check-repository.js';
 import { RetryableError } from '../../shared/errors.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
@@ -15,7 +15,8 @@ const repository = new CheckRepository(new DynamoDBClient({}), config.tableName,
 
 /** Lambda entry for the schedule: settles expired uploads and stale claims, a bounded batch per run. */
 export async function handler(
-  _event: ScheduledEvent | Record<string, never>,
+  // EventBridge rules send a Scheduled Event, EventBridge Scheduler any input: neither is needed.
+  _event: unknown,
   context: Context,
 ): Promise<SweepCounts> {
   logger.addContext(context);

@@ -1,5 +1,5 @@
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -11,7 +11,7 @@ const context = {
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
 
-const scheduled = {
+const scheduled: ScheduledEvent = {
   version: '0',
   id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
   'detail-type': 'Scheduled Event',
@@ -25,7 +25,7 @@ const scheduled = {
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
-function emfLines(spy: ReturnType<typeof vi.spyOn>): Record<string, unknown>[] {
+function emfLines(spy: { mock: { calls: unknown[][] } }): Record<string, unknown>[] {
   return spy.mock.calls
     .map((call) => String(call[0]))
     .filter((line) => line.includes('"_aws"'))

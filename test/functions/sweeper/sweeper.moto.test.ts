@@ -1,0 +1,186 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  LEASE_EXPIRED_FAILURE,
+  type SweeperDependencies,
+  sweep,
+} from '../../../functions/sweeper/sweeper.js';
+import { createCheckTable } from '../../../infra/local/provision-table.js';
+import { isFinalStatus } from '../../../shared/check.js';
+import { CheckRepository, type ObjectFacts } from '../../../shared/check-repository.js';
+import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
+
+const t0 = new Date('2026-11-25T10:00:00.000Z');
+const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+const object: ObjectFacts = { bucket: 'b', objectKey: 'selfies/x', objectSize: 1000 };
+const config = { uploadGraceSeconds: 300, staleCheckGraceSeconds: 1800, maxSweepItems: 500 };
+const logger = () => ({ info: vi.fn(), warn: vi.fn() });
+
+describe('sweeper on moto', () => {
+  let moto: Moto;
+  let client: DynamoDBClient;
+  let streams: DynamoDBStreamsClient;
+  let repo: CheckRepository;
+  let streamArn: string;
+  let table = 0;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    client = new DynamoDBClient(awsClientConfig(moto.endpoint));
+    streams = new DynamoDBStreamsClient(awsClientConfig(moto.endpoint));
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    const name = `checks-${++table}`;
+    ({ streamArn } = await createCheckTable(client, name));
+    repo = new CheckRepository(client, name, 86_400);
+  });
+
+  const run = (now: Date, repository: SweeperDependencies['repository'] = repo, overrides = {}) =>
+    sweep({ config: { ...config, ...overrides }, repository, clock: () => now, logger: logger() });
+
+  /** Every stream record that moves a check into a final status: what the notifier turns into events. */
+  async function finalTransitions(): Promise<{ checkId: string; status: string }[]> {
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    const transitions: { checkId: string; status: string }[] = [];
+    for (const shard of StreamDescription?.Shards ?? []) {
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      const { Records = [] } = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
+      for (const record of Records) {
+        const next = record.dynamodb?.NewImage?.status?.S;
+        const previous = record.dynamodb?.OldImage?.status?.S;
+        if (isFinalStatus(next) && !isFinalStatus(previous)) {
+          transitions.push({ checkId: record.dynamodb?.Keys?.checkId?.S ?? '', status: next });
+        }
+      }
+    }
+    return transitions;
+  }
+
+  it('expires an upload that never arrived once its URL expired and the grace passed', async () => {
+    await repo.createAwaitingUpload({ checkId: 'gone', now: t0, uploadExpiresAt: at(300) });
+    await repo.createAwaitingUpload({ checkId: 'fresh', now: at(400), uploadExpiresAt: at(700) });
+
+    expect(await run(at(599))).toEqual({ expired: 0, failed: 0, skipped: 0, errors: 0 });
+    expect(await run(at(601))).toEqual({ expired: 1, failed: 0, skipped: 0, errors: 0 });
+
+    expect(await repo.get('gone')).toMatchObject({ status: 'EXPIRED', decidedAt: at(601).toISOString() });
+    expect(await repo.get('gone')).not.toHaveProperty('sweepStatus');
+    expect((await repo.get('fresh'))?.status).toBe('AWAITING_UPLOAD');
+    expect(await finalTransitions()).toEqual([{ checkId: 'gone', status: 'EXPIRED' }]);
+  });
+
+  it('refuses a late upload on an expired check', async () => {
+    await repo.createAwaitingUpload({ checkId: 'late', now: t0, uploadExpiresAt: at(300) });
+    await run(at(601));
+    const claim = await repo.claim({ checkId: 'late', object, leaseId: 'L', leaseMs: 60_000, now: at(602) });
+    expect(claim).toMatchObject({ written: false, current: { status: 'EXPIRED' } });
+  });
+
+  it('skips an upload that arrives between listing and writing: the checker wins', async () => {
+    await repo.createAwaitingUpload({ checkId: 'race', now: t0, uploadExpiresAt: at(300) });
+    const racing: SweeperDependencies['repository'] = {
+      listSweepable: async (input) => {
+        const page = await repo.listSweepable(input);
+        if (input.status === 'AWAITING_UPLOAD') {
+          await repo.claim({ checkId: 'race', object, leaseId: 'L', leaseMs: 60_000, now: at(601) });
+        }
+        return page;
+      },
+      finalize: (input) => repo.finalize(input),
+    };
+    expect(await run(at(601), racing)).toEqual({ expired: 0, failed: 0, skipped: 1, errors: 0 });
+    expect((await repo.get('race'))?.status).toBe('CHECKING');
+    expect(await finalTransitions()).toEqual([]);
+  });
+
+  it('fails a check whose lease ran out more than the grace ago, and only that one', async () => {
+    await repo.claim({ checkId: 'stuck', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    await repo.claim({ checkId: 'busy', object, leaseId: 'L2', leaseMs: 60_000, now: at(1800) });
+
+    expect(await run(at(60 + 1799))).toMatchObject({ failed: 0 });
+    expect(await run(at(60 + 1801))).toEqual({ expired: 0, failed: 1, skipped: 0, errors: 0 });
+    expect(await repo.get('stuck')).toMatchObject({ status: 'FAILED', failure: LEASE_EXPIRED_FAILURE });
+    expect((await repo.get('busy'))?.status).toBe('CHECKING');
+  });
+
+  it('gives a released lease the whole grace for SQS to redeliver', async () => {
+    await repo.claim({ checkId: 'retry', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    await repo.release({ checkId: 'retry', leaseId: 'L1', now: at(10) });
+    expect(await run(at(10 + 1799))).toMatchObject({ failed: 0 });
+    expect(await run(at(10 + 1801))).toMatchObject({ failed: 1 });
+  });
+
+  it('lets the sweep win over a late verdict: the verdict is refused, one final status, one event', async () => {
+    await repo.claim({ checkId: 'slow', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    expect(await run(at(2000))).toMatchObject({ failed: 1 });
+    const late = await repo.finalize({
+      checkId: 'slow',
+      outcome: { status: 'PASSED', result: { valid: true, transactionId: 'tx-late' } },
+      guard: { kind: 'lease', leaseId: 'L1' },
+      now: at(2001),
+    });
+    expect(late).toMatchObject({ written: false, current: { status: 'FAILED' } });
+    expect(await repo.get('slow')).toMatchObject({ status: 'FAILED', failure: { reason: 'LEASE_EXPIRED' } });
+    expect(await finalTransitions()).toEqual([{ checkId: 'slow', status: 'FAILED' }]);
+  });
+
+  it('lets a late verdict that lands first win: the sweep skips, one final status, one event', async () => {
+    await repo.claim({ checkId: 'slow', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    const racing: SweeperDependencies['repository'] = {
+      listSweepable: async (input) => {
+        const page = await repo.listSweepable(input);
+        if (input.status === 'CHECKING') {
+          await repo.finalize({
+            checkId: 'slow',
+            outcome: { status: 'PASSED', result: { valid: true, transactionId: 'tx-late' } },
+            guard: { kind: 'lease', leaseId: 'L1' },
+            now: at(2000),
+          });
+        }
+        return page;
+      },
+      finalize: (input) => repo.finalize(input),
+    };
+    expect(await run(at(2000), racing)).toEqual({ expired: 0, failed: 0, skipped: 1, errors: 0 });
+    expect(await repo.get('slow')).toMatchObject({ status: 'PASSED', result: { transactionId: 'tx-late' } });
+    expect(await finalTransitions()).toEqual([{ checkId: 'slow', status: 'PASSED' }]);
+  });
+
+  it('pages through the index while it settles what it reads, up to the budget', async () => {
+    for (let i = 0; i < 7; i++) {
+      await repo.createAwaitingUpload({ checkId: `p${i}`, now: t0, uploadExpiresAt: at(300 + i) });
+    }
+    const first = await sweep({
+      config: { ...config, maxSweepItems: 5 },
+      repository: repo,
+      clock: () => at(1000),
+      logger: logger(),
+      pageSize: 2,
+    });
+    expect(first).toEqual({ expired: 5, failed: 0, skipped: 0, errors: 0 });
+    const second = await sweep({
+      config,
+      repository: repo,
+      clock: () => at(1000),
+      logger: logger(),
+      pageSize: 2,
+    });
+    expect(second).toEqual({ expired: 2, failed: 0, skipped: 0, errors: 0 });
+    expect(await finalTransitions()).toHaveLength(7);
+  });
+});
