@@ -11,6 +11,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+// undici's own Response (not the global one) so multipart parsing is the same on every Node version.
+import { Response } from 'undici';
 import { REJECTION_CODES } from '../../shared/apptenticate/codes.js';
 import { inspectImage } from './inspect-image.js';
 import { JwtSigner } from './jwt.js';
@@ -361,7 +363,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     let selfieBytes: Uint8Array | undefined;
     if (endpoint === 'liveness') {
       const selfie = form?.get('selfie');
-      if (selfie instanceof File) selfieBytes = new Uint8Array(await selfie.arrayBuffer());
+      if (selfie !== undefined && typeof selfie !== 'string')
+        selfieBytes = new Uint8Array(await selfie.arrayBuffer());
       lastLiveness = recordLiveness(req, form, selfie);
     }
 
@@ -504,7 +507,7 @@ function recordLiveness(
   if (returnId !== undefined) record.returnId = returnId;
   const details = field('details');
   if (details !== undefined) record.details = details;
-  if (selfie instanceof File) {
+  if (selfie !== undefined && typeof selfie !== 'string') {
     record.selfieSize = selfie.size;
     record.selfieFileName = selfie.name;
     record.selfieContentType = selfie.type;
@@ -530,7 +533,7 @@ async function parseForm(contentType: string | undefined, raw: Buffer): Promise<
   if (type === 'multipart/form-data') {
     try {
       const data = await new Response(raw, { headers: { 'content-type': contentType ?? '' } }).formData();
-      for (const [name, value] of data.entries()) if (!form.has(name)) form.set(name, value);
+      for (const [name, value] of data.entries()) if (!form.has(name)) form.set(name, value as string | File);
       return form;
     } catch {
       return undefined;
