@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { PipelineFunctionName } from '../settings.js';
+import { nagFinding } from './nag.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LOCK_FILE = `${PROJECT_ROOT}package-lock.json`;
+
+// ESM bundles need `require` for the CommonJS dependencies esbuild inlines (undici loads node:* with it).
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);";
+
+/** Props of one pipeline function. */
+export interface PipelineFunctionProps {
+  /** The folder under `functions/` whose `handler.ts` exports `handler`. */
+  readonly name: PipelineFunctionName;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  /** Environment from settings (resource names are added with `bind`). */
+  readonly environment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One Lambda function of the pipeline: Node.js 24 on arm64, bundled locally by esbuild (no Docker),
+ * with its own role (no managed policies: least privilege) and its own log group with retention.
+ */
+export class PipelineFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the selfie liveness ${props.name} function`,
+    });
+    // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this log group only.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}functions/${props.name}/handler.ts`,
+      handler: 'handler',
+      ...(existsSync(LOCK_FILE) ? { depsLockFilePath: LOCK_FILE, projectRoot: PROJECT_ROOT } : {}),
+      description: props.description,
+      // Always explicit: without cdk.json's feature flags NodejsFunction would pick an old runtime.
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: props.environment,
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        target: 'node24',
+        minify: true,
+        // Source maps off: they would ship in the asset and --enable-source-maps slows cold starts.
+        sourceMap: false,
+        // Bundle the AWS SDK too instead of using the runtime's copy: the functions run the exact SDK
+        // version the tests ran (pinned in package-lock.json), and Powertools gets the SDK it was
+        // built with. Costs some bundle size, buys reproducible behaviour.
+        externalModules: [],
+      },
+    });
+    // The role's policy must exist before the function can be invoked by an event source.
+    this.function.node.addDependency(this.role);
+  }
+
+  /** Sets an environment variable naming a resource and grants the matching permissions, together. */
+  bind(envVar: string, value: string, ...statements: iam.PolicyStatement[]): this {
+    this.function.addEnvironment(envVar, value);
+    return this.grant(...statements);
+  }
+
+  /** Adds permissions to the function's role. */
+  grant(...statements: iam.PolicyStatement[]): this {
+    for (const statement of statements) this.role.addToPrincipalPolicy(statement);
+    return this;
+  }
+
+  /**
+   * Records why a wildcard resource in this function's policy is needed, as a cdk-nag
+   * `AwsSolutions-IAM5` acknowledgement for exactly that resource.
+   */
+  acknowledgeWildcard(resource: string, reason: string): this {
+    const finding = nagFinding(Stack.of(this).resolve(resource));
+    Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${finding}]`, reason });
+    return this;
+  }
+}
+
+/** An IAM Allow statement. */
+export function allow(actions: string[], resources: string[], conditions?: Record<string, unknown>) {
+  return new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
+}
+
+/** The condition that limits KMS permissions to calls a given AWS service makes on the caller's behalf. */
+export function viaService(scope: Construct, service: 's3' | 'secretsmanager'): Record<string, unknown> {
+  return { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(scope).region}.amazonaws.com` } };
+}

@@ -1,0 +1,198 @@
+import type { LivenessApiAuth } from './liveness-pipeline.js';
+import type { ExistingResources, LivenessPipelineStackProps } from './liveness-pipeline-stack.js';
+import type { PipelineSettingsOverrides } from './settings.js';
+
+/**
+ * The CDK context keys the app reads (`cdk.json` "context", or `-c key=value`), with their defaults.
+ * docs/deploy.md documents each one; a test keeps that table and this list in step.
+ */
+export const CONTEXT_KEYS = {
+  stackName: { default: 'SelfieLiveness', doc: 'CloudFormation stack name' },
+  destroyOnDelete: {
+    default: 'false',
+    doc: 'Delete data (bucket, table, secrets, key, logs) with the stack: development only',
+  },
+  apiAuth: { default: 'iam', doc: '`iam` (SigV4) or `jwt`' },
+  jwtIssuer: { default: '-', doc: 'JWT issuer URL; required when apiAuth=jwt' },
+  jwtAudience: { default: '-', doc: 'Comma-separated audiences / app client ids; required when apiAuth=jwt' },
+  corsAllowedOrigins: {
+    default: '`*` on the bucket, none on the API',
+    doc: 'Comma-separated browser origins',
+  },
+  alarmEmail: { default: '-', doc: 'Comma-separated emails subscribed to the alarm topic' },
+  eventTap: { default: 'true', doc: 'Create the event tap queue fed by the example rule' },
+  selfiePrefix: { default: 'selfies/', doc: 'Key prefix of uploaded selfies' },
+  eventSource: { default: 'selfie-liveness', doc: '`source` of the events' },
+  livenessApiUrl: { default: 'https://api.apptenticate.com', doc: 'Apptenticate base URL' },
+  maxObjectBytes: { default: '2097152', doc: 'Largest selfie accepted, bytes' },
+  retainSelfies: {
+    default: 'false',
+    doc: 'Keep selfies after the verdict (the lifecycle rule still expires them)',
+  },
+  selfieLifecycleDays: { default: '1', doc: 'S3 expires selfies left after this many days' },
+  checkRetentionDays: { default: '30', doc: 'Check items expire (TTL) after this many days' },
+  logRetentionDays: { default: '30', doc: 'Log retention, a CloudWatch Logs value' },
+  eventArchiveRetentionDays: { default: '30', doc: 'Event archive retention' },
+  checkerTimeoutSeconds: { default: '60', doc: 'Checker timeout; the queue visibility is 6x' },
+  checkerLeaseSeconds: { default: '120', doc: 'Check claim lease; must exceed the checker timeout' },
+  checkerMaxConcurrency: { default: '5', doc: 'Concurrent checker invocations (vendor rate limit)' },
+  checkerMaxReceiveCount: { default: '3', doc: 'Receives before a notification goes to the DLQ' },
+  uploadUrlTtlSeconds: { default: '300', doc: 'Presigned upload lifetime' },
+  sweepScheduleMinutes: { default: '5', doc: 'Sweeper schedule' },
+  tokenRefreshHours: {
+    default: '6',
+    doc: 'Token-refresher schedule; well inside the 1-day refresh token lifetime',
+  },
+  settings: {
+    default: '-',
+    doc: 'JSON object of any further settings (see `infra/settings.ts`), merged last',
+  },
+  existingBucketName: { default: '-', doc: 'Use this bucket instead of creating one' },
+  existingBucketKeyArn: { default: '-', doc: 'KMS key of the existing bucket, if it uses SSE-KMS' },
+  existingEventBusArn: { default: '-', doc: 'Use this event bus' },
+  existingKeyArn: { default: '-', doc: 'Use this KMS key for what the stack creates' },
+  existingCredentialsSecretArn: { default: '-', doc: 'Use this credentials secret (complete ARN)' },
+  existingTokenSecretArn: { default: '-', doc: 'Use this token secret (complete ARN)' },
+  existingSecretsKeyArn: { default: '-', doc: 'Customer managed key of the existing secrets' },
+  existingAlarmTopicArn: { default: '-', doc: 'Use this SNS topic for alarms' },
+} as const;
+export type ContextKey = keyof typeof CONTEXT_KEYS;
+
+/** The stack name and props the app builds from context. */
+export interface AppConfig {
+  stackName: string;
+  props: LivenessPipelineStackProps;
+}
+
+/**
+ * Reads the app's configuration from CDK context. Values may be strings (`-c key=value`) or JSON
+ * values (`cdk.json`); unknown keys starting with none of ours are ignored (feature flags live there too).
+ */
+export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfig {
+  const problems: string[] = [];
+  const str = (key: ContextKey): string | undefined => {
+    const value = tryGetContext(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value === 'string') return value.trim();
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    problems.push(`context ${key} must be a string, got ${JSON.stringify(value)}`);
+    return undefined;
+  };
+  const int = (key: ContextKey): number | undefined => {
+    const raw = str(key);
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw)) {
+      problems.push(
+        `context ${key} must be a whole number, e.g. -c ${key}=${CONTEXT_KEYS[key].default}; got "${raw}"`,
+      );
+      return undefined;
+    }
+    return Number(raw);
+  };
+  const bool = (key: ContextKey): boolean | undefined => {
+    const raw = str(key)?.toLowerCase();
+    if (raw === undefined) return undefined;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    problems.push(`context ${key} must be true or false, got "${raw}"`);
+    return undefined;
+  };
+  const list = (key: ContextKey): string[] | undefined => {
+    const value = tryGetContext(key);
+    if (Array.isArray(value)) return value.map(String);
+    return str(key)
+      ?.split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  };
+
+  const extra = tryGetContext('settings');
+  let extraSettings: PipelineSettingsOverrides = {};
+  if (typeof extra === 'string' && extra.trim()) {
+    try {
+      extraSettings = JSON.parse(extra) as PipelineSettingsOverrides;
+    } catch {
+      problems.push(
+        `context settings must be a JSON object, e.g. -c settings='{"checker":{"memoryMb":1024}}'`,
+      );
+    }
+  } else if (typeof extra === 'object' && extra !== null) {
+    extraSettings = extra as PipelineSettingsOverrides;
+  }
+
+  const settings: PipelineSettingsOverrides = {
+    ...extraSettings,
+    ...defined({
+      selfiePrefix: str('selfiePrefix'),
+      eventSource: str('eventSource'),
+      livenessApiUrl: str('livenessApiUrl'),
+      maxObjectBytes: int('maxObjectBytes'),
+      retainSelfies: bool('retainSelfies'),
+      selfieLifecycleDays: int('selfieLifecycleDays'),
+      checkRetentionDays: int('checkRetentionDays'),
+      logRetentionDays: int('logRetentionDays'),
+      eventArchiveRetentionDays: int('eventArchiveRetentionDays'),
+    }),
+    checker: {
+      ...extraSettings.checker,
+      ...defined({
+        timeoutSeconds: int('checkerTimeoutSeconds'),
+        leaseSeconds: int('checkerLeaseSeconds'),
+        maxConcurrency: int('checkerMaxConcurrency'),
+        maxReceiveCount: int('checkerMaxReceiveCount'),
+      }),
+    },
+    api: { ...extraSettings.api, ...defined({ uploadUrlTtlSeconds: int('uploadUrlTtlSeconds') }) },
+    sweeper: { ...extraSettings.sweeper, ...defined({ scheduleMinutes: int('sweepScheduleMinutes') }) },
+    tokenRefresher: {
+      ...extraSettings.tokenRefresher,
+      ...defined({ scheduleHours: int('tokenRefreshHours') }),
+    },
+  };
+
+  let apiAuth: LivenessApiAuth = 'iam';
+  const authMode = str('apiAuth') ?? 'iam';
+  if (authMode === 'jwt') {
+    const issuer = str('jwtIssuer');
+    const audience = list('jwtAudience') ?? [];
+    if (!issuer || audience.length === 0) {
+      problems.push(
+        'apiAuth=jwt needs -c jwtIssuer=https://... and -c jwtAudience=<client id>[,<client id>...]',
+      );
+    }
+    apiAuth = { jwt: { issuer: issuer ?? '', audience } };
+  } else if (authMode !== 'iam') {
+    problems.push(`context apiAuth must be "iam" or "jwt", got "${authMode}"`);
+  }
+
+  const existing: ExistingResources = defined({
+    bucketName: str('existingBucketName'),
+    bucketKeyArn: str('existingBucketKeyArn'),
+    eventBusArn: str('existingEventBusArn'),
+    encryptionKeyArn: str('existingKeyArn'),
+    credentialsSecretArn: str('existingCredentialsSecretArn'),
+    tokenSecretArn: str('existingTokenSecretArn'),
+    secretsKeyArn: str('existingSecretsKeyArn'),
+    alarmTopicArn: str('existingAlarmTopicArn'),
+  });
+
+  const props: LivenessPipelineStackProps = {
+    settings,
+    apiAuth,
+    existing,
+    ...defined({
+      corsAllowedOrigins: list('corsAllowedOrigins'),
+      alarmEmails: list('alarmEmail'),
+      eventTap: bool('eventTap'),
+      destroyOnDelete: bool('destroyOnDelete'),
+    }),
+  };
+  const stackName = str('stackName') ?? CONTEXT_KEYS.stackName.default;
+  if (problems.length > 0) throw new Error(`Invalid CDK context:\n- ${problems.join('\n- ')}`);
+  return { stackName, props };
+}
+
+function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}

@@ -1,0 +1,432 @@
+/**
+ * The pipeline's settings, with their defaults, and the environment each function gets from them.
+ *
+ * Plain data and pure functions only (no CDK constructs): the CDK construct and the local runtime
+ * (`infra/local/`) both read this module, so the two create the same resources and hand the
+ * functions the same environment.
+ */
+import { FINAL_STATUSES } from '../shared/check.js';
+
+/** The five Lambda functions of the pipeline. */
+export const FUNCTION_NAMES = ['checker', 'notifier', 'api', 'sweeper', 'token-refresher'] as const;
+export type PipelineFunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** Settings of the checker function and its SQS queue. */
+export interface CheckerSettings {
+  /** Lambda timeout. The queue's visibility timeout is derived from it (see `visibilityTimeoutSeconds`). */
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** How long a claim on a check holds; must exceed the timeout so a live invocation never loses it. */
+  leaseSeconds: number;
+  /** SQS messages per invocation. */
+  batchSize: number;
+  /** How long Lambda gathers messages before invoking; 0 invokes as soon as messages arrive. */
+  maxBatchingWindowSeconds: number;
+  /** Concurrent checker invocations the event source allows: protects the vendor's rate limit. */
+  maxConcurrency: number;
+  /** Receives before a message goes to the DLQ; the checker records FAILED on the last one. */
+  maxReceiveCount: number;
+  /** Records one invocation works on at the same time. */
+  batchConcurrency: number;
+  /** Alarm when the oldest queued notification is older than this. */
+  oldestMessageAlarmSeconds: number;
+}
+
+/** Settings of the notifier function and its DynamoDB stream event source. */
+export interface NotifierSettings {
+  timeoutSeconds: number;
+  memoryMb: number;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  /** Retries of a failing batch (after bisecting) before its records go to the on-failure DLQ. */
+  retryAttempts: number;
+  /** Records older than this go to the on-failure DLQ instead of being retried. */
+  maxRecordAgeSeconds: number;
+  /** Alarm when the stream's iterator age exceeds this. */
+  iteratorAgeAlarmSeconds: number;
+}
+
+/** Settings of the api function and the HTTP API. */
+export interface ApiSettings {
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Lifetime of a presigned upload (POST policy). */
+  uploadUrlTtlSeconds: number;
+  /** Steady-state requests per second the HTTP API's default stage allows. */
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
+}
+
+/** Settings of the sweeper function and its schedule. */
+export interface SweeperSettings {
+  timeoutSeconds: number;
+  memoryMb: number;
+  scheduleMinutes: number;
+  /** Grace after an upload URL expired before the check becomes EXPIRED. */
+  uploadGraceSeconds: number;
+  /** Grace after a lease ran out before a CHECKING check becomes FAILED. */
+  staleCheckGraceSeconds: number;
+  maxSweepItems: number;
+}
+
+/** Settings of the token-refresher function and its schedule. */
+export interface TokenRefresherSettings {
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Must be well inside the vendor's refresh-token lifetime (1 day by default). */
+  scheduleHours: number;
+  /** Secrets Manager advises against writing a secret more often than about every 10 minutes. */
+  minWriteIntervalSeconds: number;
+}
+
+/** Every setting of the pipeline. */
+export interface PipelineSettings {
+  /** Key prefix of uploaded selfies; ends with `/`. */
+  selfiePrefix: string;
+  /** `source` of the events on the bus. */
+  eventSource: string;
+  /** Base URL of the Apptenticate API. */
+  livenessApiUrl: string;
+  /** Largest selfie accepted (bytes): enforced by the upload policy and the checker's pre-check. */
+  maxObjectBytes: number;
+  /** Keep selfies after their verdict (by default they are deleted at once). */
+  retainSelfies: boolean;
+  /** Backstop: S3 expires any selfie left after this many days. */
+  selfieLifecycleDays: number;
+  /** Check items expire by DynamoDB TTL after this many days. */
+  checkRetentionDays: number;
+  /** Retention of the functions' and the API's log groups; a value CloudWatch Logs accepts. */
+  logRetentionDays: number;
+  /** Retention of the event archive on the bus. */
+  eventArchiveRetentionDays: number;
+  /** Retention of the dead-letter queues (SQS allows 1 to 14 days). */
+  dlqRetentionDays: number;
+  checker: CheckerSettings;
+  notifier: NotifierSettings;
+  api: ApiSettings;
+  sweeper: SweeperSettings;
+  tokenRefresher: TokenRefresherSettings;
+}
+
+/** Partial settings: any setting left out takes its default. */
+export type PipelineSettingsOverrides = Partial<
+  Omit<PipelineSettings, 'checker' | 'notifier' | 'api' | 'sweeper' | 'tokenRefresher'>
+> & {
+  checker?: Partial<CheckerSettings>;
+  notifier?: Partial<NotifierSettings>;
+  api?: Partial<ApiSettings>;
+  sweeper?: Partial<SweeperSettings>;
+  tokenRefresher?: Partial<TokenRefresherSettings>;
+};
+
+/** The defaults. */
+export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
+  selfiePrefix: 'selfies/',
+  eventSource: 'selfie-liveness',
+  livenessApiUrl: 'https://api.apptenticate.com',
+  maxObjectBytes: 2 * 1024 * 1024,
+  retainSelfies: false,
+  selfieLifecycleDays: 1,
+  checkRetentionDays: 30,
+  logRetentionDays: 30,
+  eventArchiveRetentionDays: 30,
+  dlqRetentionDays: 14,
+  checker: {
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    leaseSeconds: 120,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
+    maxReceiveCount: 3,
+    batchConcurrency: 5,
+    oldestMessageAlarmSeconds: 900,
+  },
+  notifier: {
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    batchSize: 25,
+    maxBatchingWindowSeconds: 1,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 86_400,
+    iteratorAgeAlarmSeconds: 300,
+  },
+  api: {
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    uploadUrlTtlSeconds: 300,
+    throttleRateLimit: 50,
+    throttleBurstLimit: 100,
+  },
+  sweeper: {
+    timeoutSeconds: 120,
+    memoryMb: 256,
+    scheduleMinutes: 5,
+    uploadGraceSeconds: 300,
+    staleCheckGraceSeconds: 1800,
+    maxSweepItems: 500,
+  },
+  tokenRefresher: {
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    scheduleHours: 6,
+    minWriteIntervalSeconds: 600,
+  },
+});
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** SQS visibility timeout of the checker queue: 6x the checker timeout, as AWS advises for Lambda sources. */
+export function visibilityTimeoutSeconds(settings: Pick<PipelineSettings, 'checker'>): number {
+  return 6 * settings.checker.timeoutSeconds;
+}
+
+/** Settings that fail validation; the message says what is wrong and how to fix it. */
+export class InvalidSettingsError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid pipeline settings:\n- ${problems.join('\n- ')}`);
+    this.name = 'InvalidSettingsError';
+    this.problems = problems;
+  }
+}
+
+/** Merges overrides onto the defaults and validates the result; throws `InvalidSettingsError`. */
+export function resolveSettings(overrides: PipelineSettingsOverrides = {}): PipelineSettings {
+  const settings: PipelineSettings = {
+    ...DEFAULT_SETTINGS,
+    ...stripUndefined(overrides),
+    checker: { ...DEFAULT_SETTINGS.checker, ...stripUndefined(overrides.checker ?? {}) },
+    notifier: { ...DEFAULT_SETTINGS.notifier, ...stripUndefined(overrides.notifier ?? {}) },
+    api: { ...DEFAULT_SETTINGS.api, ...stripUndefined(overrides.api ?? {}) },
+    sweeper: { ...DEFAULT_SETTINGS.sweeper, ...stripUndefined(overrides.sweeper ?? {}) },
+    tokenRefresher: { ...DEFAULT_SETTINGS.tokenRefresher, ...stripUndefined(overrides.tokenRefresher ?? {}) },
+  };
+  const problems = validateSettings(settings);
+  if (problems.length > 0) throw new InvalidSettingsError(problems);
+  return settings;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+// Characters S3 documents as safe in keys; the api function applies the same rule to SELFIE_PREFIX.
+const SAFE_PREFIX = /^[A-Za-z0-9!_.*'()/-]+\/$/;
+// EventBridge `source`: no `aws.` prefix, printable, at most 256 characters.
+const EVENT_SOURCE = /^[A-Za-z0-9._\-/]{1,256}$/;
+
+/** Every problem with a set of settings, each phrased as what to change; empty when valid. */
+export function validateSettings(s: PipelineSettings): string[] {
+  const problems: string[] = [];
+  const int = (name: string, value: number, min: number, max: number, hint = '') => {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(
+        `${name} must be an integer from ${min} to ${max}, got ${value}${hint ? `: ${hint}` : ''}`,
+      );
+    }
+  };
+
+  if (!SAFE_PREFIX.test(s.selfiePrefix) || s.selfiePrefix.startsWith('/')) {
+    problems.push(
+      `selfiePrefix must end with "/", must not start with "/" and may hold only letters, digits and !_.*'()-/, got "${s.selfiePrefix}"`,
+    );
+  }
+  if (!EVENT_SOURCE.test(s.eventSource) || s.eventSource.startsWith('aws.')) {
+    problems.push(
+      `eventSource must be 1-256 letters, digits or ._-/ and must not start with "aws.", got "${s.eventSource}"`,
+    );
+  }
+  if (!/^https?:\/\/[^\s/]+/.test(s.livenessApiUrl)) {
+    problems.push(`livenessApiUrl must be an absolute http(s) URL, got "${s.livenessApiUrl}"`);
+  }
+  int('maxObjectBytes', s.maxObjectBytes, 1024, 50 * 1024 * 1024);
+  int('selfieLifecycleDays', s.selfieLifecycleDays, 1, 3650);
+  int('checkRetentionDays', s.checkRetentionDays, 1, 3650);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(s.logRetentionDays)) {
+    problems.push(
+      `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${s.logRetentionDays}`,
+    );
+  }
+  int('eventArchiveRetentionDays', s.eventArchiveRetentionDays, 1, 3650, 'set a bounded archive retention');
+  int('dlqRetentionDays', s.dlqRetentionDays, 1, 14, 'SQS keeps messages at most 14 days');
+
+  const c = s.checker;
+  int('checker.timeoutSeconds', c.timeoutSeconds, 5, 900);
+  int('checker.memoryMb', c.memoryMb, 128, 10_240);
+  int('checker.leaseSeconds', c.leaseSeconds, 10, 43_200);
+  if (c.leaseSeconds <= c.timeoutSeconds) {
+    problems.push(
+      `checker.leaseSeconds (${c.leaseSeconds}) must exceed checker.timeoutSeconds (${c.timeoutSeconds}): raise the lease or lower the timeout, or a running check can be taken over`,
+    );
+  }
+  if (visibilityTimeoutSeconds(s) > 43_200) {
+    problems.push(
+      `the queue visibility timeout (6 x checker.timeoutSeconds = ${visibilityTimeoutSeconds(s)} s) exceeds SQS's 43200 s: lower checker.timeoutSeconds`,
+    );
+  }
+  int('checker.maxBatchingWindowSeconds', c.maxBatchingWindowSeconds, 0, 300);
+  int(
+    'checker.batchSize',
+    c.batchSize,
+    1,
+    c.maxBatchingWindowSeconds > 0 ? 10_000 : 10,
+    'batches above 10 need checker.maxBatchingWindowSeconds > 0',
+  );
+  int('checker.maxConcurrency', c.maxConcurrency, 2, 1000, 'SQS event sources accept 2 to 1000');
+  int('checker.maxReceiveCount', c.maxReceiveCount, 1, 1000);
+  int('checker.batchConcurrency', c.batchConcurrency, 1, 100);
+  int('checker.oldestMessageAlarmSeconds', c.oldestMessageAlarmSeconds, 60, 1_209_600);
+
+  const n = s.notifier;
+  int('notifier.timeoutSeconds', n.timeoutSeconds, 3, 900);
+  int('notifier.memoryMb', n.memoryMb, 128, 10_240);
+  int('notifier.batchSize', n.batchSize, 1, 10_000);
+  int('notifier.maxBatchingWindowSeconds', n.maxBatchingWindowSeconds, 0, 300);
+  int('notifier.retryAttempts', n.retryAttempts, 0, 10_000, 'keep retries bounded');
+  int('notifier.maxRecordAgeSeconds', n.maxRecordAgeSeconds, 60, 604_800, 'keep record age bounded');
+  int('notifier.iteratorAgeAlarmSeconds', n.iteratorAgeAlarmSeconds, 10, 86_400);
+
+  const a = s.api;
+  int('api.timeoutSeconds', a.timeoutSeconds, 3, 29, 'API Gateway waits at most 29 s (30 s for HTTP APIs)');
+  int('api.memoryMb', a.memoryMb, 128, 10_240);
+  int('api.uploadUrlTtlSeconds', a.uploadUrlTtlSeconds, 60, 3600);
+  int('api.throttleRateLimit', a.throttleRateLimit, 1, 100_000);
+  int('api.throttleBurstLimit', a.throttleBurstLimit, 1, 100_000);
+
+  const w = s.sweeper;
+  int('sweeper.timeoutSeconds', w.timeoutSeconds, 10, 900);
+  int('sweeper.memoryMb', w.memoryMb, 128, 10_240);
+  int('sweeper.scheduleMinutes', w.scheduleMinutes, 1, 1440);
+  int('sweeper.uploadGraceSeconds', w.uploadGraceSeconds, 0, 86_400);
+  int('sweeper.staleCheckGraceSeconds', w.staleCheckGraceSeconds, 60, 604_800);
+  int('sweeper.maxSweepItems', w.maxSweepItems, 1, 10_000);
+
+  const t = s.tokenRefresher;
+  int('tokenRefresher.timeoutSeconds', t.timeoutSeconds, 5, 900);
+  int('tokenRefresher.memoryMb', t.memoryMb, 128, 10_240);
+  int(
+    'tokenRefresher.scheduleHours',
+    t.scheduleHours,
+    1,
+    12,
+    'the schedule must stay well inside the refresh token lifetime (1 day by default)',
+  );
+  int('tokenRefresher.minWriteIntervalSeconds', t.minWriteIntervalSeconds, 0, 86_400);
+  return problems;
+}
+
+/** Names and ARNs of the resources the functions are told about. */
+export interface PipelineResourceNames {
+  tableName: string;
+  bucketName: string;
+  eventBusName: string;
+  credentialsSecretArn: string;
+  tokenSecretArn: string;
+  tokenRefresherFunctionName: string;
+}
+
+/**
+ * For each function, the environment variables that carry a resource name, and which resource.
+ * The construct sets each of these together with the IAM permission on that resource.
+ */
+export const RESOURCE_ENVIRONMENT = {
+  checker: {
+    TABLE_NAME: 'tableName',
+    TOKEN_SECRET_ARN: 'tokenSecretArn',
+    TOKEN_REFRESHER_FUNCTION_NAME: 'tokenRefresherFunctionName',
+  },
+  notifier: { EVENT_BUS_NAME: 'eventBusName' },
+  api: { TABLE_NAME: 'tableName', SELFIE_BUCKET: 'bucketName' },
+  sweeper: { TABLE_NAME: 'tableName' },
+  'token-refresher': { CREDENTIALS_SECRET_ARN: 'credentialsSecretArn', TOKEN_SECRET_ARN: 'tokenSecretArn' },
+} as const satisfies Record<PipelineFunctionName, Record<string, keyof PipelineResourceNames>>;
+
+/** The environment variables of a function that come from settings alone (no resource names). */
+export function settingsEnvironment(fn: PipelineFunctionName, s: PipelineSettings): Record<string, string> {
+  switch (fn) {
+    case 'checker':
+      return {
+        SELFIE_PREFIX: s.selfiePrefix,
+        LIVENESS_API_URL: s.livenessApiUrl,
+        MAX_OBJECT_BYTES: String(s.maxObjectBytes),
+        // Must equal the queue's maxReceiveCount: the checker records FAILED on the last receive.
+        MAX_RECEIVE_COUNT: String(s.checker.maxReceiveCount),
+        LEASE_SECONDS: String(s.checker.leaseSeconds),
+        BATCH_CONCURRENCY: String(s.checker.batchConcurrency),
+        RETAIN_SELFIES: String(s.retainSelfies),
+        CHECK_RETENTION_DAYS: String(s.checkRetentionDays),
+      };
+    case 'notifier':
+      return { EVENT_SOURCE: s.eventSource };
+    case 'api':
+      return {
+        SELFIE_PREFIX: s.selfiePrefix,
+        UPLOAD_URL_TTL_SECONDS: String(s.api.uploadUrlTtlSeconds),
+        MAX_OBJECT_BYTES: String(s.maxObjectBytes),
+        CHECK_RETENTION_DAYS: String(s.checkRetentionDays),
+      };
+    case 'sweeper':
+      return {
+        UPLOAD_GRACE_SECONDS: String(s.sweeper.uploadGraceSeconds),
+        STALE_CHECK_GRACE_SECONDS: String(s.sweeper.staleCheckGraceSeconds),
+        MAX_SWEEP_ITEMS: String(s.sweeper.maxSweepItems),
+        CHECK_RETENTION_DAYS: String(s.checkRetentionDays),
+      };
+    case 'token-refresher':
+      return {
+        LIVENESS_API_URL: s.livenessApiUrl,
+        MIN_WRITE_INTERVAL_SECONDS: String(s.tokenRefresher.minWriteIntervalSeconds),
+      };
+  }
+}
+
+/** The environment variables of a function that carry resource names. */
+export function resourceEnvironment(
+  fn: PipelineFunctionName,
+  names: PipelineResourceNames,
+): Record<string, string> {
+  const mapping: Record<string, keyof PipelineResourceNames> = RESOURCE_ENVIRONMENT[fn];
+  return Object.fromEntries(Object.entries(mapping).map(([envVar, key]) => [envVar, names[key]]));
+}
+
+/** A function's whole environment: what the local runtime sets, and what the stack sets. */
+export function functionEnvironment(
+  fn: PipelineFunctionName,
+  settings: PipelineSettings,
+  names: PipelineResourceNames,
+): Record<string, string> {
+  return { ...settingsEnvironment(fn, settings), ...resourceEnvironment(fn, names) };
+}
+
+/** The checker's EMF metrics the vendor error-rate alarm divides (Powertools adds the `service` dimension). */
+export const VENDOR_METRICS = {
+  errors: 'VendorErrors',
+  calls: 'VendorCalls',
+  latency: 'VendorLatency',
+  dimensions: { service: 'checker' },
+  /** Alarm when more than this percentage of vendor calls fail, 3 periods of 5 minutes in a row. */
+  errorRateAlarmPercent: 20,
+} as const;
+
+const FINAL: string[] = [...FINAL_STATUSES];
+
+/**
+ * Lambda event filter patterns (EventBridge pattern syntax) for the notifier's DynamoDB stream:
+ * a record passes when any pattern matches. Only transitions into a final status pass: an INSERT
+ * already final, or a MODIFY whose old status was not final. No-op rewrites of a final item and TTL
+ * deletions (REMOVE) are dropped before the function is invoked; the notifier re-checks in code.
+ */
+export const NOTIFIER_STREAM_FILTERS: readonly Record<string, unknown>[] = [
+  { eventName: ['INSERT'], dynamodb: { NewImage: { status: { S: FINAL } } } },
+  {
+    eventName: ['MODIFY'],
+    dynamodb: {
+      NewImage: { status: { S: FINAL } },
+      OldImage: { status: { S: [{ 'anything-but': FINAL }] } },
+    },
+  },
+];
