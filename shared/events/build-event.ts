@@ -96,6 +96,8 @@ export function buildEventDetail(item: CheckItem): LivenessEventDetail {
     schemaVersion: SCHEMA_VERSION,
     eventId: eventIdFor(item.checkId, status),
     checkId: item.checkId,
+    // Listed here so that `status` comes right after `checkId` in the JSON.
+    status,
     ...(isReference(item.reference) ? { reference: item.reference } : {}),
     ...(isDevice(item.device) ? { device: item.device } : {}),
     createdAt: isoTimestamp(item.createdAt, 'createdAt'),
