@@ -89,7 +89,11 @@ export function toPublicOutcome(
 export function buildEventDetail(item: CheckItem): LivenessEventDetail {
   const status = item.status;
   if (!isFinalStatus(status)) throw new InvalidCheckItemError(`check status ${String(status)} is not final`);
-  if (typeof item.checkId !== 'string' || item.checkId.length === 0 || item.checkId.length > CHECK_ID_MAX_LENGTH) {
+  if (
+    typeof item.checkId !== 'string' ||
+    item.checkId.length === 0 ||
+    item.checkId.length > CHECK_ID_MAX_LENGTH
+  ) {
     throw new InvalidCheckItemError('check item has no valid checkId');
   }
   const base = {
