@@ -10,6 +10,11 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 3,
     setupFiles: ['test/support/setup.ts'],
-    env: { TZ: 'UTC', AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    env: {
+      TZ: 'UTC',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 });

@@ -11,6 +11,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   try {
     return await checkBatch(event, deps);
   } finally {
-    deps.metrics.publishStoredMetrics();
+    // A batch of only test events or duplicates has nothing to report; Powertools would warn.
+    if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
   }
 }

@@ -1,0 +1,86 @@
+/**
+ * `npm start`: the whole pipeline on this machine (moto + the Apptenticate simulator), until Ctrl-C.
+ *
+ * Environment:
+ * - `PORT` (default 3000): where the api listens on 127.0.0.1.
+ * - `AWS_ENDPOINT_URL`: use this AWS endpoint (e.g. a moto_server you run) instead of starting moto.
+ * - `LIVENESS_API_URL` with `APPTENTICATE_USERNAME` and `APPTENTICATE_PASSWORD`: use this vendor
+ *   instead of the simulator.
+ * - `LOCAL_RETRY_DELAY_SECONDS` (default 5): how soon a failed message is delivered again.
+ */
+import { resolve } from 'node:path';
+import { startLocalPipeline, type TappedEvent, type VendorTarget } from './runtime.js';
+
+function vendorFromEnv(): VendorTarget | undefined {
+  const url = process.env.LIVENESS_API_URL?.trim();
+  if (!url) return undefined;
+  const username = process.env.APPTENTICATE_USERNAME?.trim();
+  const password = process.env.APPTENTICATE_PASSWORD;
+  if (!username || !password) {
+    throw new Error('LIVENESS_API_URL is set: set APPTENTICATE_USERNAME and APPTENTICATE_PASSWORD too');
+  }
+  return { url, username, password };
+}
+
+function printEvent(event: TappedEvent): void {
+  const { detail } = event;
+  const why =
+    (detail.rejection as { reason?: string } | undefined)?.reason ??
+    (detail.failure as { reason?: string } | undefined)?.reason;
+  console.log(`event  ${event['detail-type'].padEnd(24)} ${detail.checkId} ${why ?? ''}`);
+}
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
+  const retryDelaySeconds = Number(process.env.LOCAL_RETRY_DELAY_SECONDS ?? 5);
+  const resourcesFile = resolve('.local/resources.json');
+  const vendor = vendorFromEnv();
+  const awsEndpoint = process.env.AWS_ENDPOINT_URL?.trim();
+  const pipeline = await startLocalPipeline({
+    port,
+    retryDelaySeconds,
+    resourcesFile,
+    eventsDir: resolve('.local/events'),
+    onEvent: printEvent,
+    sweepIntervalMs: 30_000,
+    environment: {
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
+    ...(vendor ? { vendor } : {}),
+    ...(awsEndpoint ? { awsEndpoint } : {}),
+  });
+  const r = pipeline.resources;
+  console.log(`local pipeline running
+  api        ${pipeline.apiUrl}   (POST /checks, GET /checks/{checkId})
+  aws        ${r.awsEndpoint}  (${r.region})
+  vendor     ${r.vendorUrl}${pipeline.simulator ? '  (simulator; control API under /__control/)' : ''}
+  bucket     ${r.bucketName}
+  table      ${r.tableName}
+  bus        ${r.eventBusName}
+  resources  ${resourcesFile}
+try: npm run check -- <image> [--device IOS] [--reference X]     stop: Ctrl-C`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping...');
+    pipeline.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(error.message);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: Error) => {
+  console.error(`npm start: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,429 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { basename, dirname, join } from 'node:path';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import type {
+  APIGatewayProxyEventV2,
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../test/simulator/server.js';
+import {
+  FUNCTION_NAMES,
+  functionEnvironment,
+  NOTIFIER_STREAM_FILTERS,
+  type PipelineSettings,
+  type PipelineSettingsOverrides,
+  resolveSettings,
+} from '../settings.js';
+import { type Moto, startMoto } from './moto.js';
+import {
+  type LocalAwsClients,
+  type LocalResources,
+  localAwsClients,
+  provisionLocalResources,
+} from './provision.js';
+import { pollOnce } from './sqs-event-source.js';
+import { StreamEventSource } from './stream-event-source.js';
+
+/** A real Apptenticate-compatible vendor to use instead of the simulator. */
+export interface VendorTarget {
+  url: string;
+  username: string;
+  password: string;
+}
+
+/** Options of {@link startLocalPipeline}. */
+export interface LocalPipelineOptions {
+  /** Port of the api on 127.0.0.1; 0 picks a free one. @default 3000 */
+  port?: number;
+  /** An AWS endpoint already running (e.g. `AWS_ENDPOINT_URL`); otherwise moto is started. */
+  awsEndpoint?: string;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** A real vendor; otherwise the simulator is started. */
+  vendor?: VendorTarget;
+  /** Options for the simulator when it is started. */
+  simulator?: SimulatorOptions;
+  /** Overrides of the stack's settings (the same module the stack reads). */
+  settings?: PipelineSettingsOverrides;
+  /**
+   * Seconds before a failed message is delivered again. Lambda leaves it for the queue's visibility
+   * timeout (6x the checker timeout, minutes); locally that makes retries slow to watch, so this
+   * shortens it. @default the queue's visibility timeout
+   */
+  retryDelaySeconds?: number;
+  /** Extra environment for the functions (e.g. `VENDOR_RESPONSE_TIMEOUT_MS`). */
+  environment?: Record<string, string>;
+  /** Where to write the resources file; `undefined` skips it. */
+  resourcesFile?: string;
+  /** Called with every event the tap rule delivers. */
+  onEvent?: (event: TappedEvent) => void;
+  /** Also write every tapped event to `<eventsDir>/<checkId>.json`, for other processes to read. */
+  eventsDir?: string;
+  /** How often the sweeper runs. @default the stack's schedule */
+  sweepIntervalMs?: number;
+}
+
+/** An EventBridge event copied to the tap queue. */
+export interface TappedEvent {
+  id: string;
+  'detail-type': string;
+  source: string;
+  time: string;
+  detail: Record<string, unknown> & { checkId: string; status: string; eventId: string };
+}
+
+/** A running local pipeline. */
+export interface LocalPipeline {
+  apiUrl: string;
+  resources: LocalResources & { apiUrl: string; vendorUrl: string };
+  settings: PipelineSettings;
+  clients: LocalAwsClients;
+  /** The simulator, when the pipeline started one. */
+  simulator?: Simulator;
+  /** Every event tapped from the bus so far. */
+  events: TappedEvent[];
+  /** Runs the sweeper once now. */
+  sweep(): Promise<unknown>;
+  /** Stops the pollers and the server, and whatever the pipeline started. */
+  stop(): Promise<void>;
+}
+
+const localContext = (name: string): Context =>
+  ({
+    functionName: `local-${name}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${name}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/local-${name}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }) as Context;
+
+/**
+ * Starts the whole pipeline on one machine: moto (or the given endpoint), the simulator (or the given
+ * vendor), the resources the stack would create, the event source mappings played by pollers, the api
+ * over HTTP, and a tap on the bus. The function handlers are the deployed ones, configured by
+ * environment exactly as the stack configures them. One pipeline per process: handlers read their
+ * configuration once, at import.
+ */
+export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+  const started: { moto?: Moto; simulator?: Simulator; server?: Server } = {};
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const settings = resolveSettings({
+      ...options.settings,
+      ...(options.vendor ? { livenessApiUrl: options.vendor.url } : {}),
+    });
+    const region = options.region ?? 'us-east-1';
+    const awsEndpoint = options.awsEndpoint ?? (started.moto = await startMoto()).endpoint;
+    let vendor = options.vendor;
+    if (!vendor) {
+      started.simulator = await startSimulator(options.simulator ?? {});
+      vendor = {
+        url: started.simulator.baseUrl,
+        username: started.simulator.username,
+        password: started.simulator.password,
+      };
+    }
+    const effective = resolveSettings({ ...options.settings, livenessApiUrl: vendor.url });
+    const target = { endpoint: awsEndpoint, region };
+    const clients = localAwsClients(target);
+    const resources = await provisionLocalResources(clients, target, effective, {
+      username: vendor.username,
+      password: vendor.password,
+    });
+    void settings;
+
+    // The functions see exactly what the stack gives them, plus where AWS is.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: awsEndpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      ...Object.assign({}, ...FUNCTION_NAMES.map((fn) => functionEnvironment(fn, effective, resources))),
+      // No Lambda to invoke locally: the runtime runs the refresher on its schedule instead.
+      TOKEN_REFRESHER_FUNCTION_NAME: '',
+      ...options.environment,
+    });
+    const [checker, notifier, api, sweeper, refresher] = await Promise.all([
+      import('../../functions/checker/handler.js'),
+      import('../../functions/notifier/handler.js'),
+      import('../../functions/api/handler.js'),
+      import('../../functions/sweeper/handler.js'),
+      import('../../functions/token-refresher/handler.js'),
+    ]);
+
+    // The schedule's first run, so the checker finds a refresh token.
+    await refresher.handler({ source: 'local', 'detail-type': 'Scheduled Event' });
+
+    const events: TappedEvent[] = [];
+    const loops: Promise<void>[] = [];
+    let running = true;
+    const loop = (name: string, body: () => Promise<boolean>) => {
+      loops.push(
+        (async () => {
+          while (running) {
+            let busy = false;
+            try {
+              busy = await body();
+            } catch (error) {
+              if (running) process.stderr.write(`local ${name} poller: ${(error as Error).message}\n`);
+              await sleep(500);
+            }
+            if (!busy) await sleep(50);
+          }
+        })(),
+      );
+    };
+
+    const retryDelay = options.retryDelaySeconds;
+    const checkerHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      const response = await checker.handler(event);
+      if (retryDelay !== undefined) {
+        // Local speed-up only: make reported failures visible again sooner than the visibility timeout.
+        const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+        for (const record of event.Records.filter((r) => failed.has(r.messageId))) {
+          await clients.sqs.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: resources.queueUrl,
+              ReceiptHandle: record.receiptHandle,
+              VisibilityTimeout: retryDelay,
+            }),
+          );
+        }
+      }
+      return response;
+    };
+    // Lambda runs up to maxConcurrency pollers' batches at once; play that many.
+    for (let i = 0; i < effective.checker.maxConcurrency; i++) {
+      loop('checker', async () => {
+        const { received } = await pollOnce(
+          clients.sqs,
+          {
+            queueUrl: resources.queueUrl,
+            queueArn: resources.queueArn,
+            region,
+            batchSize: effective.checker.batchSize,
+            waitSeconds: 1,
+          },
+          checkerHandler,
+        );
+        return received > 0;
+      });
+    }
+
+    const streams = new DynamoDBStreamsClient({
+      endpoint: awsEndpoint,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const streamSource = new StreamEventSource(
+      streams,
+      {
+        streamArn: resources.streamArn,
+        batchSize: effective.notifier.batchSize,
+        retryAttempts: effective.notifier.retryAttempts,
+        filters: NOTIFIER_STREAM_FILTERS,
+        onFailure: async (records, reason) => {
+          // Like Lambda's on-failure destination: the batch's description, not the records' data.
+          await clients.sqs.send(
+            new SendMessageCommand({
+              QueueUrl: resources.notifierDlqUrl,
+              MessageBody: JSON.stringify({
+                reason,
+                streamArn: resources.streamArn,
+                startSequenceNumber: records[0]?.dynamodb?.SequenceNumber,
+                endSequenceNumber: records.at(-1)?.dynamodb?.SequenceNumber,
+                batchSize: records.length,
+              }),
+            }),
+          );
+        },
+      },
+      async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
+        await notifier.handler(event, localContext('notifier')),
+    );
+    loop('notifier', async () => (await streamSource.pollOnce()) > 0);
+
+    loop('tap', async () => {
+      const { Messages = [] } = await clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: resources.tapQueueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+        }),
+      );
+      for (const message of Messages) {
+        const event = JSON.parse(message.Body ?? '{}') as TappedEvent;
+        events.push(event);
+        options.onEvent?.(event);
+        if (options.eventsDir) {
+          await mkdir(options.eventsDir, { recursive: true });
+          await writeFile(
+            join(options.eventsDir, `${basename(event.detail.checkId)}.json`),
+            `${JSON.stringify(event, null, 2)}\n`,
+          );
+        }
+        await clients.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: resources.tapQueueUrl, ReceiptHandle: message.ReceiptHandle }),
+        );
+      }
+      return Messages.length > 0;
+    });
+
+    const sweep = async () => await sweeper.handler({}, localContext('sweeper'));
+    const sweepEvery = options.sweepIntervalMs ?? effective.sweeper.scheduleMinutes * 60_000;
+    const sweepTimer = setInterval(() => {
+      sweep().catch((error: Error) => process.stderr.write(`local sweeper: ${error.message}\n`));
+    }, sweepEvery);
+    const refreshTimer = setInterval(() => {
+      refresher
+        .handler({})
+        .catch((error: Error) => process.stderr.write(`local token-refresher: ${error.message}\n`));
+    }, effective.tokenRefresher.scheduleHours * 3_600_000);
+    stops.push(async () => {
+      running = false;
+      clearInterval(sweepTimer);
+      clearInterval(refreshTimer);
+      await Promise.all(loops);
+    });
+
+    started.server = createServer((request, response) => {
+      serveApi(request, response, async (event) => await api.handler(event, localContext('api')));
+    });
+    const port = await listen(started.server, options.port ?? 3000);
+    const apiUrl = `http://127.0.0.1:${port}`;
+    const all = { ...resources, apiUrl, vendorUrl: vendor.url };
+    if (options.resourcesFile) {
+      await mkdir(dirname(options.resourcesFile), { recursive: true });
+      await writeFile(options.resourcesFile, `${JSON.stringify(all, null, 2)}\n`);
+    }
+    const pipeline: LocalPipeline = {
+      apiUrl,
+      resources: all,
+      settings: effective,
+      clients,
+      events,
+      sweep,
+      stop: async () => {
+        for (const stop of stops.splice(0).reverse()) await stop();
+        await stopStarted(started);
+      },
+      ...(started.simulator ? { simulator: started.simulator } : {}),
+    };
+    return pipeline;
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await stopStarted(started);
+    throw error;
+  }
+}
+
+async function stopStarted(started: { moto?: Moto; simulator?: Simulator; server?: Server }): Promise<void> {
+  const server = started.server;
+  if (server?.listening) {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+  await Promise.all([started.simulator?.stop(), started.moto?.stop()]);
+}
+
+async function listen(server: Server, port: number): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on 127.0.0.1 is busy: stop what uses it or set PORT to another port`)
+          : error,
+      );
+    });
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Plays API Gateway (HTTP API, payload format 2.0) in front of the api function. */
+function serveApi(
+  request: IncomingMessage,
+  response: ServerResponse,
+  invoke: (
+    event: APIGatewayProxyEventV2,
+  ) => Promise<{ statusCode?: number; headers?: Record<string, unknown>; body?: string }>,
+): void {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [
+        name,
+        Array.isArray(value) ? value.join(',') : (value ?? ''),
+      ]),
+    );
+    const body = Buffer.concat(chunks);
+    const now = new Date();
+    const event: APIGatewayProxyEventV2 = {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: url.host,
+        domainPrefix: 'local',
+        http: {
+          method: request.method ?? 'GET',
+          path: url.pathname,
+          protocol: `HTTP/${request.httpVersion}`,
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId: randomUUID(),
+        routeKey: '$default',
+        stage: '$default',
+        time: now.toUTCString(),
+        timeEpoch: now.getTime(),
+      },
+      ...(body.length > 0 ? { body: body.toString('base64') } : {}),
+      isBase64Encoded: body.length > 0,
+    };
+    invoke(event).then(
+      (result) => {
+        response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+        response.end(result.body ?? '');
+      },
+      () => {
+        // What API Gateway answers when the integration fails.
+        response.writeHead(500, { 'content-type': 'application/json' });
+        response.end('{"message":"Internal Server Error"}');
+      },
+    );
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
