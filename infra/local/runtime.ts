@@ -127,12 +127,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   const started: { moto?: Moto; simulator?: Simulator; server?: Server } = {};
   const stops: (() => Promise<void>)[] = [];
   try {
-    const settings = resolveSettings({
-      ...options.settings,
-      ...(options.vendor ? { livenessApiUrl: options.vendor.url } : {}),
-    });
     const region = options.region ?? 'us-east-1';
-    const awsEndpoint = options.awsEndpoint ?? (started.moto = await startMoto()).endpoint;
+    let awsEndpoint = options.awsEndpoint;
+    if (!awsEndpoint) {
+      started.moto = await startMoto();
+      awsEndpoint = started.moto.endpoint;
+    }
     let vendor = options.vendor;
     if (!vendor) {
       started.simulator = await startSimulator(options.simulator ?? {});
@@ -149,7 +149,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       username: vendor.username,
       password: vendor.password,
     });
-    void settings;
 
     // The functions see exactly what the stack gives them, plus where AWS is.
     Object.assign(process.env, {
