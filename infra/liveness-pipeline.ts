@@ -161,6 +161,8 @@ export class LivenessPipeline extends Construct {
   readonly tokenSecret: secretsmanager.ISecret;
   readonly alarmTopic: sns.ITopic;
   readonly httpApi: apigw.HttpApi;
+  /** The log group of the HTTP API's access logs. */
+  readonly apiAccessLogGroup: logs.LogGroup;
   /** The API's `$default` stage, with access logs and throttling. */
   readonly httpStage: apigw.HttpStage;
   readonly functions: Readonly<Record<PipelineFunctionName, PipelineFunction>>;
@@ -581,6 +583,7 @@ export class LivenessPipeline extends Construct {
       retention: logRetention,
       removalPolicy: dataRemoval,
     });
+    this.apiAccessLogGroup = accessLogs;
     this.httpStage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,

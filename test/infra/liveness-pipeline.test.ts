@@ -143,7 +143,8 @@ describe('check table and notifier', () => {
       Properties: { FunctionName: ref(pipeline.functions.notifier.function) },
     });
     const [mapping] = Object.values(mappings);
-    const patterns = (mapping?.Properties.FilterCriteria.Filters as { Pattern: string }[]).map((f) =>
+    expect(mapping).toBeDefined();
+    const patterns = ((mapping?.Properties.FilterCriteria.Filters ?? []) as { Pattern: string }[]).map((f) =>
       JSON.parse(f.Pattern),
     );
     expect(patterns).toEqual(NOTIFIER_STREAM_FILTERS);
@@ -408,9 +409,7 @@ describe('HTTP API', () => {
       StageName: '$default',
       AutoDeploy: true,
       AccessLogSettings: {
-        DestinationArn: arnOf(
-          Object.values(pipeline.node.children).find((c) => c.node.id === 'ApiAccessLogs')!,
-        ),
+        DestinationArn: arnOf(pipeline.apiAccessLogGroup),
       },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
