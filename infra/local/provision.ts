@@ -133,20 +133,12 @@ export async function provisionLocalResources(
 
   await eventBridge.send(new CreateEventBusCommand({ Name: eventBusName }));
   const tapRuleName = `${prefix}-tap`;
-  await eventBridge.send(
-    new PutRuleCommand({
-      Name: tapRuleName,
-      EventBusName: eventBusName,
-      EventPattern: JSON.stringify({ source: [settings.eventSource] }),
-    }),
-  );
-  await eventBridge.send(
-    new PutTargetsCommand({
-      Rule: tapRuleName,
-      EventBusName: eventBusName,
-      Targets: [{ Id: 'tap', Arn: tap.arn }],
-    }),
-  );
+  await createEventTap(eventBridge, {
+    eventBusName,
+    ruleName: tapRuleName,
+    queueArn: tap.arn,
+    source: settings.eventSource,
+  });
 
   const credentialsSecretArn = await createSecret(
     secretsManager,
@@ -173,6 +165,27 @@ export async function provisionLocalResources(
     tapQueueUrl: tap.url,
     tapRuleName,
   };
+}
+
+/** A rule on the bus that copies every pipeline event to a queue, so it can be shown. */
+export async function createEventTap(
+  eventBridge: EventBridgeClient,
+  tap: { eventBusName: string; ruleName: string; queueArn: string; source: string },
+): Promise<void> {
+  await eventBridge.send(
+    new PutRuleCommand({
+      Name: tap.ruleName,
+      EventBusName: tap.eventBusName,
+      EventPattern: JSON.stringify({ source: [tap.source] }),
+    }),
+  );
+  await eventBridge.send(
+    new PutTargetsCommand({
+      Rule: tap.ruleName,
+      EventBusName: tap.eventBusName,
+      Targets: [{ Id: 'tap', Arn: tap.queueArn }],
+    }),
+  );
 }
 
 async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>) {

@@ -23,7 +23,7 @@ export interface StreamSourceOptions {
  * Plays Lambda's DynamoDB stream event source mapping for a single-shard stream (what moto creates):
  * reads new records in order, drops those no filter matches, invokes the handler with at most
  * `batchSize` records, and, honouring `ReportBatchItemFailures`, retries from the first failed
- * sequence number with the batch halved on each retry (bisect on error), until `retryAttempts` are
+ * sequence number, backing off, with the batch halved on each retry (bisect on error), until `retryAttempts` are
  * spent and the rest of that batch goes to `onFailure`.
  */
 export class StreamEventSource {
@@ -31,6 +31,7 @@ export class StreamEventSource {
   private pending: DynamoDBRecord[] = [];
   private attempts = 0;
   private batchLimit: number;
+  private retryAt = 0;
 
   constructor(
     private readonly client: DynamoDBStreamsClient,
@@ -43,7 +44,7 @@ export class StreamEventSource {
   /** Reads what arrived and delivers one batch; returns how many records were delivered. */
   async pollOnce(): Promise<number> {
     await this.read();
-    if (this.pending.length === 0) return 0;
+    if (this.pending.length === 0 || Date.now() < this.retryAt) return 0;
     const batch = this.pending.slice(0, this.batchLimit);
     let failedFrom: number;
     try {
@@ -58,6 +59,7 @@ export class StreamEventSource {
     if (failedFrom === -1) {
       this.pending.splice(0, batch.length);
       this.attempts = 0;
+      this.retryAt = 0;
       this.batchLimit = this.options.batchSize;
       return batch.length;
     }
@@ -71,6 +73,8 @@ export class StreamEventSource {
       this.batchLimit = this.options.batchSize;
     } else {
       this.batchLimit = Math.max(1, Math.ceil((batch.length - failedFrom) / 2));
+      // Back off between retries, as the mapping does: 200 ms doubling, at most 5 s.
+      this.retryAt = Date.now() + Math.min(200 * 2 ** (this.attempts - 1), 5000);
     }
     return batch.length;
   }
