@@ -87,9 +87,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
       device: 'ANDROID',
       attempts: 1,
     });
-    expect((event?.detail.result as { transactionId?: string }).transactionId).toBe(
-      check.result?.transactionId,
-    );
+    expect(event?.detail.result).toMatchObject({ transactionId: check.result?.transactionId });
     expect(simulator().state().lastLiveness?.device).toBe('ANDROID');
   });
 
