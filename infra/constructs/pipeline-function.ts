@@ -83,8 +83,6 @@ export class PipelineFunction extends Construct {
         externalModules: [],
       },
     });
-    // The role's policy must exist before the function can be invoked by an event source.
-    this.function.node.addDependency(this.role);
   }
 
   /** Sets an environment variable naming a resource and grants the matching permissions, together. */

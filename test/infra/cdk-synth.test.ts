@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
+import { EXISTING_RESOURCES } from './fixtures.js';
+import { createTestApp } from './support.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** Runs cfn-lint on a template; errors fail, warnings are reported. Exit code bits: 2 errors, 4 warnings, 8 info. */
+function cfnLint(templatePath: string): { errors: boolean; output: string } {
+  const result = spawnSync('cfn-lint', ['--format', 'parseable', '--', templatePath], { encoding: 'utf8' });
+  if (result.error) {
+    throw new Error(
+      `cfn-lint was not found on PATH (${result.error.message}). Install it with: pip install "cfn-lint==1.51.0"`,
+    );
+  }
+  const status = result.status ?? 1;
+  if (status === 1) throw new Error(`cfn-lint crashed:\n${result.stderr}`);
+  return { errors: (status & 2) !== 0, output: `${result.stdout}${result.stderr}` };
+}
+
+describe('cdk synth of the app (cdk.json), offline and without credentials', () => {
+  let outdir: string;
+  let result: ReturnType<typeof spawnSync>;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'liveness-synth-'));
+    const env = { ...process.env };
+    for (const key of Object.keys(env)) if (key.startsWith('AWS_')) delete env[key];
+    result = spawnSync('npx', ['cdk', 'synth', '-q', '-o', outdir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: {
+        ...env,
+        CDK_DISABLE_CLI_TELEMETRY: 'true',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: '/nonexistent',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      },
+      timeout: 120_000,
+    });
+  }, 130_000);
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('synthesizes the stack and bundles the five functions with esbuild, without Docker', () => {
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const template = JSON.parse(readFileSync(join(outdir, 'SelfieLiveness.template.json'), 'utf8'));
+    expect(Object.keys(template.Resources).length).toBeGreaterThan(50);
+    const bundles = readdirSync(outdir)
+      .filter((name) => name.startsWith('asset.'))
+      .map((name) => join(outdir, name, 'index.mjs'))
+      .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
+    expect(bundles).toHaveLength(5);
+    for (const bundle of bundles) {
+      // ESM bundles define `require` for the CommonJS code they inline.
+      expect(readFileSync(bundle, 'utf8').slice(0, 200)).toContain('createRequire');
+    }
+  });
+
+  it('passes cfn-lint without errors', () => {
+    const lint = cfnLint(join(outdir, 'SelfieLiveness.template.json'));
+    expect(lint.errors, lint.output).toBe(false);
+  });
+});
+
+describe('a stack bringing every existing resource', () => {
+  let template: Template;
+  let outdir: string;
+  let cleanup: () => void;
+
+  beforeAll(() => {
+    // CloudFormation rule validation on, as in a real synth.
+    const test = createTestApp({ validation: true });
+    ({ outdir, cleanup } = test);
+    const stack = new LivenessPipelineStack(test.app, 'Byo', {
+      existing: EXISTING_RESOURCES,
+      apiAuth: {
+        jwt: { issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc', audience: ['app'] },
+      },
+      corsAllowedOrigins: ['https://app.example.com'],
+      alarmEmails: ['ops@example.com'],
+    });
+    template = Template.fromStack(stack);
+  });
+  afterAll(() => cleanup());
+
+  it('creates none of the brought resources', () => {
+    for (const type of [
+      'AWS::S3::Bucket',
+      'AWS::Events::EventBus',
+      'AWS::KMS::Key',
+      'AWS::SecretsManager::Secret',
+      'AWS::SNS::Topic',
+    ]) {
+      template.resourceCountIs(type, 0);
+    }
+  });
+
+  it('wires the brought resources into the functions, with their KMS keys', () => {
+    const json = JSON.stringify(template.toJSON());
+    for (const value of [
+      EXISTING_RESOURCES.bucketName,
+      EXISTING_RESOURCES.eventBusArn,
+      EXISTING_RESOURCES.credentialsSecretArn,
+      EXISTING_RESOURCES.tokenSecretArn,
+      EXISTING_RESOURCES.alarmTopicArn,
+      EXISTING_RESOURCES.bucketKeyArn,
+      EXISTING_RESOURCES.secretsKeyArn,
+    ]) {
+      expect(json).toContain(value);
+    }
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: EXISTING_RESOURCES.bucketName,
+    });
+    template.hasResourceProperties('AWS::Events::Archive', { SourceArn: EXISTING_RESOURCES.eventBusArn });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: EXISTING_RESOURCES.alarmTopicArn,
+    });
+  });
+
+  it('uses a JWT authorizer on every route', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: {
+        Audience: ['app'],
+        Issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
+      },
+    });
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes).toHaveLength(2);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
+  });
+
+  it('passes cfn-lint without errors', () => {
+    const lint = cfnLint(join(outdir, 'Byo.template.json'));
+    expect(lint.errors, lint.output).toBe(false);
+  });
+});
