@@ -1,0 +1,159 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { describe, expect, it } from 'vitest';
+import { readAppConfig } from '../../infra/context.js';
+import { LivenessPipeline, type LivenessPipelineProps } from '../../infra/liveness-pipeline.js';
+import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
+import { EXISTING_RESOURCES } from './fixtures.js';
+import { createTestApp } from './support.js';
+
+const context = (values: Record<string, unknown>) => (key: string) => values[key];
+
+describe('readAppConfig', () => {
+  it('defaults to the SelfieLiveness stack with IAM auth and every resource created', () => {
+    const { stackName, props } = readAppConfig(context({}));
+    expect(stackName).toBe('SelfieLiveness');
+    expect(props.apiAuth).toBe('iam');
+    expect(props.existing).toEqual({});
+    expect(props.destroyOnDelete).toBeUndefined();
+  });
+
+  it('reads strings from -c and JSON values from cdk.json alike', () => {
+    const { props } = readAppConfig(
+      context({
+        checkerMaxConcurrency: '10',
+        tokenRefreshHours: 4,
+        retainSelfies: 'true',
+        destroyOnDelete: true,
+        corsAllowedOrigins: 'https://a.example.com, https://b.example.com',
+        alarmEmail: ['ops@example.com'],
+        settings: '{"checker":{"memoryMb":1024},"api":{"throttleRateLimit":10}}',
+        existingBucketName: 'acme-selfies',
+      }),
+    );
+    expect(props.settings?.checker).toEqual({ memoryMb: 1024, maxConcurrency: 10 });
+    expect(props.settings?.tokenRefresher).toEqual({ scheduleHours: 4 });
+    expect(props.settings?.api).toEqual({ throttleRateLimit: 10 });
+    expect(props.settings?.retainSelfies).toBe(true);
+    expect(props.destroyOnDelete).toBe(true);
+    expect(props.corsAllowedOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+    expect(props.alarmEmails).toEqual(['ops@example.com']);
+    expect(props.existing).toEqual({ bucketName: 'acme-selfies' });
+  });
+
+  it('builds a JWT authorizer config from jwtIssuer and jwtAudience', () => {
+    const { props } = readAppConfig(
+      context({ apiAuth: 'jwt', jwtIssuer: 'https://issuer.example.com', jwtAudience: 'a,b' }),
+    );
+    expect(props.apiAuth).toEqual({ jwt: { issuer: 'https://issuer.example.com', audience: ['a', 'b'] } });
+  });
+
+  it('reports every malformed key with how to fix it', () => {
+    let message = '';
+    try {
+      readAppConfig(
+        context({ checkerMaxConcurrency: 'lots', eventTap: 'yes', apiAuth: 'jwt', settings: '{oops' }),
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(
+      /checkerMaxConcurrency must be a whole number, e\.g\. -c checkerMaxConcurrency=5/,
+    );
+    expect(message).toMatch(/eventTap must be true or false/);
+    expect(message).toMatch(/settings must be a JSON object/);
+    expect(message).toMatch(/apiAuth=jwt needs -c jwtIssuer/);
+  });
+});
+
+describe('prop validation', () => {
+  const build = (props: LivenessPipelineProps) => {
+    const { app, cleanup } = createTestApp();
+    try {
+      new LivenessPipeline(new Stack(app, 'S'), 'P', props);
+    } finally {
+      cleanup();
+    }
+  };
+
+  it('rejects a JWT issuer that is not an https URL and an empty audience', () => {
+    expect(() => build({ apiAuth: { jwt: { issuer: 'issuer', audience: [] } } })).toThrow(
+      /apiAuth\.jwt\.issuer must be the https URL[\s\S]*apiAuth\.jwt\.audience must list at least one/,
+    );
+  });
+
+  it('rejects the same secret for credentials and tokens', () => {
+    expect(() => {
+      const { app, cleanup } = createTestApp();
+      try {
+        const stack = new Stack(app, 'S');
+        const secret = secretsmanager.Secret.fromSecretCompleteArn(
+          stack,
+          'S',
+          EXISTING_RESOURCES.tokenSecretArn ?? '',
+        );
+        new LivenessPipeline(stack, 'P', { credentialsSecret: secret, tokenSecret: secret });
+      } finally {
+        cleanup();
+      }
+    }).toThrow(/must be different secrets: the checker may read the token secret but never the credentials/);
+  });
+
+  it('rejects server access logs for a bucket it does not create', () => {
+    expect(() => {
+      const { app, cleanup } = createTestApp();
+      try {
+        const stack = new Stack(app, 'S');
+        const bucket = s3.Bucket.fromBucketName(stack, 'B', 'acme');
+        new LivenessPipeline(stack, 'P', { bucket, serverAccessLogsBucket: bucket });
+      } finally {
+        cleanup();
+      }
+    }).toThrow(/configure access logs on your own bucket/);
+  });
+
+  it('rejects invalid settings and CORS origins with paths', () => {
+    expect(() => build({ settings: { checker: { leaseSeconds: 30 } } })).toThrow(
+      /must exceed checker\.timeoutSeconds/,
+    );
+    expect(() => build({ corsAllowedOrigins: ['https://app.example.com/upload'] })).toThrow(/no path/);
+  });
+
+  it('rejects a partial secret ARN in the stack, asking for the complete one', () => {
+    const { app, cleanup } = createTestApp();
+    try {
+      expect(
+        () =>
+          new LivenessPipelineStack(app, 'S', {
+            existing: { tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:acme/token' },
+          }),
+      ).toThrow(/tokenSecretArn must be the complete secret ARN/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('destroyOnDelete', () => {
+  it('deletes the data with the stack and empties the bucket first', () => {
+    const { app, cleanup } = createTestApp();
+    try {
+      const template = Template.fromStack(new LivenessPipelineStack(app, 'Dev', { destroyOnDelete: true }));
+      for (const type of [
+        'AWS::S3::Bucket',
+        'AWS::DynamoDB::Table',
+        'AWS::KMS::Key',
+        'AWS::SecretsManager::Secret',
+      ]) {
+        for (const resource of Object.values(template.findResources(type)))
+          expect(resource.DeletionPolicy, type).toBe('Delete');
+      }
+      template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+      template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    } finally {
+      cleanup();
+    }
+  });
+});
