@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mapWithConcurrency } from '../../functions/checker/checker.js';
+import { type LocalPipeline, startLocalPipeline } from '../../infra/local/runtime.js';
+import { type CheckView, issueCheck, readCheck, uploadSelfie } from '../../tools/app-client.js';
+import { makePng } from '../support/images.js';
+
+const CHECKS = 200;
+const FINAL = new Set(['PASSED', 'REJECTED', 'FAILED', 'EXPIRED']);
+
+describe('200 checks while the vendor fails 20% of calls', () => {
+  let pipeline: LocalPipeline;
+
+  beforeAll(async () => {
+    pipeline = await startLocalPipeline({
+      port: 0,
+      retryDelaySeconds: 1,
+      // 500s, 429s, answers slower than the checker waits, and dropped connections, at random.
+      simulator: { faultRate: 0.2, faultSeed: 7, faultDelayMs: 1500 },
+      environment: { POWERTOOLS_LOG_LEVEL: 'ERROR', LOG_LEVEL: 'ERROR', VENDOR_RESPONSE_TIMEOUT_MS: '600' },
+      sweepIntervalMs: 3_600_000,
+    });
+  });
+
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  it('ends with every check final, one event each, and one vendor call per attempt', {
+    timeout: 240_000,
+  }, async () => {
+    const ids = await mapWithConcurrency(
+      Array.from({ length: CHECKS }, (_, i) => i),
+      10,
+      async (i) => {
+        const issued = await issueCheck(pipeline.apiUrl, {
+          contentType: 'image/png',
+          reference: `load-${i}`,
+        });
+        await uploadSelfie(issued, makePng({ width: 128, height: 128, seed: 1000 + i }), 'image/png');
+        return issued.checkId;
+      },
+    );
+
+    const deadline = Date.now() + 180_000;
+    let checks: CheckView[] = [];
+    for (;;) {
+      checks = await mapWithConcurrency(ids, 10, (id) => readCheck(pipeline.apiUrl, id));
+      const done = checks.every((c) => FINAL.has(c.status));
+      const published = new Set(pipeline.events.map((e) => e.detail.checkId));
+      if ((done && ids.every((id) => published.has(id))) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // let any duplicate event surface
+
+    expect(checks.filter((c) => !FINAL.has(c.status))).toEqual([]);
+    expect(checks.filter((c) => c.status === 'PASSED').length).toBeGreaterThan(CHECKS * 0.9);
+    const failed = checks.filter((c) => c.status === 'FAILED');
+    for (const check of failed) expect(check.failure?.reason).toBe('VENDOR_UNAVAILABLE');
+
+    const events = pipeline.events.filter((e) => ids.includes(e.detail.checkId));
+    expect(events).toHaveLength(CHECKS);
+    expect(new Set(events.map((e) => e.detail.checkId)).size).toBe(CHECKS);
+    expect(new Set(events.map((e) => e.detail.eventId)).size).toBe(CHECKS);
+
+    // Each claim pays for exactly one call: no call is made twice, and faults cost only their retries.
+    const attempts = events.reduce((sum, e) => sum + Number(e.detail.attempts), 0);
+    const calls = pipeline.simulator?.control.state().counts.liveness ?? 0;
+    expect(attempts).toBeGreaterThan(CHECKS);
+    expect(calls).toBe(attempts);
+  });
+});
