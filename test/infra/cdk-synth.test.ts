@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -9,6 +9,13 @@ import { EXISTING_RESOURCES } from './fixtures.js';
 import { createTestApp } from './support.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+
+interface LambdaProperties {
+  Runtime: string;
+  Description: string;
+  Code: { S3Key: string };
+  Environment: { Variables: Record<string, unknown> };
+}
 
 /** Runs cfn-lint on a template; errors fail, warnings are reported. Exit code bits: 2 errors, 4 warnings, 8 info. */
 function cfnLint(templatePath: string): { errors: boolean; output: string } {
@@ -58,6 +65,39 @@ describe('cdk synth of the app (cdk.json), offline and without credentials', () 
     for (const bundle of bundles) {
       // ESM bundles define `require` for the CommonJS code they inline.
       expect(readFileSync(bundle, 'utf8').slice(0, 200)).toContain('createRequire');
+    }
+  });
+
+  it('produces bundles that load as ES modules with their environment set', () => {
+    const template = JSON.parse(readFileSync(join(outdir, 'SelfieLiveness.template.json'), 'utf8'));
+    const functions = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: LambdaProperties }>,
+    ).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs24.x');
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) {
+      const asset = `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`;
+      const env = Object.fromEntries(
+        Object.entries(fn.Properties.Environment.Variables as Record<string, unknown>).map(([k, v]) => [
+          k,
+          typeof v === 'string'
+            ? v
+            : k.endsWith('_ARN')
+              ? 'arn:aws:secretsmanager:us-east-1:111122223333:secret:x-AbC123'
+              : 'placeholder',
+        ]),
+      );
+      // From a .mjs file, not `node -e` (which defines a global require and hides a missing banner).
+      const loader = join(outdir, `load-${asset}.mjs`);
+      writeFileSync(
+        loader,
+        `const m = await import(${JSON.stringify(join(outdir, asset, 'index.mjs'))});\nif (typeof m.handler !== 'function') throw new Error('no handler export');\n`,
+      );
+      const run = spawnSync(process.execPath, [loader], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', ...env },
+        timeout: 30_000,
+      });
+      expect(run.status, `${fn.Properties.Description}: ${run.stderr}`).toBe(0);
     }
   });
 
