@@ -241,7 +241,7 @@ export class LivenessPipeline extends Construct {
       partitionKey: { name: CHECK_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Verdicts and ids only, no biometric data: DynamoDB's own at-rest encryption (no KMS cost).
+      // Verdicts and ids only, no biometric data: the AWS managed key (no key fee; DynamoDB caches table keys).
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: CHECK_TABLE.ttlAttribute,
       stream: dynamodb.StreamViewType[CHECK_TABLE.streamViewType],
