@@ -8,7 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration suites each start their own moto_server; two cores, so keep parallelism modest.
     pool: 'forks',
-    maxWorkers: 3,
+    maxWorkers: 2,
     setupFiles: ['test/support/setup.ts'],
     env: {
       TZ: 'UTC',

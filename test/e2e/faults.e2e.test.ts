@@ -41,7 +41,7 @@ describe('200 checks while the vendor fails 20% of calls', () => {
       },
     );
 
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + 300_000;
     let checks: CheckView[] = [];
     for (;;) {
       checks = await mapWithConcurrency(ids, 10, (id) => readCheck(pipeline.apiUrl, id));
