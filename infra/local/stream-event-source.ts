@@ -110,7 +110,7 @@ export class StreamEventSource {
 /** A DynamoDB Streams API record in the shape Lambda passes to a function (epoch seconds, source ARN). */
 export function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
   const { dynamodb } = record;
-  const created = dynamodb?.ApproximateCreationDateTime;
+  type Image = NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
   return {
     eventID: record.eventID,
     eventName: record.eventName,
@@ -118,11 +118,19 @@ export function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoD
     eventSource: record.eventSource,
     awsRegion: record.awsRegion,
     eventSourceARN: streamArn,
+    ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
     dynamodb: {
-      ...(created ? { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) } : {}),
-      Keys: dynamodb?.Keys as never,
-      ...(dynamodb?.NewImage ? { NewImage: dynamodb.NewImage as never } : {}),
-      ...(dynamodb?.OldImage ? { OldImage: dynamodb.OldImage as never } : {}),
+      ...(dynamodb?.ApproximateCreationDateTime
+        ? {
+            ApproximateCreationDateTime: Math.floor(
+              new Date(dynamodb.ApproximateCreationDateTime).getTime() / 1000,
+            ),
+          }
+        : {}),
+      // The Streams API and Lambda use the same attribute value JSON.
+      Keys: dynamodb?.Keys as Image,
+      ...(dynamodb?.NewImage ? { NewImage: dynamodb.NewImage as Image } : {}),
+      ...(dynamodb?.OldImage ? { OldImage: dynamodb.OldImage as Image } : {}),
       SequenceNumber: dynamodb?.SequenceNumber,
       SizeBytes: dynamodb?.SizeBytes,
       StreamViewType: dynamodb?.StreamViewType,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { matchesPattern } from '../../infra/local/stream-event-source.js';
 import {
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
@@ -125,30 +126,8 @@ describe('functionEnvironment', () => {
   });
 });
 
-/**
- * A matcher for the subset of the EventBridge/Lambda filter syntax the notifier filters use
- * (value lists and `anything-but`), following the documented semantics: every key of the pattern
- * must be present in the record; a leaf list matches when any of its entries matches.
- */
-function matches(pattern: unknown, value: unknown): boolean {
-  if (Array.isArray(pattern)) {
-    return pattern.some((entry) => {
-      if (typeof entry === 'object' && entry !== null && 'anything-but' in entry) {
-        const excluded = (entry as { 'anything-but': unknown[] })['anything-but'];
-        return value !== undefined && !excluded.includes(value);
-      }
-      return entry === value;
-    });
-  }
-  if (typeof pattern === 'object' && pattern !== null) {
-    if (typeof value !== 'object' || value === null) return false;
-    return Object.entries(pattern).every(([key, sub]) =>
-      matches(sub, (value as Record<string, unknown>)[key]),
-    );
-  }
-  return false;
-}
-const passes = (record: unknown) => NOTIFIER_STREAM_FILTERS.some((pattern) => matches(pattern, record));
+const passes = (record: unknown) =>
+  NOTIFIER_STREAM_FILTERS.some((pattern) => matchesPattern(record, pattern));
 const image = (status: string) => ({ checkId: { S: 'c-1' }, status: { S: status } });
 
 describe('NOTIFIER_STREAM_FILTERS', () => {

@@ -3,9 +3,9 @@ import {
   type DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { toLambdaRecord } from '../../../infra/local/stream-event-source.js';
 
 /**
  * Reads a table's stream from the start, the way Lambda's event source mapping does, and hands
@@ -43,34 +43,4 @@ export class StreamReader {
     this.iterator = NextShardIterator;
     return { Records: (Records ?? []).map((record) => toLambdaRecord(record, this.streamArn)) };
   }
-}
-
-/** A DynamoDB Streams API record in the shape Lambda passes to a function (epoch seconds, source ARN). */
-export function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
-  const { dynamodb } = record;
-  return {
-    eventID: record.eventID,
-    eventName: record.eventName,
-    eventVersion: record.eventVersion,
-    eventSource: record.eventSource,
-    awsRegion: record.awsRegion,
-    eventSourceARN: streamArn,
-    ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
-    dynamodb: {
-      ...(dynamodb?.ApproximateCreationDateTime
-        ? { ApproximateCreationDateTime: Math.floor(dynamodb.ApproximateCreationDateTime.getTime() / 1000) }
-        : {}),
-      // The Streams API and Lambda use the same attribute value JSON.
-      Keys: dynamodb?.Keys as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
-      ...(dynamodb?.NewImage
-        ? { NewImage: dynamodb.NewImage as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'] }
-        : {}),
-      ...(dynamodb?.OldImage
-        ? { OldImage: dynamodb.OldImage as NonNullable<DynamoDBRecord['dynamodb']>['OldImage'] }
-        : {}),
-      SequenceNumber: dynamodb?.SequenceNumber,
-      SizeBytes: dynamodb?.SizeBytes,
-      StreamViewType: dynamodb?.StreamViewType,
-    },
-  };
 }
