@@ -13,7 +13,7 @@ import {
 } from '../../shared/check.js';
 import type { CheckRepository, ObjectFacts } from '../../shared/check-repository.js';
 import { classifyAwsError, describeError, RetryableError } from '../../shared/errors.js';
-import type { CheckerConfig } from './config.js';
+import { type CheckerConfig, minRemainingMsToStart } from './config.js';
 import { type CreatedObject, checkIdForKey, parseNotification } from './notification.js';
 import {
   isPrecheckFailure,
@@ -35,6 +35,13 @@ export interface CheckerDeps {
   newLeaseId: () => string;
 }
 
+/** Per invocation: how much time is left (Lambda's `context.getRemainingTimeInMillis`). */
+export interface Invocation {
+  remainingMs: () => number;
+}
+
+const UNBOUNDED: Invocation = { remainingMs: () => Number.POSITIVE_INFINITY };
+
 /** What became of one message: acknowledged (deleted from the queue) or left for SQS to deliver again. */
 type Disposition = 'ack' | 'retry';
 
@@ -42,10 +49,25 @@ type Disposition = 'ack' | 'retry';
  * Checks every selfie of an SQS batch of S3 notifications, at most `batchConcurrency` at a time, and
  * reports the messages SQS should deliver again. Each message's outcome is independent.
  */
-export async function checkBatch(event: SQSEvent, deps: CheckerDeps): Promise<SQSBatchResponse> {
+export async function checkBatch(
+  event: SQSEvent,
+  deps: CheckerDeps,
+  invocation: Invocation = UNBOUNDED,
+): Promise<SQSBatchResponse> {
+  const needed = minRemainingMsToStart(deps.config);
   // Powertools' BatchProcessor runs records all at once or one by one; we need a bound in between.
-  const dispositions = await mapWithConcurrency(event.Records, deps.config.batchConcurrency, (record) =>
-    checkMessage(record, deps),
+  const dispositions = await mapWithConcurrency(
+    event.Records,
+    deps.config.batchConcurrency,
+    async (record) => {
+      if (invocation.remainingMs() < needed) {
+        deps.logger.warn('not starting a message the invocation has no time left for', {
+          messageId: record.messageId,
+        });
+        return 'retry' as const;
+      }
+      return await checkMessage(record, deps);
+    },
   );
   return {
     batchItemFailures: event.Records.flatMap((record, i) =>

@@ -37,10 +37,21 @@ export interface CheckerConfig {
   checkRetentionDays: number;
   /** `VENDOR_CONNECT_TIMEOUT_MS` (default 3000). */
   vendorConnectTimeoutMs: number;
-  /** `VENDOR_RESPONSE_TIMEOUT_MS` (default 15000): for the response headers and again for the body. */
+  /** `VENDOR_RESPONSE_TIMEOUT_MS` (default 10000): for the response headers and again for the body. */
   vendorResponseTimeoutMs: number;
   /** `TOKEN_CACHE_SECONDS` (default 300): how long the token secret is cached in memory. */
   tokenCacheSeconds: number;
+}
+
+/**
+ * The invocation time a record needs before it may start: one vendor call at its worst (connect,
+ * headers, body) plus 5 s for S3 and DynamoDB. A record that cannot finish is not started at all:
+ * it goes back to SQS unclaimed instead of being cut off by the function timeout holding a lease.
+ */
+export function minRemainingMsToStart(
+  config: Pick<CheckerConfig, 'vendorConnectTimeoutMs' | 'vendorResponseTimeoutMs'>,
+): number {
+  return config.vendorConnectTimeoutMs + 2 * config.vendorResponseTimeoutMs + 5_000;
 }
 
 /** Reads and validates the checker's configuration; throws a `ConfigError` naming the variable. */
@@ -61,7 +72,7 @@ export function readCheckerConfig(env: Env): Readonly<CheckerConfig> {
     retainSelfies: optionalBool(env, 'RETAIN_SELFIES', false),
     checkRetentionDays: optionalInt(env, 'CHECK_RETENTION_DAYS', 30, 1, 3650),
     vendorConnectTimeoutMs: optionalInt(env, 'VENDOR_CONNECT_TIMEOUT_MS', 3000, 100, 60_000),
-    vendorResponseTimeoutMs: optionalInt(env, 'VENDOR_RESPONSE_TIMEOUT_MS', 15_000, 100, 120_000),
+    vendorResponseTimeoutMs: optionalInt(env, 'VENDOR_RESPONSE_TIMEOUT_MS', 10_000, 100, 120_000),
     tokenCacheSeconds: optionalInt(env, 'TOKEN_CACHE_SECONDS', 300, 0, 3600),
   });
 }

@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { checkBatch } from './checker.js';
 import { loadCheckerConfig } from './config.js';
 import { buildCheckerDeps } from './wiring.js';
@@ -7,9 +7,11 @@ import { buildCheckerDeps } from './wiring.js';
 const deps = buildCheckerDeps(loadCheckerConfig());
 
 /** SQS batch of S3 notifications in, partial batch response out. */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   try {
-    return await checkBatch(event, deps);
+    return await checkBatch(event, deps, {
+      remainingMs: () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
+    });
   } finally {
     // A batch of only test events or duplicates has nothing to report; Powertools would warn.
     if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();

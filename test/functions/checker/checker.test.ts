@@ -274,3 +274,25 @@ describe('mapWithConcurrency', () => {
     expect(peak).toBe(3);
   });
 });
+
+describe('checkBatch near the function timeout', () => {
+  it('leaves messages it has no time left for to SQS, unclaimed', async () => {
+    acceptWrites();
+    const deps = makeDeps([]);
+    let remaining = 60_000;
+    const invocation = { remainingMs: () => remaining };
+    const event = sqsEventOf([notificationBody(KEY, selfie.length), notificationBody(KEY, selfie.length)]);
+    const checkLiveness = deps.liveness.checkLiveness;
+    deps.liveness.checkLiveness = async (request) => {
+      remaining = 10_000; // the first call used up most of the invocation
+      return await checkLiveness(request);
+    };
+    const response = await checkBatch(
+      event,
+      { ...deps, config: { ...deps.config, batchConcurrency: 1 } },
+      invocation,
+    );
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    expect(deps.vendorCalls()).toBe(1);
+  });
+});
