@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   const pipeline = await startLocalPipeline({
     port: 0,
     retryDelaySeconds: 1,
-    environment: { POWERTOOLS_LOG_LEVEL: 'ERROR', LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    environment: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
     sweepIntervalMs: 3_600_000,
   });
   let failures = 0;

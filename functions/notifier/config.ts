@@ -11,11 +11,7 @@ export interface NotifierConfig {
    * rules match on. Must not start with `aws.` (reserved by AWS).
    */
   eventSource: string;
-  /** `LOG_LEVEL` (default `INFO`): `DEBUG` also logs every stream record that is not published. */
-  logLevel: string;
 }
-
-const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 /** Validates the notifier's environment; a missing or malformed value fails the cold start naming the variable. */
 export function loadNotifierConfig(env: Env = process.env): Readonly<NotifierConfig> {
@@ -29,9 +25,5 @@ export function loadNotifierConfig(env: Env = process.env): Readonly<NotifierCon
       `EVENT_SOURCE must have at most 256 characters and not start with "aws.", got "${eventSource}"`,
     );
   }
-  const logLevel = optionalString(env, 'LOG_LEVEL', 'INFO').toUpperCase();
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
-  }
-  return Object.freeze({ eventBusName, eventSource, logLevel });
+  return Object.freeze({ eventBusName, eventSource });
 }

@@ -5,7 +5,7 @@ import { loadNotifierConfig } from './config.js';
 import { publishFinalTransitions, systemClock } from './notifier.js';
 
 const config = loadNotifierConfig();
-const logger = createLogger('notifier', config.logLevel);
+const logger = createLogger('notifier');
 const metrics = createMetrics('notifier');
 const eventBridge = new EventBridgeClient({});
 

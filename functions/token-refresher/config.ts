@@ -1,4 +1,4 @@
-import { type Env, optionalInt, optionalString, optionalUrl, requireString } from '../../shared/config.js';
+import { type Env, optionalInt, optionalUrl, requireString } from '../../shared/config.js';
 
 /** The token-refresher's configuration, read once at cold start. */
 export interface TokenRefresherConfig {
@@ -12,8 +12,6 @@ export interface TokenRefresherConfig {
   minWriteIntervalSeconds: number;
   /** `REFRESH_MARGIN_SECONDS`, default 7200: log in once the refresh token has less left than this. */
   refreshMarginSeconds: number;
-  /** `LOG_LEVEL`, default `INFO`. */
-  logLevel: string;
 }
 
 /** Validates the environment; a missing or malformed value fails the cold start naming the variable. */
@@ -24,6 +22,5 @@ export function loadConfig(env: Env = process.env): Readonly<TokenRefresherConfi
     apiUrl: optionalUrl(env, 'LIVENESS_API_URL', 'https://api.apptenticate.com'),
     minWriteIntervalSeconds: optionalInt(env, 'MIN_WRITE_INTERVAL_SECONDS', 600, 0, 86_400),
     refreshMarginSeconds: optionalInt(env, 'REFRESH_MARGIN_SECONDS', 7200, 0, 30 * 86_400),
-    logLevel: optionalString(env, 'LOG_LEVEL', 'INFO').toUpperCase(),
   });
 }

@@ -5,7 +5,7 @@ import { loadConfig } from './config.js';
 import { type RefreshRequest, type RefreshResult, refreshTokenSecret } from './refresher.js';
 
 const config = loadConfig();
-const logger = createLogger('token-refresher', config.logLevel);
+const logger = createLogger('token-refresher');
 const secrets = new SecretsManagerClient({});
 const client = new ApptenticateClient({ baseUrl: config.apiUrl });
 

@@ -47,7 +47,6 @@ async function main(): Promise<void> {
     sweepIntervalMs: 30_000,
     environment: {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
     ...(vendor ? { vendor } : {}),

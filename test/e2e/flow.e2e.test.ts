@@ -43,7 +43,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
       retryDelaySeconds: 1,
       // Access tokens expire during the run, so the checker must refresh them.
       simulator: { accessTtlSeconds: 3 },
-      environment: { POWERTOOLS_LOG_LEVEL: 'DEBUG', LOG_LEVEL: 'DEBUG', VENDOR_RESPONSE_TIMEOUT_MS: '2000' },
+      environment: { POWERTOOLS_LOG_LEVEL: 'DEBUG', VENDOR_RESPONSE_TIMEOUT_MS: '2000' },
       sweepIntervalMs: 3_600_000,
     });
   });

@@ -15,7 +15,6 @@ describe('loadConfig', () => {
       apiUrl: 'https://api.apptenticate.com',
       minWriteIntervalSeconds: 600,
       refreshMarginSeconds: 7200,
-      logLevel: 'INFO',
     });
   });
 
