@@ -6,15 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { PIPELINE_BUNDLING } from '../bundling.js';
 import type { PipelineFunctionName } from '../settings.js';
 import { nagFinding } from './nag.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LOCK_FILE = `${PROJECT_ROOT}package-lock.json`;
-
-// ESM bundles need `require` for the CommonJS dependencies esbuild inlines (undici loads node:* with it).
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);";
 
 /** Props of one pipeline function. */
 export interface PipelineFunctionProps {
@@ -69,18 +66,15 @@ export class PipelineFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: props.environment,
+      // The same options the benchmarks bundle with (infra/bundling.ts).
       bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        target: 'node24',
-        minify: true,
-        // Source maps off: they would ship in the asset and --enable-source-maps slows cold starts.
-        sourceMap: false,
-        // Bundle the AWS SDK too instead of using the runtime's copy: the functions run the exact SDK
-        // version the tests ran (pinned in package-lock.json), and Powertools gets the SDK it was
-        // built with. Costs some bundle size, buys reproducible behaviour.
-        externalModules: [],
+        format: PIPELINE_BUNDLING.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+        mainFields: [...PIPELINE_BUNDLING.mainFields],
+        ...(PIPELINE_BUNDLING.format === 'esm' ? { banner: PIPELINE_BUNDLING.banner } : {}),
+        target: PIPELINE_BUNDLING.target,
+        minify: PIPELINE_BUNDLING.minify,
+        sourceMap: PIPELINE_BUNDLING.sourceMap,
+        externalModules: [...PIPELINE_BUNDLING.externalModules],
       },
     });
   }

@@ -1,0 +1,39 @@
+/**
+ * How every pipeline function is bundled for Lambda, as plain data: `PipelineFunction` hands it to
+ * `NodejsFunction` (which runs esbuild locally) and the benchmarks build the same bundles with
+ * esbuild's API from it, so what is measured is what is deployed.
+ */
+
+/** The esbuild options of a deployed function bundle. */
+export interface PipelineBundling {
+  /** Output module format; the deployed file is `index.mjs` for `esm`, `index.js` for `cjs`. */
+  readonly format: 'esm' | 'cjs';
+  readonly mainFields: readonly string[];
+  /** Prepended to the bundle (`--banner:js`). */
+  readonly banner: string;
+  /** esbuild target, the Lambda runtime's Node.js major. */
+  readonly target: string;
+  readonly minify: boolean;
+  readonly sourceMap: boolean;
+  /** Modules left out of the bundle, for the runtime to provide. */
+  readonly externalModules: readonly string[];
+}
+
+// ESM bundles need `require` for the CommonJS dependencies esbuild inlines (undici loads node:* with it).
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);";
+
+/** The bundling of every pipeline function. */
+export const PIPELINE_BUNDLING: PipelineBundling = Object.freeze({
+  format: 'esm',
+  mainFields: Object.freeze(['module', 'main']),
+  banner: ESM_REQUIRE_BANNER,
+  target: 'node24',
+  minify: true,
+  // Source maps off: they would ship in the asset and --enable-source-maps slows cold starts.
+  sourceMap: false,
+  // Bundle the AWS SDK too instead of using the runtime's copy: the functions run the exact SDK
+  // version the tests ran (pinned in package-lock.json), and Powertools gets the SDK it was
+  // built with. Costs some bundle size, buys reproducible behaviour.
+  externalModules: Object.freeze([]),
+} satisfies PipelineBundling);
