@@ -133,9 +133,6 @@ export class CheckRepository {
       ':zero': 0,
       ':one': 1,
       ':ttl': this.ttlFrom(input.now),
-      ':bucket': input.object.bucket,
-      ':key': input.object.objectKey,
-      ':size': input.object.objectSize,
     };
     const sets = [
       '#status = :checking',
@@ -148,19 +145,8 @@ export class CheckRepository {
       '#version = if_not_exists(#version, :zero) + :one',
       '#attempts = if_not_exists(#attempts, :zero) + :one',
       '#expiresAt = if_not_exists(#expiresAt, :ttl)',
-      '#bucket = :bucket',
-      '#objectKey = :key',
-      '#objectSize = :size',
     ];
-    // The API's values win over object metadata: they were validated when the check was issued.
-    if (input.object.device) {
-      sets.push('#device = if_not_exists(#device, :device)');
-      values[':device'] = input.object.device;
-    }
-    if (input.object.reference !== undefined) {
-      sets.push('#reference = if_not_exists(#reference, :reference)');
-      values[':reference'] = input.object.reference;
-    }
+    setObjectFacts(input.object, sets, values);
     return await this.update({
       TableName: this.tableName,
       Key: { checkId: input.checkId },
@@ -234,20 +220,7 @@ export class CheckRepository {
       sets.push('#failure = :failure');
       values[':failure'] = outcome.failure;
     }
-    if (input.object) {
-      sets.push('#bucket = :bucket', '#objectKey = :key', '#objectSize = :size');
-      values[':bucket'] = input.object.bucket;
-      values[':key'] = input.object.objectKey;
-      values[':size'] = input.object.objectSize;
-      if (input.object.device) {
-        sets.push('#device = if_not_exists(#device, :device)');
-        values[':device'] = input.object.device;
-      }
-      if (input.object.reference !== undefined) {
-        sets.push('#reference = if_not_exists(#reference, :reference)');
-        values[':reference'] = input.object.reference;
-      }
-    }
+    if (input.object) setObjectFacts(input.object, sets, values);
     const condition = this.guardCondition(input.guard, input.now, values);
     return await this.update({
       TableName: this.tableName,
@@ -332,6 +305,22 @@ export class CheckRepository {
 
   private ttlFrom(now: Date): number {
     return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
+  }
+}
+
+/** Adds the object's facts to an update; the API's device and reference win over object metadata. */
+function setObjectFacts(object: ObjectFacts, sets: string[], values: Record<string, unknown>): void {
+  sets.push('#bucket = :bucket', '#objectKey = :key', '#objectSize = :size');
+  values[':bucket'] = object.bucket;
+  values[':key'] = object.objectKey;
+  values[':size'] = object.objectSize;
+  if (object.device) {
+    sets.push('#device = if_not_exists(#device, :device)');
+    values[':device'] = object.device;
+  }
+  if (object.reference !== undefined) {
+    sets.push('#reference = if_not_exists(#reference, :reference)');
+    values[':reference'] = object.reference;
   }
 }
 
