@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { minRemainingMsToStart, readCheckerConfig } from '../../../functions/checker/config.js';
+
+const required = {
+  TABLE_NAME: 'checks',
+  TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:tokens',
+};
+
+describe('readCheckerConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const config = readCheckerConfig(required);
+    expect(config).toEqual({
+      tableName: 'checks',
+      tokenSecretArn: required.TOKEN_SECRET_ARN,
+      selfiePrefix: 'selfies/',
+      livenessApiUrl: 'https://api.apptenticate.com',
+      maxObjectBytes: 2_097_152,
+      minImageSidePx: 64,
+      maxImageSidePx: 10_000,
+      maxReceiveCount: 3,
+      leaseSeconds: 120,
+      batchConcurrency: 5,
+      retainSelfies: false,
+      checkRetentionDays: 30,
+      vendorConnectTimeoutMs: 3000,
+      vendorResponseTimeoutMs: 10_000,
+      tokenCacheSeconds: 300,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(minRemainingMsToStart(config)).toBe(28_000);
+  });
+
+  it('keeps the token-refresher name only when it is set', () => {
+    expect(
+      readCheckerConfig({ ...required, TOKEN_REFRESHER_FUNCTION_NAME: '' }).tokenRefresherFunctionName,
+    ).toBeUndefined();
+    expect(
+      readCheckerConfig({ ...required, TOKEN_REFRESHER_FUNCTION_NAME: 'refresher' })
+        .tokenRefresherFunctionName,
+    ).toBe('refresher');
+  });
+
+  it.each([
+    [{ TABLE_NAME: undefined }, 'TABLE_NAME is required but not set'],
+    [{ TOKEN_SECRET_ARN: ' ' }, 'TOKEN_SECRET_ARN is required but not set'],
+    [{ MAX_RECEIVE_COUNT: 'three' }, 'MAX_RECEIVE_COUNT must be an integer, got "three"'],
+    [{ BATCH_CONCURRENCY: '0' }, 'BATCH_CONCURRENCY must be between 1 and 100, got 0'],
+    [{ RETAIN_SELFIES: 'yes' }, 'RETAIN_SELFIES must be "true" or "false", got "yes"'],
+    [{ LIVENESS_API_URL: 'ftp://vendor' }, 'LIVENESS_API_URL must be an http(s) URL, got "ftp://vendor"'],
+  ])('fails with a message naming the variable for %j', (override, message) => {
+    expect(() => readCheckerConfig({ ...required, ...override })).toThrow(message);
+  });
+});
