@@ -6,6 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
@@ -36,6 +37,7 @@ export class FakeAws {
       s3: new S3Client({ ...common, forcePathStyle: true }),
       dynamodb: new DynamoDBClient(common),
       secretsManager: new SecretsManagerClient(common),
+      eventBridge: new EventBridgeClient(common),
     };
   }
 
@@ -95,6 +97,10 @@ export class FakeAws {
       };
     }
     if (operation === 'UpdateItem') return { Attributes: this.applyUpdate(input) };
+    if (operation === 'PutEvents') {
+      const entries = (input.Entries ?? []) as unknown[];
+      return { FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `bench-${i}` })) };
+    }
     return {};
   }
 
