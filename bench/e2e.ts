@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapWithConcurrency } from '../functions/checker/checker.js';
 import { startLocalPipeline } from '../infra/local/runtime.js';
@@ -21,6 +21,7 @@ export async function benchE2eInProcess(
   ratePerSecond?: number,
 ): Promise<E2eResult> {
   const out = join(BENCH_TMP, `e2e-${checks}-${ratePerSecond ?? 'unpaced'}.json`);
+  await mkdir(BENCH_TMP, { recursive: true });
   await rm(out, { force: true });
   const args = ['--import', 'tsx', 'bench/e2e-child.ts', out, String(checks), String(clients)];
   if (ratePerSecond) args.push(String(ratePerSecond));
