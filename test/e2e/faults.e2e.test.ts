@@ -16,7 +16,11 @@ describe('200 checks while the vendor fails 20% of calls', () => {
       retryDelaySeconds: 1,
       // 500s, 429s, answers slower than the checker waits, and dropped connections, at random.
       simulator: { faultRate: 0.2, faultSeed: 7, faultDelayMs: 1500 },
-      environment: { POWERTOOLS_LOG_LEVEL: 'ERROR', VENDOR_RESPONSE_TIMEOUT_MS: '600' },
+      environment: {
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        VENDOR_RESPONSE_TIMEOUT_MS: '600',
+      },
       sweepIntervalMs: 3_600_000,
     });
   });
