@@ -1,0 +1,92 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readCheckerConfig } from '../../../functions/checker/config.js';
+import { buildCheckerDeps } from '../../../functions/checker/wiring.js';
+import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
+import { serializeTokenSecret } from '../../../shared/apptenticate/token-provider.js';
+import { type Simulator, startSimulator } from '../../simulator/server.js';
+import { makePng } from '../../support/images.js';
+
+const secrets = mockClient(SecretsManagerClient);
+const lambda = mockClient(LambdaClient);
+
+describe('buildCheckerDeps', () => {
+  let simulator: Simulator;
+  let refresh: string;
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    const login = await new ApptenticateClient({ baseUrl: simulator.baseUrl }).login(
+      simulator.username,
+      simulator.password,
+    );
+    if (login.kind !== 'ok') throw new Error('the simulator refused its own credentials');
+    refresh = login.refresh;
+  });
+  afterAll(async () => {
+    await simulator?.stop();
+  });
+  beforeEach(() => {
+    secrets.reset();
+    lambda.reset();
+    simulator.control.reset();
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: serializeTokenSecret({
+        refresh,
+        refreshExpiresAt: Math.floor(Date.now() / 1000) + 86_400,
+        updatedAt: new Date().toISOString(),
+      }),
+    });
+  });
+
+  const deps = (env: Record<string, string> = {}) =>
+    buildCheckerDeps(
+      readCheckerConfig({
+        TABLE_NAME: 'checks',
+        TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:tokens',
+        LIVENESS_API_URL: simulator.baseUrl,
+        ...env,
+      }),
+      {
+        secretsManager: new SecretsManagerClient({ region: 'us-east-1' }),
+        lambda: new LambdaClient({ region: 'us-east-1' }),
+      },
+    );
+  const request = {
+    selfie: makePng({ width: 200, height: 200 }),
+    contentType: 'image/png',
+    fileName: 'x.png',
+  };
+
+  it('mints an access token from the token secret and passes a selfie', async () => {
+    const { liveness, logger } = deps();
+    logger.setLogLevel('SILENT');
+    expect(await liveness.checkLiveness(request)).toMatchObject({ kind: 'passed' });
+    expect(simulator.control.state().counts).toMatchObject({ login: 0, refresh: 1, liveness: 1 });
+  });
+
+  it('asks the token-refresher to run, asynchronously, when every refresh token is refused', async () => {
+    simulator.control.revokeRefreshTokens();
+    const { liveness, logger } = deps({ TOKEN_REFRESHER_FUNCTION_NAME: 'token-refresher' });
+    logger.setLogLevel('SILENT');
+    expect(await liveness.checkLiveness(request)).toMatchObject({ kind: 'auth-refused' });
+    expect(lambda).toReceiveCommandTimes(InvokeCommand, 1);
+    expect(lambda).toReceiveCommandWith(InvokeCommand, {
+      FunctionName: 'token-refresher',
+      InvocationType: 'Event',
+    });
+    const payload = lambda.commandCalls(InvokeCommand)[0]?.args[0].input.Payload;
+    expect(JSON.parse(Buffer.from(payload as Uint8Array).toString())).toMatchObject({ force: true });
+    expect(simulator.control.state().counts.liveness).toBe(0);
+  });
+
+  it('only logs a refused refresh token when no token-refresher is configured', async () => {
+    simulator.control.revokeRefreshTokens();
+    const { liveness, logger } = deps();
+    logger.setLogLevel('SILENT');
+    expect(await liveness.checkLiveness(request)).toMatchObject({ kind: 'auth-refused' });
+    expect(lambda).not.toReceiveCommand(InvokeCommand);
+  });
+});
