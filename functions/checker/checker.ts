@@ -156,12 +156,19 @@ async function checkObject(
 
   const device = claim.item.device;
   const started = performance.now();
-  const outcome = await deps.liveness.checkLiveness({
-    selfie: selfie.bytes,
-    contentType: image.contentType,
-    fileName: `${checkId}.${image.format === 'png' ? 'png' : 'jpg'}`,
-    ...(device ? { device } : {}),
-  });
+  let outcome: LivenessOutcome;
+  try {
+    outcome = await deps.liveness.checkLiveness({
+      selfie: selfie.bytes,
+      contentType: image.contentType,
+      fileName: `${checkId}.${image.format === 'png' ? 'png' : 'jpg'}`,
+      ...(device ? { device } : {}),
+    });
+  } catch (error) {
+    // No verdict was had (e.g. the token secret could not be read): free the check for the next delivery.
+    await deps.repository.release({ checkId, leaseId, now: deps.clock() }).catch(() => undefined);
+    throw error;
+  }
   recordVendorMetrics(outcome, performance.now() - started, deps.metrics);
 
   const decision = decide(outcome, lastReceive);

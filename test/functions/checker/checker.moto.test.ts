@@ -24,6 +24,7 @@ import { refreshTokenSecret } from '../../../functions/token-refresher/refresher
 import { createCheckTable } from '../../../infra/local/provision-table.js';
 import { toLambdaEvent } from '../../../infra/local/sqs-event-source.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
+import type { CheckRepository } from '../../../shared/check-repository.js';
 import { createLogger } from '../../../shared/observability.js';
 import { type Simulator, startSimulator } from '../../simulator/server.js';
 import { makeJpeg, makePng, paddedPng } from '../../support/images.js';
@@ -219,16 +220,11 @@ describe('checker on moto with the simulator', () => {
     let now = new Date('2026-11-25T10:00:00Z');
     const clock = () => now;
     // The first delivery pays for a verdict and dies before writing it.
-    const crashing: CheckerDeps = {
-      ...deps,
-      clock,
-      liveness: {
-        checkLiveness: async (request) => {
-          await deps.liveness.checkLiveness(request);
-          throw new Error('container died');
-        },
-      },
+    const repository: CheckRepository = Object.create(deps.repository);
+    repository.finalize = async () => {
+      throw new Error('container died');
     };
+    const crashing: CheckerDeps = { ...deps, clock, repository };
     expect((await checkBatch(event, crashing)).batchItemFailures).toHaveLength(1);
     expect(await item(checkId)).toMatchObject({ status: 'CHECKING', attempts: 1 });
     // A redelivery inside the lease must not pay again.

@@ -10,6 +10,7 @@ import { type CheckerDeps, checkBatch, mapWithConcurrency } from '../../../funct
 import { readCheckerConfig } from '../../../functions/checker/config.js';
 import type { LivenessOutcome } from '../../../shared/apptenticate/outcome.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
+import { RetryableError } from '../../../shared/errors.js';
 import { createLogger, createMetrics } from '../../../shared/observability.js';
 import testEvent from '../../fixtures/sqs/s3-test-event.json' with { type: 'json' };
 import { makePng } from '../../support/images.js';
@@ -294,5 +295,20 @@ describe('checkBatch near the function timeout', () => {
     );
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect(deps.vendorCalls()).toBe(1);
+  });
+});
+
+describe('checkBatch when the vendor call throws', () => {
+  it('gives the lease back and leaves the message to SQS', async () => {
+    acceptWrites();
+    const deps = makeDeps([]);
+    deps.liveness.checkLiveness = async () => {
+      throw new RetryableError('reading the token secret failed with ThrottlingException');
+    };
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toHaveLength(1);
+    const release = ddbMock.commandCalls(UpdateCommand).at(-1)?.args[0].input;
+    expect(release?.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
+    expect(finalWrites()).toEqual([]);
   });
 });
