@@ -158,12 +158,15 @@ describe('destroyOnDelete', () => {
   });
 });
 
-describe('docs/deploy.md', () => {
+describe.each([
+  ['docs/deploy.md', '## Context keys', '### Bringing your own resources'],
+  ['README.md', '### Context keys', '## Performance'],
+])('%s', (file, start, end) => {
   it('documents every context key the app reads, with its default', async () => {
     const { readFileSync } = await import('node:fs');
     const { CONTEXT_KEYS } = await import('../../infra/context.js');
-    const doc = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
-    const section = doc.slice(doc.indexOf('## Context keys'), doc.indexOf('### Bringing your own resources'));
+    const doc = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf(start), doc.indexOf(end));
     const documented = [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(CONTEXT_KEYS).sort());
   });
