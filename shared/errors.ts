@@ -68,7 +68,8 @@ export function isRetryableAwsError(error: unknown): boolean {
   if (sdk.$fault === 'server') return true;
   if (sdk.code !== undefined && NETWORK_CODES.has(sdk.code)) return true;
   if (NETWORK_CODES.has(sdk.name)) return true;
-  return sdk.$fault === undefined && error.name !== 'PipelineError' && !(error instanceof PipelineError);
+  // No `$fault`: no service answered (a network failure, or an unknown one): worth another try.
+  return sdk.$fault === undefined && !(error instanceof PipelineError);
 }
 
 /** Turns a foreign error into a `RetryableError` or a `TerminalError` with a message safe to log. */

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
   CreateEventBusCommand,
   EventBridgeClient,
@@ -21,6 +22,7 @@ export interface LocalAwsClients {
   s3: S3Client;
   sqs: SQSClient;
   dynamodb: DynamoDBClient;
+  dynamodbStreams: DynamoDBStreamsClient;
   eventBridge: EventBridgeClient;
   secretsManager: SecretsManagerClient;
 }
@@ -43,6 +45,7 @@ export function localAwsClients(target: LocalAwsTarget): LocalAwsClients {
     s3: new S3Client(config),
     sqs: new SQSClient(config),
     dynamodb: new DynamoDBClient(config),
+    dynamodbStreams: new DynamoDBStreamsClient(config),
     eventBridge: new EventBridgeClient(config),
     secretsManager: new SecretsManagerClient(config),
   };

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, dirname, join } from 'node:path';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -228,13 +227,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       });
     }
 
-    const streams = new DynamoDBStreamsClient({
-      endpoint: awsEndpoint,
-      region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
     const streamSource = new StreamEventSource(
-      streams,
+      clients.dynamodbStreams,
       {
         streamArn: resources.streamArn,
         batchSize: effective.notifier.batchSize,
