@@ -119,6 +119,21 @@ describe('CheckRepository on moto', () => {
     expect(next).toMatchObject({ written: true, item: { attempts: 2 } });
   });
 
+  it('refuses a release by an old lease holder after another delivery took the check over', async () => {
+    await repo.claim({ checkId: 'c7', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    const takeover = await repo.claim({ checkId: 'c7', object, leaseId: 'L2', leaseMs: 60_000, now: at(61) });
+    expect(takeover).toMatchObject({ written: true, item: { leaseId: 'L2' } });
+
+    const stale = await repo.release({ checkId: 'c7', leaseId: 'L1', now: at(62) });
+    expect(stale).toMatchObject({
+      written: false,
+      current: { status: 'CHECKING', leaseId: 'L2', leaseExpiresAt: at(121).getTime() },
+    });
+    // With the new holder's lease intact, a third delivery finds the check taken and pays nothing.
+    const third = await repo.claim({ checkId: 'c7', object, leaseId: 'L3', leaseMs: 60_000, now: at(63) });
+    expect(third).toMatchObject({ written: false, current: { leaseId: 'L2' } });
+  });
+
   it('lists expired uploads and stale leases from the sweep index, and only those', async () => {
     await repo.createAwaitingUpload({ checkId: 'old', now: t0, uploadExpiresAt: at(300) });
     await repo.createAwaitingUpload({ checkId: 'new', now: t0, uploadExpiresAt: at(900) });

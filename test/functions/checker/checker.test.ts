@@ -140,6 +140,17 @@ describe('checkBatch', () => {
     });
   });
 
+  it('gives the lease back and leaves the message to SQS when tokens are refused before the last receive', async () => {
+    const deps = makeDeps([{ kind: 'auth-refused', httpStatus: 401, message: 'refused' }]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), deps);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(finalWrites()).toEqual([]);
+    const release = ddbMock.commandCalls(UpdateCommand).at(-1)?.args[0].input;
+    expect(release?.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
+    expect(release?.ExpressionAttributeValues).toMatchObject({ ':leaseId': 'lease-1' });
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
   it('retries transient code 711 before the last receive and takes it as the verdict on the last', async () => {
     const rejected = {
       kind: 'rejected' as const,

@@ -450,6 +450,23 @@ describe('publishFinalTransitions: failures', () => {
     expect(metricTotal('UnpublishableEvents')).toBe(1);
   });
 
+  it('reports a record whose image cannot be read loudly, and publishes the others', async () => {
+    const unreadable = transition('CHECKING', 'PASSED', { checkId: 'check-unreadable' });
+    // A type descriptor the SDK does not know: unmarshall throws on it.
+    Object.assign(unreadable.dynamodb?.NewImage ?? {}, { attempts: { X: '1' } });
+    const fine = transition('CHECKING', 'EXPIRED', { checkId: 'check-fine' });
+
+    const response = await publishFinalTransitions([unreadable, fine], deps, options);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: unreadable.dynamodb?.SequenceNumber }]);
+    expect(sentDetails().map((detail) => detail.checkId)).toEqual(['check-fine']);
+    expect(logger.error).toHaveBeenCalledWith(
+      'event cannot be published',
+      expect.objectContaining({ reason: 'IMAGE_UNREADABLE' }),
+    );
+    expect(metricTotal('UnpublishableEvents')).toBe(1);
+  });
+
   it('fails the whole batch when a failed record has no sequence number to report', async () => {
     const record = transition('CHECKING', 'PASSED');
     delete record.dynamodb?.SequenceNumber;

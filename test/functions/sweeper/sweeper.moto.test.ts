@@ -161,6 +161,30 @@ describe('sweeper on moto', () => {
     expect(await finalTransitions()).toEqual([{ checkId: 'slow', status: 'PASSED' }]);
   });
 
+  it('skips a stale lease that a new delivery renews between listing and writing: the new holder keeps it', async () => {
+    await repo.claim({ checkId: 'renewed', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    const racing: SweeperDependencies['repository'] = {
+      listSweepable: async (input) => {
+        const page = await repo.listSweepable(input);
+        if (input.status === 'CHECKING') {
+          await repo.claim({ checkId: 'renewed', object, leaseId: 'L2', leaseMs: 60_000, now: at(2000) });
+        }
+        return page;
+      },
+      finalize: (input) => repo.finalize(input),
+    };
+    expect(await run(at(2000), racing)).toEqual({ expired: 0, failed: 0, skipped: 1, errors: 0 });
+    expect(await repo.get('renewed')).toMatchObject({ status: 'CHECKING', leaseId: 'L2', attempts: 2 });
+    const verdict = await repo.finalize({
+      checkId: 'renewed',
+      outcome: { status: 'PASSED', result: { valid: true, transactionId: 'tx-2' } },
+      guard: { kind: 'lease', leaseId: 'L2' },
+      now: at(2010),
+    });
+    expect(verdict.written).toBe(true);
+    expect(await finalTransitions()).toEqual([{ checkId: 'renewed', status: 'PASSED' }]);
+  });
+
   it('pages through the index while it settles what it reads, up to the budget', async () => {
     for (let i = 0; i < 7; i++) {
       await repo.createAwaitingUpload({ checkId: `p${i}`, now: t0, uploadExpiresAt: at(300 + i) });

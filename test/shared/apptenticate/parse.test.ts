@@ -178,6 +178,22 @@ describe('parseLivenessResponse', () => {
     });
   });
 
+  it.each([
+    ['a rejection code', { valid: true, error_code: 700 }],
+    ['a transient code', { valid: true, error_code: 711 }],
+    ['a numeric string code', { valid: true, error_code: '704' }],
+  ])('reports valid true with %s as terminal RESPONSE_INVALID, never as a pass', (_label, data) => {
+    expect(parseLivenessResponse(200, json({ data }))).toMatchObject({
+      kind: 'terminal',
+      reason: 'RESPONSE_INVALID',
+      httpStatus: 200,
+    });
+    expect(parseLivenessResponse(200, json(data))).toMatchObject({
+      kind: 'terminal',
+      reason: 'RESPONSE_INVALID',
+    });
+  });
+
   it('reports valid true with a 4xx as terminal REQUEST_REFUSED', () => {
     expect(parseLivenessResponse(400, json({ data: { valid: true } }))).toMatchObject({
       kind: 'terminal',
