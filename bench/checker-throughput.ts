@@ -4,7 +4,7 @@
  * AWS answered in process at zero latency.
  */
 import { DEFAULT_SETTINGS } from '../infra/settings.js';
-import { makePng } from '../test/support/images.js';
+import { makePng } from '../tools/simulator/images.js';
 import { createCheckerHarness, makeBatch, withCapturedStdout } from './lib/checker-harness.js';
 import { startSimulatorProcess } from './lib/simulator-process.js';
 import { printTable, quantile, round } from './lib/stats.js';

@@ -8,9 +8,9 @@ import { once } from 'node:events';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapWithConcurrency } from '../functions/checker/checker.js';
-import { startLocalPipeline } from '../infra/local/runtime.js';
-import { makePng } from '../test/support/images.js';
 import { issueCheck, uploadSelfie } from '../tools/app-client.js';
+import { startLocalPipeline } from '../tools/local/runtime.js';
+import { makePng } from '../tools/simulator/images.js';
 import { BENCH_TMP, PROJECT_ROOT } from './lib/bundle.js';
 import { printTable, quantile, round } from './lib/stats.js';
 

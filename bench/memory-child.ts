@@ -4,7 +4,7 @@
  * Prints RSS figures as JSON on the last line of stdout.
  */
 import { DEFAULT_SETTINGS } from '../infra/settings.js';
-import { paddedPng } from '../test/support/images.js';
+import { paddedPng } from '../tools/simulator/images.js';
 import { createCheckerHarness, makeBatch, withCapturedStdout } from './lib/checker-harness.js';
 
 const MiB = 1024 * 1024;

@@ -17,8 +17,8 @@ import {
   serializeTokenSecret,
 } from '../shared/apptenticate/token-provider.js';
 import { createLogger } from '../shared/observability.js';
-import { startSimulator } from '../test/simulator/server.js';
-import { makePng } from '../test/support/images.js';
+import { makePng } from '../tools/simulator/images.js';
+import { startSimulator } from '../tools/simulator/server.js';
 import { FakeAws } from './lib/fake-aws.js';
 import { printTable, round } from './lib/stats.js';
 

@@ -2,7 +2,7 @@
  * The pipeline's settings, with their defaults, and the environment each function gets from them.
  *
  * Plain data and pure functions only (no CDK constructs): the CDK construct and the local runtime
- * (`infra/local/`) both read this module, so the two create the same resources and hand the
+ * (`tools/local/`) both read this module, so the two create the same resources and hand the
  * functions the same environment.
  */
 import { FINAL_STATUSES } from '../shared/check.js';

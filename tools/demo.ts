@@ -2,10 +2,11 @@
  * `npm run demo`: starts the local pipeline, submits generated selfies that play every outcome, prints
  * a table of verdicts and the events, stops everything and exits 0 (1 if an outcome is not as expected).
  */
-import { startLocalPipeline, type TappedEvent } from '../infra/local/runtime.js';
-import type { ScriptedAnswer } from '../test/simulator/server.js';
-import { makeJpeg, makePng } from '../test/support/images.js';
+
 import { checkSelfie } from './app-client.js';
+import { startLocalPipeline, type TappedEvent } from './local/runtime.js';
+import { makeJpeg, makePng } from './simulator/images.js';
+import type { ScriptedAnswer } from './simulator/server.js';
 
 interface Sample {
   name: string;

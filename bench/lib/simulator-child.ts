@@ -2,7 +2,7 @@
  * The Apptenticate simulator in its own process, so its CPU work (multipart parsing, hashing) does
  * not share an event loop with the checker being measured. Prints its base URL as JSON on stdout.
  */
-import { startSimulator } from '../../test/simulator/server.js';
+import { startSimulator } from '../../tools/simulator/server.js';
 
 const simulator = await startSimulator({ port: 0, latencyMs: Number(process.env.LATENCY_MS ?? 0) });
 process.stdout.write(

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import type { SimulatorState } from '../../test/simulator/server.js';
+import type { SimulatorState } from '../../tools/simulator/server.js';
 import { PROJECT_ROOT } from './bundle.js';
 
 export interface SimulatorProcess {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapWithConcurrency } from '../../functions/checker/checker.js';
-import { type LocalPipeline, startLocalPipeline } from '../../infra/local/runtime.js';
 import { type CheckView, issueCheck, readCheck, uploadSelfie } from '../../tools/app-client.js';
-import { makePng } from '../support/images.js';
+import { type LocalPipeline, startLocalPipeline } from '../../tools/local/runtime.js';
+import { makePng } from '../../tools/simulator/images.js';
 
 const CHECKS = 200;
 const FINAL = new Set(['PASSED', 'REJECTED', 'FAILED', 'EXPIRED']);

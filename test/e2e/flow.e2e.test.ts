@@ -10,10 +10,10 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } 
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIdForKey } from '../../functions/checker/notification.js';
-import { createEventTap } from '../../infra/local/provision.js';
-import { type LocalPipeline, startLocalPipeline, type TappedEvent } from '../../infra/local/runtime.js';
 import { checkSelfie, issueCheck, uploadSelfie, waitForFinal } from '../../tools/app-client.js';
-import { makeJpeg, makePng } from '../support/images.js';
+import { createEventTap } from '../../tools/local/provision.js';
+import { type LocalPipeline, startLocalPipeline, type TappedEvent } from '../../tools/local/runtime.js';
+import { makeJpeg, makePng } from '../../tools/simulator/images.js';
 
 /** Every line the functions write while the pipeline runs, for the secrets test. */
 const captured: string[] = [];

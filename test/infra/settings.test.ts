@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { matchesPattern } from '../../infra/local/stream-event-source.js';
 import {
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
@@ -9,6 +8,7 @@ import {
   resolveSettings,
   visibilityTimeoutSeconds,
 } from '../../infra/settings.js';
+import { matchesPattern } from '../../tools/local/stream-event-source.js';
 
 describe('resolveSettings', () => {
   it('returns the defaults when nothing is overridden', () => {

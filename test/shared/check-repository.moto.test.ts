@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCheckTable } from '../../infra/local/provision-table.js';
 import type { ObjectFacts } from '../../shared/check-repository.js';
 import { CheckRepository } from '../../shared/check-repository.js';
+import { createCheckTable } from '../../tools/local/provision-table.js';
 import { awsClientConfig, type Moto, startMoto } from '../support/moto.js';
 
 const object: ObjectFacts = {

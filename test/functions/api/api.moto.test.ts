@@ -3,8 +3,8 @@ import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CreateCheckResponse, createApi } from '../../../functions/api/app.js';
 import { createUploadPresigner } from '../../../functions/api/presign.js';
-import { createCheckTable } from '../../../infra/local/provision-table.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
+import { createCheckTable } from '../../../tools/local/provision-table.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 import { loadEvent, postChecks } from './events.js';
 

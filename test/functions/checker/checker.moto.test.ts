@@ -21,13 +21,13 @@ import { type CheckerDeps, checkBatch } from '../../../functions/checker/checker
 import { readCheckerConfig } from '../../../functions/checker/config.js';
 import { buildCheckerDeps } from '../../../functions/checker/wiring.js';
 import { refreshTokenSecret } from '../../../functions/token-refresher/refresher.js';
-import { createCheckTable } from '../../../infra/local/provision-table.js';
-import { toLambdaEvent } from '../../../infra/local/sqs-event-source.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import type { CheckRepository } from '../../../shared/check-repository.js';
 import { createLogger } from '../../../shared/observability.js';
-import { type Simulator, startSimulator } from '../../simulator/server.js';
-import { makeJpeg, makePng, paddedPng } from '../../support/images.js';
+import { createCheckTable } from '../../../tools/local/provision-table.js';
+import { toLambdaEvent } from '../../../tools/local/sqs-event-source.js';
+import { makeJpeg, makePng, paddedPng } from '../../../tools/simulator/images.js';
+import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 import { notificationBody, sqsEventOf } from './support.js';
 

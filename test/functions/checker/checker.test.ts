@@ -12,8 +12,8 @@ import type { LivenessOutcome } from '../../../shared/apptenticate/outcome.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
 import { RetryableError } from '../../../shared/errors.js';
 import { createLogger, createMetrics } from '../../../shared/observability.js';
+import { makePng } from '../../../tools/simulator/images.js';
 import testEvent from '../../fixtures/sqs/s3-test-event.json' with { type: 'json' };
-import { makePng } from '../../support/images.js';
 import { notificationBody, sqsEventOf } from './support.js';
 
 const s3Mock = mockClient(S3Client);

@@ -6,8 +6,8 @@ import { readCheckerConfig } from '../../../functions/checker/config.js';
 import { buildCheckerDeps } from '../../../functions/checker/wiring.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { serializeTokenSecret } from '../../../shared/apptenticate/token-provider.js';
-import { type Simulator, startSimulator } from '../../simulator/server.js';
-import { makePng } from '../../support/images.js';
+import { makePng } from '../../../tools/simulator/images.js';
+import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 
 const secrets = mockClient(SecretsManagerClient);
 const lambda = mockClient(LambdaClient);

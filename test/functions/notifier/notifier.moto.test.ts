@@ -21,8 +21,8 @@ import {
   publishFinalTransitions,
   systemClock,
 } from '../../../functions/notifier/notifier.js';
-import { createCheckTable } from '../../../infra/local/provision-table.js';
 import { eventIdFor, type LivenessEvent } from '../../../shared/events/index.js';
+import { createCheckTable } from '../../../tools/local/provision-table.js';
 import { errorsOf, validateDetail, validateEvent } from '../../shared/events/validator.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 import { StreamReader } from './stream-reader.js';

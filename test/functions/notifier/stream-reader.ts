@@ -5,7 +5,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { toLambdaRecord } from '../../../infra/local/stream-event-source.js';
+import { toLambdaRecord } from '../../../tools/local/stream-event-source.js';
 
 /**
  * Reads a table's stream from the start, the way Lambda's event source mapping does, and hands

@@ -11,9 +11,9 @@ import {
   type SweeperDependencies,
   sweep,
 } from '../../../functions/sweeper/sweeper.js';
-import { createCheckTable } from '../../../infra/local/provision-table.js';
 import { isFinalStatus } from '../../../shared/check.js';
 import { CheckRepository, type ObjectFacts } from '../../../shared/check-repository.js';
+import { createCheckTable } from '../../../tools/local/provision-table.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 
 const t0 = new Date('2026-11-25T10:00:00.000Z');

@@ -12,7 +12,7 @@ import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { decodeJwtExp } from '../../../shared/apptenticate/jwt.js';
 import { parseTokenSecret, serializeTokenSecret } from '../../../shared/apptenticate/token-provider.js';
 import { RetryableError, TerminalError } from '../../../shared/errors.js';
-import { type Simulator, startSimulator } from '../../simulator/server.js';
+import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 
 const CREDENTIALS_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:apptenticate-credentials-AbCdEf';

@@ -3,8 +3,8 @@ import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { KNOWN_REJECTION_CODES, REJECTION_CODES } from '../../../shared/apptenticate/codes.js';
 import { decodeJwtExp } from '../../../shared/apptenticate/jwt.js';
 import type { LivenessRequest } from '../../../shared/apptenticate/outcome.js';
-import { type Simulator, startSimulator } from '../../simulator/server.js';
-import { makeJpeg, makePng } from '../../support/images.js';
+import { makeJpeg, makePng } from '../../../tools/simulator/images.js';
+import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 
 let simulator: Simulator;
 let client: ApptenticateClient;

@@ -2,7 +2,7 @@ import { errors, FormData, MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import type { LivenessRequest } from '../../../shared/apptenticate/outcome.js';
-import { makePng } from '../../support/images.js';
+import { makePng } from '../../../tools/simulator/images.js';
 
 const BASE = 'https://api.apptenticate.test';
 const LIVENESS = '/api/v3/biometrics/liveness/';

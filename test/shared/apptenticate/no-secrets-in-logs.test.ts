@@ -12,8 +12,8 @@ import {
   createAuthorizedLivenessChecker,
   parseTokenSecret,
 } from '../../../shared/apptenticate/token-provider.js';
-import { type Simulator, startSimulator } from '../../simulator/server.js';
-import { makePng } from '../../support/images.js';
+import { makePng } from '../../../tools/simulator/images.js';
+import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 
 const CREDENTIALS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:credentials-AbCdEf';
 const TOKEN_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token-GhIjKl';

@@ -19,8 +19,8 @@ import {
   type TokenSecret,
 } from '../../../shared/apptenticate/token-provider.js';
 import { RetryableError } from '../../../shared/errors.js';
-import { type Simulator, startSimulator } from '../../simulator/server.js';
-import { makePng } from '../../support/images.js';
+import { makePng } from '../../../tools/simulator/images.js';
+import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:apptenticate-token-AbCdEf';
 const silent = new Logger({ logLevel: 'SILENT' });

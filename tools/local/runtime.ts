@@ -16,7 +16,6 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../test/simulator/server.js';
 import {
   FUNCTION_NAMES,
   functionEnvironment,
@@ -24,7 +23,8 @@ import {
   type PipelineSettings,
   type PipelineSettingsOverrides,
   resolveSettings,
-} from '../settings.js';
+} from '../../infra/settings.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../simulator/server.js';
 import { type Moto, startMoto } from './moto.js';
 import {
   type LocalAwsClients,

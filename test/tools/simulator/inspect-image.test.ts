@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { makeJpeg, makePng, paddedPng } from '../support/images.js';
-import { inspectImage } from './inspect-image.js';
+import { makeJpeg, makePng, paddedPng } from '../../../tools/simulator/images.js';
+import { inspectImage } from '../../../tools/simulator/inspect-image.js';
 
 describe('inspectImage with the fixture images', () => {
   it('reads the dimensions of a generated PNG', () => {

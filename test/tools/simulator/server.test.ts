@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decodeJwtPayload } from '../../shared/apptenticate/jwt.js';
-import { makeJpeg, makePng, paddedPng } from '../support/images.js';
-import { type Simulator, startSimulator } from './server.js';
+import { decodeJwtPayload } from '../../../shared/apptenticate/jwt.js';
+import { makeJpeg, makePng, paddedPng } from '../../../tools/simulator/images.js';
+import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 
 let simulator: Simulator;
 let access: string;

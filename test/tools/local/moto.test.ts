@@ -1,6 +1,7 @@
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertMotoInstalled, awsClientConfig, type Moto, startMoto } from './moto.js';
+import { assertMotoInstalled, type Moto, startMoto } from '../../../tools/local/moto.js';
+import { awsClientConfig } from '../../support/moto.js';
 
 describe('moto harness', () => {
   let moto: Moto;

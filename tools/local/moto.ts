@@ -11,16 +11,6 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-/** Settings every SDK client in tests uses to reach moto. */
-export function awsClientConfig(endpoint: string) {
-  return {
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    forcePathStyle: true,
-  } as const;
-}
-
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {

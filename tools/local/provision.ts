@@ -14,7 +14,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type PipelineResourceNames, type PipelineSettings, visibilityTimeoutSeconds } from '../settings.js';
+import {
+  type PipelineResourceNames,
+  type PipelineSettings,
+  visibilityTimeoutSeconds,
+} from '../../infra/settings.js';
 import { createCheckTable } from './provision-table.js';
 
 /** SDK clients bound to one local AWS endpoint. */
