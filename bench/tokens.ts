@@ -2,20 +2,17 @@
  * Token efficiency: vendor auth calls (login, refresh) and Secrets Manager reads per 1,000 checks,
  * in one warm container and spread over 10 containers, over 15 minutes of simulated clock.
  *
- * The containers are the checker's real token path (`SecretsManagerTokenSource` with Powertools'
+ * The containers are the checker's real token path (`TokenSecretStore` with Powertools'
  * cache, `AccessTokenProvider`, `AuthorizedLivenessChecker`, `ApptenticateClient`) against the
  * simulator over HTTP. `Date.now` is replaced by the simulated clock while this runs, so the
  * Powertools cache, the provider and the simulator's token expiry all follow it.
  */
 import { DEFAULT_SETTINGS } from '../infra/settings.js';
+import { AccessTokenProvider } from '../shared/apptenticate/access-token-provider.js';
+import { AuthorizedLivenessChecker } from '../shared/apptenticate/authorized-liveness.js';
 import { ApptenticateClient } from '../shared/apptenticate/client.js';
 import { decodeJwtExp } from '../shared/apptenticate/jwt.js';
-import {
-  AccessTokenProvider,
-  AuthorizedLivenessChecker,
-  SecretsManagerTokenSource,
-  serializeTokenSecret,
-} from '../shared/apptenticate/token-provider.js';
+import { serializeTokenSecret, TokenSecretStore } from '../shared/apptenticate/token-secret.js';
 import { createLogger } from '../shared/observability.js';
 import { makePng } from '../tools/simulator/images.js';
 import { startSimulator } from '../tools/simulator/server.js';
@@ -72,7 +69,7 @@ async function scenario(containers: number): Promise<TokenRow> {
 
     const fleet = Array.from({ length: containers }, () => {
       const client = new ApptenticateClient({ baseUrl: simulator.baseUrl });
-      const source = new SecretsManagerTokenSource({
+      const source = new TokenSecretStore({
         secretId: SECRET_ID,
         client: secretsManager,
         maxAgeSeconds: SECRET_CACHE_SECONDS,

@@ -10,7 +10,7 @@ import { readCheckerConfig } from '../../functions/checker/config.js';
 import { buildCheckerDeps } from '../../functions/checker/wiring.js';
 import { DEFAULT_SETTINGS, functionEnvironment } from '../../infra/settings.js';
 import { ApptenticateClient } from '../../shared/apptenticate/client.js';
-import { serializeTokenSecret } from '../../shared/apptenticate/token-provider.js';
+import { serializeTokenSecret } from '../../shared/apptenticate/token-secret.js';
 import { FakeAws } from './fake-aws.js';
 
 export const BUCKET = 'bench-selfies';

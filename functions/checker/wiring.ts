@@ -3,11 +3,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { TokenRefreshRequest } from '../../shared/apptenticate/access-token-provider.js';
+import { createAuthorizedLivenessChecker } from '../../shared/apptenticate/authorized-liveness.js';
 import { ApptenticateClient } from '../../shared/apptenticate/client.js';
-import {
-  createAuthorizedLivenessChecker,
-  type TokenRefreshRequest,
-} from '../../shared/apptenticate/token-provider.js';
 import { CheckRepository } from '../../shared/check-repository.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
 import type { CheckerDeps } from './checker.js';

@@ -18,18 +18,10 @@
  * must fix the credentials secret); a vendor that is down throws a `RetryableError`.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { decodeJwtExp } from '../../shared/apptenticate/jwt.js';
-import {
-  parseTokenSecret,
-  serializeTokenSecret,
-  type TokenSecret,
-} from '../../shared/apptenticate/token-provider.js';
+import { type TokenSecret, TokenSecretStore } from '../../shared/apptenticate/token-secret.js';
 import { classifyAwsError, RetryableError, TerminalError } from '../../shared/errors.js';
 import type { TokenRefresherConfig } from './config.js';
 
@@ -42,7 +34,7 @@ export interface RefresherDeps {
     TokenRefresherConfig,
     'credentialsSecretArn' | 'tokenSecretArn' | 'minWriteIntervalSeconds' | 'refreshMarginSeconds'
   >;
-  secrets: Pick<SecretsManagerClient, 'send'>;
+  secrets: SecretsManagerClient;
   client: Pick<ApptenticateClient, 'login'>;
   logger: Logger;
   /** Epoch milliseconds. */
@@ -72,7 +64,13 @@ export async function refreshTokenSecret(
 ): Promise<RefreshResult> {
   const { config, logger } = deps;
   const nowSeconds = Math.floor(deps.now() / 1000);
-  const current = await readTokenSecret(deps);
+  // Every run reads the stored value afresh (no cache): the write-rate guard depends on it.
+  const store = new TokenSecretStore({
+    secretId: config.tokenSecretArn,
+    client: deps.secrets,
+    maxAgeSeconds: 0,
+  });
+  const current = await readTokenSecret(store, logger);
 
   if (current) {
     const ageSeconds = nowSeconds - Math.floor(Date.parse(current.updatedAt) / 1000);
@@ -118,16 +116,7 @@ export async function refreshTokenSecret(
     ...(accessExp !== undefined ? { accessExpiresAt: accessExp } : {}),
     updatedAt: new Date(deps.now()).toISOString(),
   };
-  try {
-    await deps.secrets.send(
-      new PutSecretValueCommand({
-        SecretId: config.tokenSecretArn,
-        SecretString: serializeTokenSecret(secret),
-      }),
-    );
-  } catch (error) {
-    throw classifyAwsError(error, 'writing the token secret (TOKEN_SECRET_ARN)');
-  }
+  await store.write(secret);
   const refreshExpiresAt = new Date(refreshExp * 1000).toISOString();
   logger.info('token secret written', {
     refreshExpiresAt,
@@ -137,21 +126,11 @@ export async function refreshTokenSecret(
   return { refreshed: true, refreshExpiresAt };
 }
 
-async function readTokenSecret(deps: RefresherDeps): Promise<TokenSecret | undefined> {
-  let text: string | undefined;
-  try {
-    const answer = await deps.secrets.send(
-      new GetSecretValueCommand({ SecretId: deps.config.tokenSecretArn }),
-    );
-    text = answer.SecretString;
-  } catch (error) {
-    // A secret created without a value has no AWSCURRENT version yet: log in and write one.
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
-    throw classifyAwsError(error, 'reading the token secret (TOKEN_SECRET_ARN)');
-  }
-  const secret = parseTokenSecret(text);
-  if (!secret && text) deps.logger.warn('token secret has an unexpected shape, replacing it');
-  return secret;
+async function readTokenSecret(store: TokenSecretStore, logger: Logger): Promise<TokenSecret | undefined> {
+  const read = await store.read();
+  // No value yet (a secret created empty) or a malformed one: log in and write one.
+  if (read.kind === 'malformed') logger.warn('token secret has an unexpected shape, replacing it');
+  return read.kind === 'found' ? read.secret : undefined;
 }
 
 async function readCredentials(deps: RefresherDeps): Promise<{ username: string; password: string }> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readCheckerConfig } from '../../../functions/checker/config.js';
 import { buildCheckerDeps } from '../../../functions/checker/wiring.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
-import { serializeTokenSecret } from '../../../shared/apptenticate/token-provider.js';
+import { serializeTokenSecret } from '../../../shared/apptenticate/token-secret.js';
 import { makePng } from '../../../tools/simulator/images.js';
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 

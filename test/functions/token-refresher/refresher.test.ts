@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RefresherDeps, refreshTokenSecret } from '../../../functions/token-refresher/refresher.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { decodeJwtExp } from '../../../shared/apptenticate/jwt.js';
-import { parseTokenSecret, serializeTokenSecret } from '../../../shared/apptenticate/token-provider.js';
+import { parseTokenSecret, serializeTokenSecret } from '../../../shared/apptenticate/token-secret.js';
 import { RetryableError, TerminalError } from '../../../shared/errors.js';
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 

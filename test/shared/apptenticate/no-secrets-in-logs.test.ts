@@ -7,11 +7,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { refreshTokenSecret } from '../../../functions/token-refresher/refresher.js';
+import { createAuthorizedLivenessChecker } from '../../../shared/apptenticate/authorized-liveness.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
-import {
-  createAuthorizedLivenessChecker,
-  parseTokenSecret,
-} from '../../../shared/apptenticate/token-provider.js';
+import { parseTokenSecret } from '../../../shared/apptenticate/token-secret.js';
 import { makePng } from '../../../tools/simulator/images.js';
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 

@@ -1,0 +1,102 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  AuthorizedLivenessChecker,
+  createAuthorizedLivenessChecker,
+} from '../../../shared/apptenticate/authorized-liveness.js';
+import { SECRET_ID, selfie, silent, useTokenTestbed } from './token-support.js';
+
+const bed = useTokenTestbed();
+
+function checker(requestTokenRefresh = vi.fn(async () => {})) {
+  return createAuthorizedLivenessChecker({
+    tokenSecretId: SECRET_ID,
+    client: bed.client,
+    secretsClient: new SecretsManagerClient({ region: 'us-east-1' }),
+    requestTokenRefresh,
+    now: bed.now,
+    logger: silent,
+  });
+}
+
+describe('AuthorizedLivenessChecker', () => {
+  it('refreshes after a 401 and retries once successfully', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf(tokens) });
+    bed.simulator.control.script({ type: 'status', status: 401, endpoint: 'liveness' });
+
+    const outcome = await checker().checkLiveness(selfie);
+
+    expect(outcome.kind).toBe('passed');
+    expect(bed.simulator.control.state().counts).toMatchObject({ liveness: 2, refresh: 1 });
+  });
+
+  it('re-reads the secret when the refresh token is refused and succeeds with the rotated one', async () => {
+    const old = await bed.login();
+    bed.simulator.control.revokeRefreshTokens();
+    const rotated = await bed.login();
+    bed.sm
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: bed.secretOf({ refresh: old.refresh }) })
+      .resolves({ SecretString: bed.secretOf({ refresh: rotated.refresh }) });
+    const requestTokenRefresh = vi.fn(async () => {});
+
+    const outcome = await checker(requestTokenRefresh).checkLiveness(selfie);
+
+    expect(outcome.kind).toBe('passed');
+    expect(bed.sm).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+    expect(bed.simulator.control.state().counts.refresh).toBe(2);
+    expect(requestTokenRefresh).not.toHaveBeenCalled();
+  });
+
+  it('asks the refresher once per interval and reports auth-refused while every refresh token is refused', async () => {
+    const old = await bed.login();
+    bed.simulator.control.revokeRefreshTokens();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf({ refresh: old.refresh }) });
+    const requestTokenRefresh = vi.fn(async () => {});
+    const subject = checker(requestTokenRefresh);
+
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'auth-refused' });
+    bed.clock += 60_000;
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'auth-refused' });
+    bed.clock += 60_000;
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'auth-refused' });
+
+    expect(requestTokenRefresh).toHaveBeenCalledTimes(1);
+    expect(requestTokenRefresh).toHaveBeenCalledWith({ force: true, reason: 'refresh-token-refused' });
+    // The refused refresh token is not sent again, and the liveness endpoint is never paid for.
+    expect(bed.simulator.control.state().counts).toMatchObject({ refresh: 1, liveness: 0 });
+
+    bed.clock += 300_000;
+    await subject.checkLiveness(selfie);
+    expect(requestTokenRefresh).toHaveBeenCalledTimes(2);
+  });
+
+  it('reports auth-refused when a freshly refreshed token is refused too', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf(tokens) });
+    bed.simulator.control.script({ type: 'status', status: 401, endpoint: 'liveness', times: 2 });
+
+    await expect(checker().checkLiveness(selfie)).resolves.toMatchObject({ kind: 'auth-refused' });
+    expect(bed.simulator.control.state().counts.liveness).toBe(2);
+  });
+
+  it('returns verdicts and failures of the liveness call unchanged', async () => {
+    const fakeClient = {
+      checkLiveness: vi.fn(
+        async () => ({ kind: 'retryable', reason: 'RATE_LIMITED', message: 'x' }) as const,
+      ),
+    };
+    const tokens = {
+      getAccessToken: vi.fn(async () => ({ kind: 'ok', token: 't' }) as const),
+      invalidate: vi.fn(),
+    };
+    const subject = new AuthorizedLivenessChecker({ client: fakeClient, tokens, logger: silent });
+
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({
+      kind: 'retryable',
+      reason: 'RATE_LIMITED',
+    });
+    expect(tokens.invalidate).not.toHaveBeenCalled();
+  });
+});
