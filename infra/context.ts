@@ -1,6 +1,12 @@
+import { type SettingPath, settingValue } from './environment.js';
 import type { LivenessApiAuth } from './liveness-pipeline.js';
 import type { ExistingResources, LivenessPipelineStackProps } from './liveness-pipeline-stack.js';
-import type { PipelineSettingsOverrides } from './settings.js';
+import { DEFAULT_SETTINGS, type PipelineSettingsOverrides } from './settings.js';
+
+/** A context key that sets one setting: its default is the setting's, stated once. */
+function setting(path: SettingPath): { default: string; setting: SettingPath } {
+  return { default: String(settingValue(DEFAULT_SETTINGS, path)), setting: path };
+}
 
 /**
  * The CDK context keys the app reads (`cdk.json` "context", or `-c key=value`), with their defaults.
@@ -21,26 +27,44 @@ export const CONTEXT_KEYS = {
   },
   alarmEmail: { default: '-', doc: 'Comma-separated emails subscribed to the alarm topic' },
   eventTap: { default: 'true', doc: 'Create the event tap queue fed by the example rule' },
-  selfiePrefix: { default: 'selfies/', doc: 'Key prefix of uploaded selfies' },
-  eventSource: { default: 'selfie-liveness', doc: '`source` of the events' },
-  livenessApiUrl: { default: 'https://api.apptenticate.com', doc: 'Apptenticate base URL' },
-  maxObjectBytes: { default: '2097152', doc: 'Largest selfie accepted, bytes' },
+  selfiePrefix: { ...setting('selfiePrefix'), doc: 'Key prefix of uploaded selfies' },
+  eventSource: { ...setting('eventSource'), doc: '`source` of the events' },
+  livenessApiUrl: { ...setting('livenessApiUrl'), doc: 'Apptenticate base URL' },
+  maxObjectBytes: { ...setting('maxObjectBytes'), doc: 'Largest selfie accepted, bytes' },
   retainSelfies: {
-    default: 'false',
+    ...setting('retainSelfies'),
     doc: 'Keep selfies after the verdict (the lifecycle rule still expires them)',
   },
-  selfieLifecycleDays: { default: '1', doc: 'S3 expires selfies left after this many days' },
-  checkRetentionDays: { default: '30', doc: 'Check items expire (TTL) after this many days' },
-  logRetentionDays: { default: '30', doc: 'Log retention, a CloudWatch Logs value' },
-  eventArchiveRetentionDays: { default: '30', doc: 'Event archive retention' },
-  checkerTimeoutSeconds: { default: '60', doc: 'Checker timeout; the queue visibility is 6x' },
-  checkerLeaseSeconds: { default: '120', doc: 'Check claim lease; must exceed the checker timeout' },
-  checkerMaxConcurrency: { default: '5', doc: 'Concurrent checker invocations (vendor rate limit)' },
-  checkerMaxReceiveCount: { default: '3', doc: 'Receives before a notification goes to the DLQ' },
-  uploadUrlTtlSeconds: { default: '300', doc: 'Presigned upload lifetime' },
-  sweepScheduleMinutes: { default: '5', doc: 'Sweeper schedule' },
+  selfieLifecycleDays: {
+    ...setting('selfieLifecycleDays'),
+    doc: 'S3 expires selfies left after this many days',
+  },
+  checkRetentionDays: {
+    ...setting('checkRetentionDays'),
+    doc: 'Check items expire (TTL) after this many days',
+  },
+  logRetentionDays: { ...setting('logRetentionDays'), doc: 'Log retention, a CloudWatch Logs value' },
+  eventArchiveRetentionDays: { ...setting('eventArchiveRetentionDays'), doc: 'Event archive retention' },
+  checkerTimeoutSeconds: {
+    ...setting('checker.timeoutSeconds'),
+    doc: 'Checker timeout; the queue visibility is 6x',
+  },
+  checkerLeaseSeconds: {
+    ...setting('checker.leaseSeconds'),
+    doc: 'Check claim lease; must exceed the checker timeout',
+  },
+  checkerMaxConcurrency: {
+    ...setting('checker.maxConcurrency'),
+    doc: 'Concurrent checker invocations (vendor rate limit)',
+  },
+  checkerMaxReceiveCount: {
+    ...setting('checker.maxReceiveCount'),
+    doc: 'Receives before a notification goes to the DLQ',
+  },
+  uploadUrlTtlSeconds: { ...setting('api.uploadUrlTtlSeconds'), doc: 'Presigned upload lifetime' },
+  sweepScheduleMinutes: { ...setting('sweeper.scheduleMinutes'), doc: 'Sweeper schedule' },
   tokenRefreshHours: {
-    default: '6',
+    ...setting('tokenRefresher.scheduleHours'),
     doc: 'Token-refresher schedule; well inside the 1-day refresh token lifetime',
   },
   settings: {
@@ -119,35 +143,18 @@ export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfi
     extraSettings = extra as PipelineSettingsOverrides;
   }
 
-  const settings: PipelineSettingsOverrides = {
-    ...extraSettings,
-    ...defined({
-      selfiePrefix: str('selfiePrefix'),
-      eventSource: str('eventSource'),
-      livenessApiUrl: str('livenessApiUrl'),
-      maxObjectBytes: int('maxObjectBytes'),
-      retainSelfies: bool('retainSelfies'),
-      selfieLifecycleDays: int('selfieLifecycleDays'),
-      checkRetentionDays: int('checkRetentionDays'),
-      logRetentionDays: int('logRetentionDays'),
-      eventArchiveRetentionDays: int('eventArchiveRetentionDays'),
-    }),
-    checker: {
-      ...extraSettings.checker,
-      ...defined({
-        timeoutSeconds: int('checkerTimeoutSeconds'),
-        leaseSeconds: int('checkerLeaseSeconds'),
-        maxConcurrency: int('checkerMaxConcurrency'),
-        maxReceiveCount: int('checkerMaxReceiveCount'),
-      }),
-    },
-    api: { ...extraSettings.api, ...defined({ uploadUrlTtlSeconds: int('uploadUrlTtlSeconds') }) },
-    sweeper: { ...extraSettings.sweeper, ...defined({ scheduleMinutes: int('sweepScheduleMinutes') }) },
-    tokenRefresher: {
-      ...extraSettings.tokenRefresher,
-      ...defined({ scheduleHours: int('tokenRefreshHours') }),
-    },
-  };
+  // Each key that sets one setting is read as the type of that setting's default.
+  const settings: Record<string, unknown> = { ...extraSettings };
+  for (const [key, entry] of Object.entries(CONTEXT_KEYS) as [ContextKey, { setting?: SettingPath }][]) {
+    if (!entry.setting) continue;
+    const fallback = settingValue(DEFAULT_SETTINGS, entry.setting);
+    const value =
+      typeof fallback === 'number' ? int(key) : typeof fallback === 'boolean' ? bool(key) : str(key);
+    if (value === undefined) continue;
+    const [head, tail] = entry.setting.split('.') as [string, string | undefined];
+    settings[head] =
+      tail === undefined ? value : { ...(settings[head] as object | undefined), [tail]: value };
+  }
 
   let apiAuth: LivenessApiAuth = 'iam';
   const authMode = str('apiAuth') ?? 'iam';
@@ -176,7 +183,7 @@ export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfi
   });
 
   const props: LivenessPipelineStackProps = {
-    settings,
+    settings: settings as PipelineSettingsOverrides,
     apiAuth,
     existing,
     ...defined({

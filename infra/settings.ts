@@ -5,7 +5,20 @@
  * (`tools/local/`) both read this module, so the two create the same resources and hand the
  * functions the same environment.
  */
+import { API_ENVIRONMENT } from '../functions/api/environment.js';
+import { CHECKER_ENVIRONMENT } from '../functions/checker/environment.js';
+import { NOTIFIER_ENVIRONMENT } from '../functions/notifier/environment.js';
+import { SWEEPER_ENVIRONMENT } from '../functions/sweeper/environment.js';
+import { TOKEN_REFRESHER_ENVIRONMENT } from '../functions/token-refresher/environment.js';
 import { FINAL_STATUSES } from '../shared/check.js';
+import { settingDeclarations, settingValue } from './environment.js';
+
+export {
+  functionEnvironment,
+  RESOURCE_ENVIRONMENT,
+  resourceEnvironment,
+  settingsEnvironment,
+} from './environment.js';
 
 /** The five Lambda functions of the pipeline. */
 export const FUNCTION_NAMES = ['checker', 'notifier', 'api', 'sweeper', 'token-refresher'] as const;
@@ -28,6 +41,16 @@ export interface CheckerSettings {
   maxReceiveCount: number;
   /** Records one invocation works on at the same time. */
   batchConcurrency: number;
+  /** Images narrower or shorter than this are rejected before any paid call. */
+  minImageSidePx: number;
+  /** Images wider or taller than this are rejected as implausible. */
+  maxImageSidePx: number;
+  /** Vendor connect timeout. */
+  vendorConnectTimeoutMs: number;
+  /** Vendor response headers timeout, and again body timeout. */
+  vendorResponseTimeoutMs: number;
+  /** How long a checker container caches the token secret. */
+  tokenCacheSeconds: number;
   /** Alarm when the oldest queued notification is older than this. */
   oldestMessageAlarmSeconds: number;
 }
@@ -77,6 +100,8 @@ export interface TokenRefresherSettings {
   scheduleHours: number;
   /** Secrets Manager advises against writing a secret more often than about every 10 minutes. */
   minWriteIntervalSeconds: number;
+  /** A scheduled run skips login while the refresh token stays valid longer than this. */
+  refreshMarginSeconds: number;
 }
 
 /** Every setting of the pipeline. */
@@ -119,27 +144,35 @@ export type PipelineSettingsOverrides = Partial<
   tokenRefresher?: Partial<TokenRefresherSettings>;
 };
 
-/** The defaults. */
+/**
+ * The defaults. A setting that feeds a function's environment takes its default from the
+ * function's declaration (`functions/<name>/environment.ts`), so each default is stated once.
+ */
 export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
-  selfiePrefix: 'selfies/',
-  eventSource: 'selfie-liveness',
-  livenessApiUrl: 'https://api.apptenticate.com',
-  maxObjectBytes: 2 * 1024 * 1024,
-  retainSelfies: false,
+  selfiePrefix: CHECKER_ENVIRONMENT.SELFIE_PREFIX.default,
+  eventSource: NOTIFIER_ENVIRONMENT.EVENT_SOURCE.default,
+  livenessApiUrl: CHECKER_ENVIRONMENT.LIVENESS_API_URL.default,
+  maxObjectBytes: CHECKER_ENVIRONMENT.MAX_OBJECT_BYTES.default,
+  retainSelfies: CHECKER_ENVIRONMENT.RETAIN_SELFIES.default,
   selfieLifecycleDays: 1,
-  checkRetentionDays: 30,
+  checkRetentionDays: CHECKER_ENVIRONMENT.CHECK_RETENTION_DAYS.default,
   logRetentionDays: 30,
   eventArchiveRetentionDays: 30,
   dlqRetentionDays: 14,
   checker: {
     timeoutSeconds: 60,
     memoryMb: 512,
-    leaseSeconds: 120,
+    leaseSeconds: CHECKER_ENVIRONMENT.LEASE_SECONDS.default,
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     maxConcurrency: 5,
-    maxReceiveCount: 3,
-    batchConcurrency: 5,
+    maxReceiveCount: CHECKER_ENVIRONMENT.MAX_RECEIVE_COUNT.default,
+    batchConcurrency: CHECKER_ENVIRONMENT.BATCH_CONCURRENCY.default,
+    minImageSidePx: CHECKER_ENVIRONMENT.MIN_IMAGE_SIDE_PX.default,
+    maxImageSidePx: CHECKER_ENVIRONMENT.MAX_IMAGE_SIDE_PX.default,
+    vendorConnectTimeoutMs: CHECKER_ENVIRONMENT.VENDOR_CONNECT_TIMEOUT_MS.default,
+    vendorResponseTimeoutMs: CHECKER_ENVIRONMENT.VENDOR_RESPONSE_TIMEOUT_MS.default,
+    tokenCacheSeconds: CHECKER_ENVIRONMENT.TOKEN_CACHE_SECONDS.default,
     oldestMessageAlarmSeconds: 900,
   },
   notifier: {
@@ -154,7 +187,7 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
   api: {
     timeoutSeconds: 10,
     memoryMb: 256,
-    uploadUrlTtlSeconds: 300,
+    uploadUrlTtlSeconds: API_ENVIRONMENT.UPLOAD_URL_TTL_SECONDS.default,
     throttleRateLimit: 50,
     throttleBurstLimit: 100,
   },
@@ -162,15 +195,16 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
     timeoutSeconds: 120,
     memoryMb: 256,
     scheduleMinutes: 5,
-    uploadGraceSeconds: 300,
-    staleCheckGraceSeconds: 1800,
-    maxSweepItems: 500,
+    uploadGraceSeconds: SWEEPER_ENVIRONMENT.UPLOAD_GRACE_SECONDS.default,
+    staleCheckGraceSeconds: SWEEPER_ENVIRONMENT.STALE_CHECK_GRACE_SECONDS.default,
+    maxSweepItems: SWEEPER_ENVIRONMENT.MAX_SWEEP_ITEMS.default,
   },
   tokenRefresher: {
     timeoutSeconds: 30,
     memoryMb: 256,
     scheduleHours: 6,
-    minWriteIntervalSeconds: 600,
+    minWriteIntervalSeconds: TOKEN_REFRESHER_ENVIRONMENT.MIN_WRITE_INTERVAL_SECONDS.default,
+    refreshMarginSeconds: TOKEN_REFRESHER_ENVIRONMENT.REFRESH_MARGIN_SECONDS.default,
   },
 });
 
@@ -219,6 +253,35 @@ const SAFE_PREFIX = /^[A-Za-z0-9!_.*'()/-]+\/$/;
 // EventBridge `source`: no `aws.` prefix, printable, at most 256 characters.
 const EVENT_SOURCE = /^[A-Za-z0-9._\-/]{1,256}$/;
 
+/**
+ * A rule tying settings together, checked at synth (and by the local runtime) with the ranges of
+ * each setting. `check` answers `undefined` when the rule holds, else a message that names
+ * the settings and says how to fix them.
+ */
+export interface SettingsRule {
+  /** A short constant name, for tests and documentation. */
+  readonly id: string;
+  readonly check: (s: PipelineSettings) => string | undefined;
+}
+
+/** The rules across settings. A new one goes here, with a test that breaks it. */
+export const SETTINGS_RULES: readonly SettingsRule[] = [
+  {
+    id: 'lease-exceeds-timeout',
+    check: ({ checker: c }) =>
+      c.leaseSeconds <= c.timeoutSeconds
+        ? `checker.leaseSeconds (${c.leaseSeconds}) must exceed checker.timeoutSeconds (${c.timeoutSeconds}): raise the lease or lower the timeout, or a running check can be taken over`
+        : undefined,
+  },
+  {
+    id: 'visibility-within-sqs-limit',
+    check: (s) =>
+      visibilityTimeoutSeconds(s) > 43_200
+        ? `the queue visibility timeout (6 x checker.timeoutSeconds = ${visibilityTimeoutSeconds(s)} s) exceeds SQS's 43200 s: lower checker.timeoutSeconds`
+        : undefined,
+  },
+];
+
 /** Every problem with a set of settings, each phrased as what to change; empty when valid. */
 export function validateSettings(s: PipelineSettings): string[] {
   const problems: string[] = [];
@@ -243,9 +306,7 @@ export function validateSettings(s: PipelineSettings): string[] {
   if (!/^https?:\/\/[^\s/]+/.test(s.livenessApiUrl)) {
     problems.push(`livenessApiUrl must be an absolute http(s) URL, got "${s.livenessApiUrl}"`);
   }
-  int('maxObjectBytes', s.maxObjectBytes, 1024, 50 * 1024 * 1024);
   int('selfieLifecycleDays', s.selfieLifecycleDays, 1, 3650);
-  int('checkRetentionDays', s.checkRetentionDays, 1, 3650);
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(s.logRetentionDays)) {
     problems.push(
       `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${s.logRetentionDays}`,
@@ -257,17 +318,6 @@ export function validateSettings(s: PipelineSettings): string[] {
   const c = s.checker;
   int('checker.timeoutSeconds', c.timeoutSeconds, 5, 900);
   int('checker.memoryMb', c.memoryMb, 128, 10_240);
-  int('checker.leaseSeconds', c.leaseSeconds, 10, 43_200);
-  if (c.leaseSeconds <= c.timeoutSeconds) {
-    problems.push(
-      `checker.leaseSeconds (${c.leaseSeconds}) must exceed checker.timeoutSeconds (${c.timeoutSeconds}): raise the lease or lower the timeout, or a running check can be taken over`,
-    );
-  }
-  if (visibilityTimeoutSeconds(s) > 43_200) {
-    problems.push(
-      `the queue visibility timeout (6 x checker.timeoutSeconds = ${visibilityTimeoutSeconds(s)} s) exceeds SQS's 43200 s: lower checker.timeoutSeconds`,
-    );
-  }
   int('checker.maxBatchingWindowSeconds', c.maxBatchingWindowSeconds, 0, 300);
   int(
     'checker.batchSize',
@@ -277,8 +327,6 @@ export function validateSettings(s: PipelineSettings): string[] {
     'batches above 10 need checker.maxBatchingWindowSeconds > 0',
   );
   int('checker.maxConcurrency', c.maxConcurrency, 2, 1000, 'SQS event sources accept 2 to 1000');
-  int('checker.maxReceiveCount', c.maxReceiveCount, 1, 1000);
-  int('checker.batchConcurrency', c.batchConcurrency, 1, 100);
   int('checker.oldestMessageAlarmSeconds', c.oldestMessageAlarmSeconds, 60, 1_209_600);
 
   const n = s.notifier;
@@ -293,7 +341,6 @@ export function validateSettings(s: PipelineSettings): string[] {
   const a = s.api;
   int('api.timeoutSeconds', a.timeoutSeconds, 3, 29, 'API Gateway waits at most 29 s (30 s for HTTP APIs)');
   int('api.memoryMb', a.memoryMb, 128, 10_240);
-  int('api.uploadUrlTtlSeconds', a.uploadUrlTtlSeconds, 60, 3600);
   int('api.throttleRateLimit', a.throttleRateLimit, 1, 100_000);
   int('api.throttleBurstLimit', a.throttleBurstLimit, 1, 100_000);
 
@@ -301,13 +348,19 @@ export function validateSettings(s: PipelineSettings): string[] {
   int('sweeper.timeoutSeconds', w.timeoutSeconds, 10, 900);
   int('sweeper.memoryMb', w.memoryMb, 128, 10_240);
   int('sweeper.scheduleMinutes', w.scheduleMinutes, 1, 1440);
-  int('sweeper.uploadGraceSeconds', w.uploadGraceSeconds, 0, 86_400);
-  int('sweeper.staleCheckGraceSeconds', w.staleCheckGraceSeconds, 60, 604_800);
-  int('sweeper.maxSweepItems', w.maxSweepItems, 1, 10_000);
 
   const t = s.tokenRefresher;
   int('tokenRefresher.timeoutSeconds', t.timeoutSeconds, 5, 900);
   int('tokenRefresher.memoryMb', t.memoryMb, 128, 10_240);
+
+  // Settings that feed a function variable: the range its declaration gives.
+  for (const { path, spec } of settingDeclarations()) {
+    if (spec.type === 'int') int(path, settingValue(s, path) as number, spec.min, spec.max);
+  }
+  for (const rule of SETTINGS_RULES) {
+    const problem = rule.check(s);
+    if (problem) problems.push(problem);
+  }
   int(
     'tokenRefresher.scheduleHours',
     t.scheduleHours,
@@ -315,7 +368,6 @@ export function validateSettings(s: PipelineSettings): string[] {
     12,
     'the schedule must stay well inside the refresh token lifetime (1 day by default)',
   );
-  int('tokenRefresher.minWriteIntervalSeconds', t.minWriteIntervalSeconds, 0, 86_400);
   return problems;
 }
 
@@ -327,79 +379,6 @@ export interface PipelineResourceNames {
   credentialsSecretArn: string;
   tokenSecretArn: string;
   tokenRefresherFunctionName: string;
-}
-
-/**
- * For each function, the environment variables that carry a resource name, and which resource.
- * The construct sets each of these together with the IAM permission on that resource.
- */
-export const RESOURCE_ENVIRONMENT = {
-  checker: {
-    TABLE_NAME: 'tableName',
-    TOKEN_SECRET_ARN: 'tokenSecretArn',
-    TOKEN_REFRESHER_FUNCTION_NAME: 'tokenRefresherFunctionName',
-  },
-  notifier: { EVENT_BUS_NAME: 'eventBusName' },
-  api: { TABLE_NAME: 'tableName', SELFIE_BUCKET: 'bucketName' },
-  sweeper: { TABLE_NAME: 'tableName' },
-  'token-refresher': { CREDENTIALS_SECRET_ARN: 'credentialsSecretArn', TOKEN_SECRET_ARN: 'tokenSecretArn' },
-} as const satisfies Record<PipelineFunctionName, Record<string, keyof PipelineResourceNames>>;
-
-/** The environment variables of a function that come from settings alone (no resource names). */
-export function settingsEnvironment(fn: PipelineFunctionName, s: PipelineSettings): Record<string, string> {
-  switch (fn) {
-    case 'checker':
-      return {
-        SELFIE_PREFIX: s.selfiePrefix,
-        LIVENESS_API_URL: s.livenessApiUrl,
-        MAX_OBJECT_BYTES: String(s.maxObjectBytes),
-        // Must equal the queue's maxReceiveCount: the checker records FAILED on the last receive.
-        MAX_RECEIVE_COUNT: String(s.checker.maxReceiveCount),
-        LEASE_SECONDS: String(s.checker.leaseSeconds),
-        BATCH_CONCURRENCY: String(s.checker.batchConcurrency),
-        RETAIN_SELFIES: String(s.retainSelfies),
-        CHECK_RETENTION_DAYS: String(s.checkRetentionDays),
-      };
-    case 'notifier':
-      return { EVENT_SOURCE: s.eventSource };
-    case 'api':
-      return {
-        SELFIE_PREFIX: s.selfiePrefix,
-        UPLOAD_URL_TTL_SECONDS: String(s.api.uploadUrlTtlSeconds),
-        MAX_OBJECT_BYTES: String(s.maxObjectBytes),
-        CHECK_RETENTION_DAYS: String(s.checkRetentionDays),
-      };
-    case 'sweeper':
-      return {
-        UPLOAD_GRACE_SECONDS: String(s.sweeper.uploadGraceSeconds),
-        STALE_CHECK_GRACE_SECONDS: String(s.sweeper.staleCheckGraceSeconds),
-        MAX_SWEEP_ITEMS: String(s.sweeper.maxSweepItems),
-        CHECK_RETENTION_DAYS: String(s.checkRetentionDays),
-      };
-    case 'token-refresher':
-      return {
-        LIVENESS_API_URL: s.livenessApiUrl,
-        MIN_WRITE_INTERVAL_SECONDS: String(s.tokenRefresher.minWriteIntervalSeconds),
-      };
-  }
-}
-
-/** The environment variables of a function that carry resource names. */
-export function resourceEnvironment(
-  fn: PipelineFunctionName,
-  names: PipelineResourceNames,
-): Record<string, string> {
-  const mapping: Record<string, keyof PipelineResourceNames> = RESOURCE_ENVIRONMENT[fn];
-  return Object.fromEntries(Object.entries(mapping).map(([envVar, key]) => [envVar, names[key]]));
-}
-
-/** A function's whole environment: what the local runtime sets, and what the stack sets. */
-export function functionEnvironment(
-  fn: PipelineFunctionName,
-  settings: PipelineSettings,
-  names: PipelineResourceNames,
-): Record<string, string> {
-  return { ...settingsEnvironment(fn, settings), ...resourceEnvironment(fn, names) };
 }
 
 /** The checker's EMF metrics the vendor error-rate alarm divides (Powertools adds the `service` dimension). */

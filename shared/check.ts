@@ -6,6 +6,15 @@
  * contract and the API, so no layer re-shapes them.
  */
 
+/** The key prefix of uploaded selfies unless the installation configures another one. */
+export const DEFAULT_SELFIE_PREFIX = 'selfies/';
+
+/** The largest selfie accepted unless configured otherwise: the vendor's assumed 2 MiB limit. */
+export const DEFAULT_MAX_OBJECT_BYTES = 2 * 1024 * 1024;
+
+/** How long check items live (DynamoDB TTL) unless configured otherwise. */
+export const DEFAULT_CHECK_RETENTION_DAYS = 30;
+
 /** Every status a check can be in. */
 export const CHECK_STATUSES = [
   'AWAITING_UPLOAD',

@@ -51,3 +51,73 @@ export function optionalUrl(env: Env, name: string, fallback: string): string {
   }
   return raw.replace(/\/+$/, '');
 }
+
+/** The unit of a numeric setting, as the documentation tables show it. */
+export type EnvUnit = 'bytes' | 'count' | 'days' | 'ms' | 'px' | 'seconds';
+
+/**
+ * One environment variable of a function: its type, default (or that it is required), range, unit
+ * and one line of documentation. Plain data: the function's config reader, the stack's environment
+ * and the documentation tables are all derived from it.
+ */
+export type EnvVarSpec =
+  | { readonly type: 'string'; readonly required: true; readonly doc: string }
+  | { readonly type: 'string'; readonly required: false; readonly doc: string }
+  | { readonly type: 'string'; readonly default: string; readonly doc: string }
+  | { readonly type: 'url'; readonly default: string; readonly doc: string }
+  | { readonly type: 'bool'; readonly default: boolean; readonly doc: string }
+  | {
+      readonly type: 'int';
+      readonly default: number;
+      readonly min: number;
+      readonly max: number;
+      readonly unit: EnvUnit;
+      readonly doc: string;
+    };
+
+/** A function's whole environment: variable name to its declaration. */
+export type EnvDeclaration = Readonly<Record<string, EnvVarSpec>>;
+
+/** The value type a declaration reads to. */
+export type EnvValue<S extends EnvVarSpec> = S extends { type: 'int' }
+  ? number
+  : S extends { type: 'bool' }
+    ? boolean
+    : S extends { required: false }
+      ? string | undefined
+      : string;
+
+/** The values of a declared environment, keyed by variable name. */
+export type EnvValues<D extends EnvDeclaration> = { readonly [K in keyof D]: EnvValue<D[K]> };
+
+/**
+ * Reads and validates every variable of a declaration; throws a `ConfigError` naming the first bad
+ * variable. An optional string without default that is unset or blank reads as `undefined`.
+ */
+export function readEnv<D extends EnvDeclaration>(env: Env, declaration: D): EnvValues<D> {
+  const values: Record<string, string | number | boolean | undefined> = {};
+  for (const [name, spec] of Object.entries(declaration)) {
+    values[name] = readEnvVar(env, name, spec);
+  }
+  return values as EnvValues<D>;
+}
+
+function readEnvVar(env: Env, name: string, spec: EnvVarSpec): string | number | boolean | undefined {
+  switch (spec.type) {
+    case 'int':
+      return optionalInt(env, name, spec.default, spec.min, spec.max);
+    case 'bool':
+      return optionalBool(env, name, spec.default);
+    case 'url':
+      return optionalUrl(env, name, spec.default);
+    case 'string':
+      if ('default' in spec) return optionalString(env, name, spec.default);
+      if (spec.required) return requireString(env, name);
+      return env[name]?.trim() || undefined;
+  }
+}
+
+/** The default of a declared variable as the environment carries it, or `undefined` if it has none. */
+export function envDefault(spec: EnvVarSpec): string | undefined {
+  return 'default' in spec ? String(spec.default) : undefined;
+}

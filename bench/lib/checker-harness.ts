@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { type CheckerDeps, checkBatch } from '../../functions/checker/checker.js';
-import { readCheckerConfig } from '../../functions/checker/config.js';
+import { readConfig } from '../../functions/checker/config.js';
 import { buildCheckerDeps } from '../../functions/checker/wiring.js';
 import { DEFAULT_SETTINGS, functionEnvironment } from '../../infra/settings.js';
 import { ApptenticateClient } from '../../shared/apptenticate/client.js';
@@ -60,7 +60,7 @@ export async function createCheckerHarness(vendor: {
     }),
     LIVENESS_API_URL: vendor.baseUrl,
   };
-  const deps = buildCheckerDeps(readCheckerConfig(env), fake.clients());
+  const deps = buildCheckerDeps(readConfig(env), fake.clients());
   const vendorMs = new Map<string, number>();
   const spans = new Map<string, { start: number; end?: number }>();
   const liveness = deps.liveness;

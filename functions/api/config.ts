@@ -1,5 +1,6 @@
-import { type Env, optionalInt, optionalString, requireString } from '../../shared/config.js';
+import { type Env, readEnv } from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
+import { API_ENVIRONMENT } from './environment.js';
 
 /** The api function's settings, read once per cold start. */
 export interface ApiConfig {
@@ -17,29 +18,24 @@ export interface ApiConfig {
   readonly retentionSeconds: number;
 }
 
-export const DEFAULT_SELFIE_PREFIX = 'selfies/';
-export const DEFAULT_UPLOAD_URL_TTL_SECONDS = 300;
-export const DEFAULT_MAX_OBJECT_BYTES = 2 * 1024 * 1024;
-export const DEFAULT_CHECK_RETENTION_DAYS = 30;
-
 // Characters S3 documents as safe in keys; a prefix with anything else would need encoding everywhere.
 const SAFE_PREFIX = /^[A-Za-z0-9!_.*'()/-]+\/$/;
 
 /** Reads and validates the api function's environment; throws a `ConfigError` naming the variable. */
-export function readApiConfig(env: Env = process.env): ApiConfig {
-  const selfiePrefix = optionalString(env, 'SELFIE_PREFIX', DEFAULT_SELFIE_PREFIX);
+export function readConfig(env: Env = process.env): ApiConfig {
+  const v = readEnv(env, API_ENVIRONMENT);
+  const selfiePrefix = v.SELFIE_PREFIX;
   if (!SAFE_PREFIX.test(selfiePrefix) || selfiePrefix.startsWith('/')) {
     throw new ConfigError(
       `SELFIE_PREFIX must end with "/", must not start with "/" and may hold only letters, digits and !_.*'()-/, got "${selfiePrefix}"`,
     );
   }
   return Object.freeze({
-    tableName: requireString(env, 'TABLE_NAME'),
-    selfieBucket: requireString(env, 'SELFIE_BUCKET'),
+    tableName: v.TABLE_NAME,
+    selfieBucket: v.SELFIE_BUCKET,
     selfiePrefix,
-    uploadUrlTtlSeconds: optionalInt(env, 'UPLOAD_URL_TTL_SECONDS', DEFAULT_UPLOAD_URL_TTL_SECONDS, 60, 3600),
-    maxObjectBytes: optionalInt(env, 'MAX_OBJECT_BYTES', DEFAULT_MAX_OBJECT_BYTES, 1024, 50 * 1024 * 1024),
-    retentionSeconds:
-      optionalInt(env, 'CHECK_RETENTION_DAYS', DEFAULT_CHECK_RETENTION_DAYS, 1, 3650) * 86_400,
+    uploadUrlTtlSeconds: v.UPLOAD_URL_TTL_SECONDS,
+    maxObjectBytes: v.MAX_OBJECT_BYTES,
+    retentionSeconds: v.CHECK_RETENTION_DAYS * 86_400,
   });
 }

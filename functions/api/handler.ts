@@ -5,11 +5,11 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { CheckRepository } from '../../shared/check-repository.js';
 import { createLogger } from '../../shared/observability.js';
 import { type ApiResponse, createApi } from './app.js';
-import { readApiConfig } from './config.js';
+import { readConfig } from './config.js';
 import { createUploadPresigner } from './presign.js';
 
 // Cold start: a bad configuration fails the init with a message naming the variable.
-const config = readApiConfig();
+const config = readConfig();
 const logger = createLogger('api');
 const api = createApi({
   config,

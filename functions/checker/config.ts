@@ -1,13 +1,7 @@
-import {
-  type Env,
-  optionalBool,
-  optionalInt,
-  optionalString,
-  optionalUrl,
-  requireString,
-} from '../../shared/config.js';
+import { type Env, readEnv } from '../../shared/config.js';
+import { CHECKER_ENVIRONMENT } from './environment.js';
 
-/** The checker's configuration, validated once at cold start. */
+/** The checker's configuration, validated once at cold start; each field documents its variable in `environment.ts`. */
 export interface CheckerConfig {
   /** `TABLE_NAME` (required): the check table. */
   tableName: string;
@@ -33,8 +27,8 @@ export interface CheckerConfig {
   batchConcurrency: number;
   /** `RETAIN_SELFIES` (default false): keep selfies after their verdict (the bucket lifecycle still expires them). */
   retainSelfies: boolean;
-  /** `CHECK_RETENTION_DAYS` (default 30): DynamoDB TTL of check items. */
-  checkRetentionDays: number;
+  /** `CHECK_RETENTION_DAYS` (default 30), in seconds: the TTL of check items. */
+  retentionSeconds: number;
   /** `VENDOR_CONNECT_TIMEOUT_MS` (default 3000). */
   vendorConnectTimeoutMs: number;
   /** `VENDOR_RESPONSE_TIMEOUT_MS` (default 10000): for the response headers and again for the body. */
@@ -55,29 +49,26 @@ export function minRemainingMsToStart(
 }
 
 /** Reads and validates the checker's configuration; throws a `ConfigError` naming the variable. */
-export function readCheckerConfig(env: Env): Readonly<CheckerConfig> {
-  const refresher = env.TOKEN_REFRESHER_FUNCTION_NAME?.trim();
+export function readConfig(env: Env = process.env): Readonly<CheckerConfig> {
+  const v = readEnv(env, CHECKER_ENVIRONMENT);
   return Object.freeze({
-    tableName: requireString(env, 'TABLE_NAME'),
-    selfiePrefix: optionalString(env, 'SELFIE_PREFIX', 'selfies/'),
-    tokenSecretArn: requireString(env, 'TOKEN_SECRET_ARN'),
-    ...(refresher ? { tokenRefresherFunctionName: refresher } : {}),
-    livenessApiUrl: optionalUrl(env, 'LIVENESS_API_URL', 'https://api.apptenticate.com'),
-    maxObjectBytes: optionalInt(env, 'MAX_OBJECT_BYTES', 2 * 1024 * 1024, 1024, 50 * 1024 * 1024),
-    minImageSidePx: optionalInt(env, 'MIN_IMAGE_SIDE_PX', 64, 1, 4096),
-    maxImageSidePx: optionalInt(env, 'MAX_IMAGE_SIDE_PX', 10_000, 64, 100_000),
-    maxReceiveCount: optionalInt(env, 'MAX_RECEIVE_COUNT', 3, 1, 1000),
-    leaseSeconds: optionalInt(env, 'LEASE_SECONDS', 120, 10, 43_200),
-    batchConcurrency: optionalInt(env, 'BATCH_CONCURRENCY', 5, 1, 100),
-    retainSelfies: optionalBool(env, 'RETAIN_SELFIES', false),
-    checkRetentionDays: optionalInt(env, 'CHECK_RETENTION_DAYS', 30, 1, 3650),
-    vendorConnectTimeoutMs: optionalInt(env, 'VENDOR_CONNECT_TIMEOUT_MS', 3000, 100, 60_000),
-    vendorResponseTimeoutMs: optionalInt(env, 'VENDOR_RESPONSE_TIMEOUT_MS', 10_000, 100, 120_000),
-    tokenCacheSeconds: optionalInt(env, 'TOKEN_CACHE_SECONDS', 300, 0, 3600),
+    tableName: v.TABLE_NAME,
+    selfiePrefix: v.SELFIE_PREFIX,
+    tokenSecretArn: v.TOKEN_SECRET_ARN,
+    ...(v.TOKEN_REFRESHER_FUNCTION_NAME
+      ? { tokenRefresherFunctionName: v.TOKEN_REFRESHER_FUNCTION_NAME }
+      : {}),
+    livenessApiUrl: v.LIVENESS_API_URL,
+    maxObjectBytes: v.MAX_OBJECT_BYTES,
+    minImageSidePx: v.MIN_IMAGE_SIDE_PX,
+    maxImageSidePx: v.MAX_IMAGE_SIDE_PX,
+    maxReceiveCount: v.MAX_RECEIVE_COUNT,
+    leaseSeconds: v.LEASE_SECONDS,
+    batchConcurrency: v.BATCH_CONCURRENCY,
+    retainSelfies: v.RETAIN_SELFIES,
+    retentionSeconds: v.CHECK_RETENTION_DAYS * 86_400,
+    vendorConnectTimeoutMs: v.VENDOR_CONNECT_TIMEOUT_MS,
+    vendorResponseTimeoutMs: v.VENDOR_RESPONSE_TIMEOUT_MS,
+    tokenCacheSeconds: v.TOKEN_CACHE_SECONDS,
   });
-}
-
-/** The checker's configuration from this process's environment. */
-export function loadCheckerConfig(): Readonly<CheckerConfig> {
-  return readCheckerConfig(process.env);
 }

@@ -1,10 +1,10 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { checkBatch } from './checker.js';
-import { loadCheckerConfig } from './config.js';
+import { readConfig } from './config.js';
 import { buildCheckerDeps } from './wiring.js';
 
 // Once per cold start: a bad setting fails the init with a message naming the variable.
-const deps = buildCheckerDeps(loadCheckerConfig());
+const deps = buildCheckerDeps(readConfig());
 
 /** SQS batch of S3 notifications in, partial batch response out. */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {

@@ -57,7 +57,7 @@ export function buildCheckerDeps(config: Readonly<CheckerConfig>, clients: Check
     repository: new CheckRepository(
       clients.dynamodb ?? new DynamoDBClient({}),
       config.tableName,
-      config.checkRetentionDays * 86_400,
+      config.retentionSeconds,
     ),
     liveness,
     logger,

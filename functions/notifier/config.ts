@@ -1,6 +1,6 @@
-import { type Env, optionalString, requireString } from '../../shared/config.js';
+import { type Env, readEnv } from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
-import { DEFAULT_EVENT_SOURCE } from '../../shared/events/contract.js';
+import { NOTIFIER_ENVIRONMENT } from './environment.js';
 
 /** The notifier's configuration, read once at cold start. */
 export interface NotifierConfig {
@@ -14,12 +14,11 @@ export interface NotifierConfig {
 }
 
 /** Validates the notifier's environment; a missing or malformed value fails the cold start naming the variable. */
-export function loadNotifierConfig(env: Env = process.env): Readonly<NotifierConfig> {
-  const eventBusName = requireString(env, 'EVENT_BUS_NAME');
+export function readConfig(env: Env = process.env): Readonly<NotifierConfig> {
+  const { EVENT_BUS_NAME: eventBusName, EVENT_SOURCE: eventSource } = readEnv(env, NOTIFIER_ENVIRONMENT);
   if (eventBusName.length > 1600) {
     throw new ConfigError(`EVENT_BUS_NAME must be a bus name or ARN of at most 1600 characters`);
   }
-  const eventSource = optionalString(env, 'EVENT_SOURCE', DEFAULT_EVENT_SOURCE);
   if (eventSource.length > 256 || eventSource.toLowerCase().startsWith('aws.')) {
     throw new ConfigError(
       `EVENT_SOURCE must have at most 256 characters and not start with "aws.", got "${eventSource}"`,

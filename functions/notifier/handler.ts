@@ -1,10 +1,10 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { createLogger, createMetrics } from '../../shared/observability.js';
-import { loadNotifierConfig } from './config.js';
+import { readConfig } from './config.js';
 import { publishFinalTransitions, systemClock } from './notifier.js';
 
-const config = loadNotifierConfig();
+const config = readConfig();
 const logger = createLogger('notifier');
 const metrics = createMetrics('notifier');
 const eventBridge = new EventBridgeClient({});

@@ -1,4 +1,5 @@
-import { type Env, optionalInt, requireString } from '../../shared/config.js';
+import { type Env, readEnv } from '../../shared/config.js';
+import { SWEEPER_ENVIRONMENT } from './environment.js';
 
 /** The sweeper's settings, read once per cold start. */
 export interface SweeperConfig {
@@ -20,12 +21,13 @@ export interface SweeperConfig {
 }
 
 /** Reads and validates the sweeper's environment; throws a `ConfigError` naming the variable. */
-export function readSweeperConfig(env: Env = process.env): SweeperConfig {
+export function readConfig(env: Env = process.env): SweeperConfig {
+  const v = readEnv(env, SWEEPER_ENVIRONMENT);
   return Object.freeze({
-    tableName: requireString(env, 'TABLE_NAME'),
-    uploadGraceSeconds: optionalInt(env, 'UPLOAD_GRACE_SECONDS', 300, 0, 86_400),
-    staleCheckGraceSeconds: optionalInt(env, 'STALE_CHECK_GRACE_SECONDS', 1800, 60, 7 * 86_400),
-    maxSweepItems: optionalInt(env, 'MAX_SWEEP_ITEMS', 500, 1, 10_000),
-    retentionSeconds: optionalInt(env, 'CHECK_RETENTION_DAYS', 30, 1, 3650) * 86_400,
+    tableName: v.TABLE_NAME,
+    uploadGraceSeconds: v.UPLOAD_GRACE_SECONDS,
+    staleCheckGraceSeconds: v.STALE_CHECK_GRACE_SECONDS,
+    maxSweepItems: v.MAX_SWEEP_ITEMS,
+    retentionSeconds: v.CHECK_RETENTION_DAYS * 86_400,
   });
 }

@@ -4,11 +4,11 @@ import type { Context } from 'aws-lambda';
 import { CheckRepository } from '../../shared/check-repository.js';
 import { RetryableError } from '../../shared/errors.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
-import { readSweeperConfig } from './config.js';
+import { readConfig } from './config.js';
 import { type SweepCounts, sweep } from './sweeper.js';
 
 // Cold start: a bad configuration fails the init with a message naming the variable.
-const config = readSweeperConfig();
+const config = readConfig();
 const logger = createLogger('sweeper');
 const metrics = createMetrics('sweeper');
 const repository = new CheckRepository(new DynamoDBClient({}), config.tableName, config.retentionSeconds);

@@ -1,4 +1,5 @@
-import { type Env, optionalInt, optionalUrl, requireString } from '../../shared/config.js';
+import { type Env, readEnv } from '../../shared/config.js';
+import { TOKEN_REFRESHER_ENVIRONMENT } from './environment.js';
 
 /** The token-refresher's configuration, read once at cold start. */
 export interface TokenRefresherConfig {
@@ -15,12 +16,13 @@ export interface TokenRefresherConfig {
 }
 
 /** Validates the environment; a missing or malformed value fails the cold start naming the variable. */
-export function loadConfig(env: Env = process.env): Readonly<TokenRefresherConfig> {
+export function readConfig(env: Env = process.env): Readonly<TokenRefresherConfig> {
+  const v = readEnv(env, TOKEN_REFRESHER_ENVIRONMENT);
   return Object.freeze({
-    credentialsSecretArn: requireString(env, 'CREDENTIALS_SECRET_ARN'),
-    tokenSecretArn: requireString(env, 'TOKEN_SECRET_ARN'),
-    apiUrl: optionalUrl(env, 'LIVENESS_API_URL', 'https://api.apptenticate.com'),
-    minWriteIntervalSeconds: optionalInt(env, 'MIN_WRITE_INTERVAL_SECONDS', 600, 0, 86_400),
-    refreshMarginSeconds: optionalInt(env, 'REFRESH_MARGIN_SECONDS', 7200, 0, 30 * 86_400),
+    credentialsSecretArn: v.CREDENTIALS_SECRET_ARN,
+    tokenSecretArn: v.TOKEN_SECRET_ARN,
+    apiUrl: v.LIVENESS_API_URL,
+    minWriteIntervalSeconds: v.MIN_WRITE_INTERVAL_SECONDS,
+    refreshMarginSeconds: v.REFRESH_MARGIN_SECONDS,
   });
 }

@@ -1,10 +1,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { createLogger } from '../../shared/observability.js';
-import { loadConfig } from './config.js';
+import { readConfig } from './config.js';
 import { type RefreshRequest, type RefreshResult, refreshTokenSecret } from './refresher.js';
 
-const config = loadConfig();
+const config = readConfig();
 const logger = createLogger('token-refresher');
 const secrets = new SecretsManagerClient({});
 const client = new ApptenticateClient({ baseUrl: config.apiUrl });

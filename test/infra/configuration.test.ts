@@ -4,8 +4,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { readAppConfig } from '../../infra/context.js';
+import { environmentTable } from '../../infra/environment.js';
 import { LivenessPipeline, type LivenessPipelineProps } from '../../infra/liveness-pipeline.js';
 import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
+import { FUNCTION_NAMES } from '../../infra/settings.js';
 import { EXISTING_RESOURCES } from './fixtures.js';
 import { createTestApp } from './support.js';
 
@@ -169,5 +171,28 @@ describe.each([
     const section = doc.slice(doc.indexOf(start), doc.indexOf(end));
     const documented = [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(CONTEXT_KEYS).sort());
+  });
+
+  it('documents the default of every context key that sets a setting as the setting declares it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CONTEXT_KEYS } = await import('../../infra/context.js');
+    const doc = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf(start), doc.indexOf(end));
+    const defaults = Object.fromEntries(
+      [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2]?.trim()]),
+    );
+    for (const [key, entry] of Object.entries(CONTEXT_KEYS)) {
+      if ('setting' in entry) expect(defaults[key], key).toBe(`\`${entry.default}\``);
+    }
+  });
+});
+
+describe('README configuration tables', () => {
+  it.each(FUNCTION_NAMES)('shows the declared environment of the %s', async (fn) => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Configuration'), doc.indexOf('## Local pipeline'));
+    // On failure, paste the expected table (rendered from functions/<name>/environment.ts) into the README.
+    expect(section).toContain(`\n${environmentTable(fn)}\n`);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FUNCTION_ENVIRONMENTS, settingDeclarations, settingValue } from '../../infra/environment.js';
 import {
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
@@ -6,6 +7,7 @@ import {
   InvalidSettingsError,
   NOTIFIER_STREAM_FILTERS,
   resolveSettings,
+  SETTINGS_RULES,
   visibilityTimeoutSeconds,
 } from '../../infra/settings.js';
 import { matchesPattern } from '../../tools/local/stream-event-source.js';
@@ -87,6 +89,11 @@ describe('functionEnvironment', () => {
       BATCH_CONCURRENCY: '5',
       RETAIN_SELFIES: 'false',
       CHECK_RETENTION_DAYS: '30',
+      MIN_IMAGE_SIDE_PX: '64',
+      MAX_IMAGE_SIDE_PX: '10000',
+      VENDOR_CONNECT_TIMEOUT_MS: '3000',
+      VENDOR_RESPONSE_TIMEOUT_MS: '10000',
+      TOKEN_CACHE_SECONDS: '300',
     });
   });
 
@@ -122,6 +129,7 @@ describe('functionEnvironment', () => {
       TOKEN_SECRET_ARN: 'arn:token',
       LIVENESS_API_URL: 'https://api.apptenticate.com',
       MIN_WRITE_INTERVAL_SECONDS: '600',
+      REFRESH_MARGIN_SECONDS: '7200',
     });
   });
 });
@@ -166,5 +174,54 @@ describe('NOTIFIER_STREAM_FILTERS', () => {
     expect(passes({ eventName: 'REMOVE', dynamodb: { OldImage: image('PASSED') } })).toBe(false);
     // moto's keys-only first INSERT of an UpdateItem that creates an item (DESIGN.md section 9).
     expect(passes({ eventName: 'INSERT', dynamodb: { NewImage: { checkId: { S: 'c-1' } } } })).toBe(false);
+  });
+});
+
+describe('the declared function environments', () => {
+  const names = {
+    tableName: 't',
+    bucketName: 'b',
+    eventBusName: 'e',
+    credentialsSecretArn: 'c',
+    tokenSecretArn: 's',
+    tokenRefresherFunctionName: 'r',
+  };
+
+  it.each(FUNCTION_NAMES)('sets every variable the %s declares, and nothing else', (fn) => {
+    expect(Object.keys(functionEnvironment(fn, DEFAULT_SETTINGS, names)).sort()).toEqual(
+      Object.keys(FUNCTION_ENVIRONMENTS[fn]).sort(),
+    );
+  });
+
+  it('takes the default of every setting that feeds a variable from its declaration', () => {
+    for (const { path, spec } of settingDeclarations()) {
+      expect(settingValue(DEFAULT_SETTINGS, path), path).toBe('default' in spec ? spec.default : undefined);
+    }
+  });
+
+  it('hands every function its declared defaults when nothing is overridden', () => {
+    for (const fn of FUNCTION_NAMES) {
+      const env = functionEnvironment(fn, DEFAULT_SETTINGS, names);
+      for (const [name, spec] of Object.entries(FUNCTION_ENVIRONMENTS[fn])) {
+        if ('default' in spec) expect(env[name], `${fn} ${name}`).toBe(String(spec.default));
+      }
+    }
+  });
+
+  it('rejects a setting outside the range its variable declares, naming the setting', () => {
+    expect(() => resolveSettings({ checker: { vendorConnectTimeoutMs: 50 } })).toThrow(
+      /checker\.vendorConnectTimeoutMs must be an integer from 100 to 60000, got 50/,
+    );
+    expect(() => resolveSettings({ tokenRefresher: { refreshMarginSeconds: -1 } })).toThrow(
+      /tokenRefresher\.refreshMarginSeconds must be an integer from 0 to 2592000/,
+    );
+  });
+
+  it('checks every rule across settings, each with a message saying what to change', () => {
+    expect(SETTINGS_RULES.map((rule) => rule.id)).toEqual([
+      'lease-exceeds-timeout',
+      'visibility-within-sqs-limit',
+    ]);
+    for (const rule of SETTINGS_RULES) expect(rule.check(DEFAULT_SETTINGS), rule.id).toBeUndefined();
   });
 });

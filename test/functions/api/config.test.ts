@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { readApiConfig } from '../../../functions/api/config.js';
+import { readConfig } from '../../../functions/api/config.js';
 
 const required = { TABLE_NAME: 'checks', SELFIE_BUCKET: 'selfie-bucket' };
 
-describe('readApiConfig', () => {
+describe('readConfig', () => {
   it('applies the documented defaults', () => {
-    expect(readApiConfig(required)).toEqual({
+    expect(readConfig(required)).toEqual({
       tableName: 'checks',
       selfieBucket: 'selfie-bucket',
       selfiePrefix: 'selfies/',
@@ -16,7 +16,7 @@ describe('readApiConfig', () => {
   });
 
   it('reads every variable and returns a frozen object', () => {
-    const config = readApiConfig({
+    const config = readConfig({
       ...required,
       SELFIE_PREFIX: 'uploads/selfies/',
       UPLOAD_URL_TTL_SECONDS: '600',
@@ -44,6 +44,6 @@ describe('readApiConfig', () => {
     [{ ...required, SELFIE_PREFIX: '/selfies/' }, /SELFIE_PREFIX/],
     [{ ...required, SELFIE_PREFIX: 'my selfies/' }, /SELFIE_PREFIX/],
   ])('refuses %j naming the variable', (env, message) => {
-    expect(() => readApiConfig(env)).toThrow(message);
+    expect(() => readConfig(env)).toThrow(message);
   });
 });

@@ -18,7 +18,7 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CheckerDeps, checkBatch } from '../../../functions/checker/checker.js';
-import { readCheckerConfig } from '../../../functions/checker/config.js';
+import { readConfig } from '../../../functions/checker/config.js';
 import { buildCheckerDeps } from '../../../functions/checker/wiring.js';
 import { refreshTokenSecret } from '../../../functions/token-refresher/refresher.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
@@ -110,7 +110,7 @@ describe('checker on moto with the simulator', () => {
     await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
     const tableName = `checks-${++table}`;
     await createCheckTable(dynamodb, tableName);
-    const config = readCheckerConfig({
+    const config = readConfig({
       TABLE_NAME: tableName,
       TOKEN_SECRET_ARN: tokenSecretArn,
       LIVENESS_API_URL: simulator.baseUrl,

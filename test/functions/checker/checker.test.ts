@@ -7,7 +7,7 @@ import { sdkStreamMixin } from '@smithy/util-stream';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CheckerDeps, checkBatch, mapWithConcurrency } from '../../../functions/checker/checker.js';
-import { readCheckerConfig } from '../../../functions/checker/config.js';
+import { readConfig } from '../../../functions/checker/config.js';
 import type { LivenessOutcome } from '../../../shared/apptenticate/outcome.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
 import { RetryableError } from '../../../shared/errors.js';
@@ -30,7 +30,7 @@ function makeDeps(
   outcomes: LivenessOutcome[],
   env: Record<string, string> = {},
 ): CheckerDeps & { vendorCalls: () => number } {
-  const config = readCheckerConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret', ...env });
+  const config = readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret', ...env });
   const checkLiveness = vi.fn(
     async () => outcomes.shift() ?? { kind: 'passed' as const, transactionId: 'tx' },
   );

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { minRemainingMsToStart, readCheckerConfig } from '../../../functions/checker/config.js';
+import { minRemainingMsToStart, readConfig } from '../../../functions/checker/config.js';
 
 const required = {
   TABLE_NAME: 'checks',
   TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:tokens',
 };
 
-describe('readCheckerConfig', () => {
+describe('readConfig', () => {
   it('applies the documented defaults and freezes the result', () => {
-    const config = readCheckerConfig(required);
+    const config = readConfig(required);
     expect(config).toEqual({
       tableName: 'checks',
       tokenSecretArn: required.TOKEN_SECRET_ARN,
@@ -21,7 +21,7 @@ describe('readCheckerConfig', () => {
       leaseSeconds: 120,
       batchConcurrency: 5,
       retainSelfies: false,
-      checkRetentionDays: 30,
+      retentionSeconds: 30 * 86_400,
       vendorConnectTimeoutMs: 3000,
       vendorResponseTimeoutMs: 10_000,
       tokenCacheSeconds: 300,
@@ -32,11 +32,10 @@ describe('readCheckerConfig', () => {
 
   it('keeps the token-refresher name only when it is set', () => {
     expect(
-      readCheckerConfig({ ...required, TOKEN_REFRESHER_FUNCTION_NAME: '' }).tokenRefresherFunctionName,
+      readConfig({ ...required, TOKEN_REFRESHER_FUNCTION_NAME: '' }).tokenRefresherFunctionName,
     ).toBeUndefined();
     expect(
-      readCheckerConfig({ ...required, TOKEN_REFRESHER_FUNCTION_NAME: 'refresher' })
-        .tokenRefresherFunctionName,
+      readConfig({ ...required, TOKEN_REFRESHER_FUNCTION_NAME: 'refresher' }).tokenRefresherFunctionName,
     ).toBe('refresher');
   });
 
@@ -48,6 +47,6 @@ describe('readCheckerConfig', () => {
     [{ RETAIN_SELFIES: 'yes' }, 'RETAIN_SELFIES must be "true" or "false", got "yes"'],
     [{ LIVENESS_API_URL: 'ftp://vendor' }, 'LIVENESS_API_URL must be an http(s) URL, got "ftp://vendor"'],
   ])('fails with a message naming the variable for %j', (override, message) => {
-    expect(() => readCheckerConfig({ ...required, ...override })).toThrow(message);
+    expect(() => readConfig({ ...required, ...override })).toThrow(message);
   });
 });

@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readCheckerConfig } from '../../../functions/checker/config.js';
+import { readConfig } from '../../../functions/checker/config.js';
 import { buildCheckerDeps } from '../../../functions/checker/wiring.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { serializeTokenSecret } from '../../../shared/apptenticate/token-secret.js';
@@ -43,7 +43,7 @@ describe('buildCheckerDeps', () => {
 
   const deps = (env: Record<string, string> = {}) =>
     buildCheckerDeps(
-      readCheckerConfig({
+      readConfig({
         TABLE_NAME: 'checks',
         TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:tokens',
         LIVENESS_API_URL: simulator.baseUrl,

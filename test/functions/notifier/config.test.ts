@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { loadNotifierConfig } from '../../../functions/notifier/config.js';
+import { readConfig } from '../../../functions/notifier/config.js';
 import { ConfigError } from '../../../shared/errors.js';
 
-describe('loadNotifierConfig', () => {
+describe('readConfig', () => {
   it('defaults the source to selfie-liveness', () => {
-    expect(loadNotifierConfig({ EVENT_BUS_NAME: 'liveness-bus' })).toEqual({
+    expect(readConfig({ EVENT_BUS_NAME: 'liveness-bus' })).toEqual({
       eventBusName: 'liveness-bus',
       eventSource: 'selfie-liveness',
     });
   });
 
   it('takes a custom source and a bus ARN', () => {
-    const config = loadNotifierConfig({
+    const config = readConfig({
       EVENT_BUS_NAME: 'arn:aws:events:eu-west-1:123456789012:event-bus/shared',
       EVENT_SOURCE: 'com.example.kyc',
     });
@@ -23,12 +23,10 @@ describe('loadNotifierConfig', () => {
   });
 
   it('names EVENT_BUS_NAME when it is missing', () => {
-    expect(() => loadNotifierConfig({})).toThrow(new ConfigError('EVENT_BUS_NAME is required but not set'));
+    expect(() => readConfig({})).toThrow(new ConfigError('EVENT_BUS_NAME is required but not set'));
   });
 
   it('refuses a source in the aws. namespace', () => {
-    expect(() => loadNotifierConfig({ EVENT_BUS_NAME: 'bus', EVENT_SOURCE: 'aws.liveness' })).toThrow(
-      /EVENT_SOURCE/,
-    );
+    expect(() => readConfig({ EVENT_BUS_NAME: 'bus', EVENT_SOURCE: 'aws.liveness' })).toThrow(/EVENT_SOURCE/);
   });
 });

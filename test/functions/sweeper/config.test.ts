@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readSweeperConfig } from '../../../functions/sweeper/config.js';
+import { readConfig } from '../../../functions/sweeper/config.js';
 
-describe('readSweeperConfig', () => {
+describe('readConfig', () => {
   it('applies the documented defaults', () => {
-    expect(readSweeperConfig({ TABLE_NAME: 'checks' })).toEqual({
+    expect(readConfig({ TABLE_NAME: 'checks' })).toEqual({
       tableName: 'checks',
       uploadGraceSeconds: 300,
       staleCheckGraceSeconds: 1800,
@@ -13,7 +13,7 @@ describe('readSweeperConfig', () => {
   });
 
   it('reads every variable and returns a frozen object', () => {
-    const config = readSweeperConfig({
+    const config = readConfig({
       TABLE_NAME: 'checks',
       UPLOAD_GRACE_SECONDS: '0',
       STALE_CHECK_GRACE_SECONDS: '3600',
@@ -37,6 +37,6 @@ describe('readSweeperConfig', () => {
     [{ TABLE_NAME: 't', MAX_SWEEP_ITEMS: 'lots' }, /MAX_SWEEP_ITEMS must be an integer/],
     [{ TABLE_NAME: 't', CHECK_RETENTION_DAYS: '3651' }, /CHECK_RETENTION_DAYS must be between/],
   ])('refuses %j naming the variable', (env, message) => {
-    expect(() => readSweeperConfig(env)).toThrow(message);
+    expect(() => readConfig(env)).toThrow(message);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../functions/token-refresher/config.js';
+import { readConfig } from '../../../functions/token-refresher/config.js';
 import { ConfigError } from '../../../shared/errors.js';
 
 const required = {
@@ -7,9 +7,9 @@ const required = {
   TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token',
 };
 
-describe('loadConfig', () => {
+describe('readConfig', () => {
   it('applies the documented defaults', () => {
-    expect(loadConfig(required)).toEqual({
+    expect(readConfig(required)).toEqual({
       credentialsSecretArn: required.CREDENTIALS_SECRET_ARN,
       tokenSecretArn: required.TOKEN_SECRET_ARN,
       apiUrl: 'https://api.apptenticate.com',
@@ -19,7 +19,7 @@ describe('loadConfig', () => {
   });
 
   it('reads overrides and strips a trailing slash from the URL', () => {
-    const config = loadConfig({
+    const config = readConfig({
       ...required,
       LIVENESS_API_URL: 'http://127.0.0.1:4010/',
       MIN_WRITE_INTERVAL_SECONDS: '900',
@@ -33,18 +33,18 @@ describe('loadConfig', () => {
   });
 
   it('names the missing variable', () => {
-    expect(() => loadConfig({ TOKEN_SECRET_ARN: 'x' })).toThrow(
+    expect(() => readConfig({ TOKEN_SECRET_ARN: 'x' })).toThrow(
       new ConfigError('CREDENTIALS_SECRET_ARN is required but not set'),
     );
   });
 
   it('refuses a malformed interval', () => {
-    expect(() => loadConfig({ ...required, MIN_WRITE_INTERVAL_SECONDS: 'ten' })).toThrow(
+    expect(() => readConfig({ ...required, MIN_WRITE_INTERVAL_SECONDS: 'ten' })).toThrow(
       /MIN_WRITE_INTERVAL_SECONDS/,
     );
   });
 
   it('returns a frozen object', () => {
-    expect(Object.isFrozen(loadConfig(required))).toBe(true);
+    expect(Object.isFrozen(readConfig(required))).toBe(true);
   });
 });

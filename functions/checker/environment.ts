@@ -1,0 +1,109 @@
+import { DEFAULT_APPTENTICATE_URL } from '../../shared/apptenticate/client.js';
+import {
+  DEFAULT_CHECK_RETENTION_DAYS,
+  DEFAULT_MAX_OBJECT_BYTES,
+  DEFAULT_SELFIE_PREFIX,
+} from '../../shared/check.js';
+import type { EnvDeclaration } from '../../shared/config.js';
+
+/** The checker's environment: `config.ts` reads it, the stack sets it, the README documents it. */
+export const CHECKER_ENVIRONMENT = {
+  TABLE_NAME: { type: 'string', required: true, doc: 'the check table' },
+  TOKEN_SECRET_ARN: {
+    type: 'string',
+    required: true,
+    doc: 'the secret holding the cached Apptenticate tokens (the checker cannot read the credentials secret)',
+  },
+  TOKEN_REFRESHER_FUNCTION_NAME: {
+    type: 'string',
+    required: false,
+    doc: 'invoked asynchronously (rate-guarded) when the refresh token is refused; unset: only logged',
+  },
+  SELFIE_PREFIX: { type: 'string', default: DEFAULT_SELFIE_PREFIX, doc: 'only keys under it are checked' },
+  LIVENESS_API_URL: { type: 'url', default: DEFAULT_APPTENTICATE_URL, doc: "the vendor's base URL" },
+  MAX_OBJECT_BYTES: {
+    type: 'int',
+    default: DEFAULT_MAX_OBJECT_BYTES,
+    min: 1024,
+    max: 50 * 1024 * 1024,
+    unit: 'bytes',
+    doc: 'larger objects are rejected (`OBJECT_TOO_LARGE`) without being downloaded',
+  },
+  MIN_IMAGE_SIDE_PX: {
+    type: 'int',
+    default: 64,
+    min: 1,
+    max: 4096,
+    unit: 'px',
+    doc: 'smaller images are rejected (`IMAGE_TOO_SMALL`) before any paid call',
+  },
+  MAX_IMAGE_SIDE_PX: {
+    type: 'int',
+    default: 10_000,
+    min: 64,
+    max: 100_000,
+    unit: 'px',
+    doc: 'larger dimensions are rejected as implausible (`IMAGE_DIMENSIONS_INVALID`)',
+  },
+  MAX_RECEIVE_COUNT: {
+    type: 'int',
+    default: 3,
+    min: 1,
+    max: 1000,
+    unit: 'count',
+    doc: "must equal the queue's `maxReceiveCount`: the last receive records `FAILED`",
+  },
+  LEASE_SECONDS: {
+    type: 'int',
+    default: 120,
+    min: 10,
+    max: 43_200,
+    unit: 'seconds',
+    doc: 'how long a claim holds; longer than the function timeout, shorter than the visibility timeout',
+  },
+  BATCH_CONCURRENCY: {
+    type: 'int',
+    default: 5,
+    min: 1,
+    max: 100,
+    unit: 'count',
+    doc: 'selfies checked at once per invocation',
+  },
+  RETAIN_SELFIES: {
+    type: 'bool',
+    default: false,
+    doc: 'keep selfies after the verdict (the bucket lifecycle still expires them)',
+  },
+  CHECK_RETENTION_DAYS: {
+    type: 'int',
+    default: DEFAULT_CHECK_RETENTION_DAYS,
+    min: 1,
+    max: 3650,
+    unit: 'days',
+    doc: 'DynamoDB TTL of check items',
+  },
+  VENDOR_CONNECT_TIMEOUT_MS: {
+    type: 'int',
+    default: 3000,
+    min: 100,
+    max: 60_000,
+    unit: 'ms',
+    doc: 'vendor connect timeout',
+  },
+  VENDOR_RESPONSE_TIMEOUT_MS: {
+    type: 'int',
+    default: 10_000,
+    min: 100,
+    max: 120_000,
+    unit: 'ms',
+    doc: 'vendor headers timeout, and again body timeout; a record is not started unless connect + 2x this + 5 s remain in the invocation',
+  },
+  TOKEN_CACHE_SECONDS: {
+    type: 'int',
+    default: 300,
+    min: 0,
+    max: 3600,
+    unit: 'seconds',
+    doc: 'how long the token secret is cached in memory',
+  },
+} as const satisfies EnvDeclaration;
