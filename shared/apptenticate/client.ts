@@ -7,13 +7,25 @@
  * and undici would send it as the string "[object FormData]".
  */
 import { Agent, type Dispatcher, FormData, request } from 'undici';
-import type { LivenessOutcome, LivenessRequest, LoginOutcome, RefreshOutcome } from './outcome.js';
+import type {
+  LivenessOutcome,
+  LivenessRequest,
+  LoginOutcome,
+  RefreshOutcome,
+  VendorRetryable,
+} from './outcome.js';
 import {
   classifyTransportError,
   parseLivenessResponse,
   parseLoginResponse,
   parseRefreshResponse,
 } from './parse.js';
+
+/**
+ * The most of a vendor answer the client reads. Every documented answer is well under 1 KiB; a
+ * larger body is treated as unreadable and the rest of it is not read.
+ */
+export const MAX_VENDOR_BODY_BYTES = 64 * 1024;
 
 /** Apptenticate's production API. */
 export const DEFAULT_APPTENTICATE_URL = 'https://api.apptenticate.com';
@@ -44,8 +56,24 @@ export interface ApptenticateClientOptions {
   headersTimeoutMs?: number;
   /** Longest silence while reading the response body. @default 10000 */
   bodyTimeoutMs?: number;
+  /**
+   * Longest one call may take in total, from connecting to the last byte of the body. The undici
+   * timeouts bound each wait (connect, headers, silence in the body), not the sum, so a body that
+   * trickles in would otherwise never time out.
+   * @default connectTimeoutMs + headersTimeoutMs
+   */
+  callTimeoutMs?: number;
   /** How long an idle keep-alive socket stays open. @default 30000 */
   keepAliveTimeoutMs?: number;
+}
+
+/** Per call: the caller's deadline. */
+export interface CallOptions {
+  /**
+   * Aborts the call when it fires (the record's deadline); the call then reports a retryable
+   * `TIMEOUT` outcome, and an answer that has not fully arrived is discarded.
+   */
+  signal?: AbortSignal;
 }
 
 /** A client of the Apptenticate API. One instance per container; it keeps connections alive. */
@@ -55,11 +83,14 @@ export class ApptenticateClient {
   private readonly ownsDispatcher: boolean;
   private readonly headersTimeout: number;
   private readonly bodyTimeout: number;
+  /** Longest one call may take in total (see {@link ApptenticateClientOptions.callTimeoutMs}). */
+  readonly callTimeoutMs: number;
 
   constructor(options: ApptenticateClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_APPTENTICATE_URL).replace(/\/+$/, '');
     this.headersTimeout = options.headersTimeoutMs ?? 10_000;
     this.bodyTimeout = options.bodyTimeoutMs ?? 10_000;
+    this.callTimeoutMs = options.callTimeoutMs ?? (options.connectTimeoutMs ?? 3_000) + this.headersTimeout;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher =
       options.dispatcher ??
@@ -72,21 +103,23 @@ export class ApptenticateClient {
   }
 
   /** `POST /api/token/`: exchanges the username and password for an access and a refresh token. */
-  async login(username: string, password: string): Promise<LoginOutcome> {
+  async login(username: string, password: string, options: CallOptions = {}): Promise<LoginOutcome> {
     const body = new URLSearchParams({ username, password }).toString();
     const answer = await this.send(APPTENTICATE_PATHS.login, {
       body,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      signal: options.signal,
     });
     return 'kind' in answer ? answer : parseLoginResponse(answer.status, answer.text);
   }
 
   /** `POST /api/token/refresh/`: mints a new access token from a refresh token. */
-  async refresh(refreshToken: string): Promise<RefreshOutcome> {
+  async refresh(refreshToken: string, options: CallOptions = {}): Promise<RefreshOutcome> {
     const body = new URLSearchParams({ refresh: refreshToken }).toString();
     const answer = await this.send(APPTENTICATE_PATHS.refresh, {
       body,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      signal: options.signal,
     });
     return 'kind' in answer ? answer : parseRefreshResponse(answer.status, answer.text);
   }
@@ -95,7 +128,11 @@ export class ApptenticateClient {
    * `POST /api/v3/biometrics/liveness/` with the selfie, the device when known, `return_id=true`
    * and `details=true`, authorised by the given access token.
    */
-  async checkLiveness(accessToken: string, livenessRequest: LivenessRequest): Promise<LivenessOutcome> {
+  async checkLiveness(
+    accessToken: string,
+    livenessRequest: LivenessRequest,
+    options: CallOptions = {},
+  ): Promise<LivenessOutcome> {
     const form = new FormData();
     const selfie = new Blob([livenessRequest.selfie as Uint8Array<ArrayBuffer>], {
       type: livenessRequest.contentType,
@@ -107,6 +144,7 @@ export class ApptenticateClient {
     const answer = await this.send(APPTENTICATE_PATHS.liveness, {
       body: form,
       headers: { authorization: `Bearer ${accessToken}` },
+      signal: options.signal,
     });
     return 'kind' in answer ? answer : parseLivenessResponse(answer.status, answer.text);
   }
@@ -118,8 +156,11 @@ export class ApptenticateClient {
 
   private async send(
     path: string,
-    options: { body: string | FormData; headers: Record<string, string> },
-  ): Promise<{ status: number; text: string } | ReturnType<typeof transportFailure>> {
+    options: { body: string | FormData; headers: Record<string, string>; signal: AbortSignal | undefined },
+  ): Promise<{ status: number; text: string } | VendorRetryable> {
+    const callTimeout = AbortSignal.timeout(this.callTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, callTimeout]) : callTimeout;
+    if (signal.aborted) return deadlinePassed(options.signal);
     try {
       const response = await request(`${this.baseUrl}${path}`, {
         method: 'POST',
@@ -128,16 +169,47 @@ export class ApptenticateClient {
         body: options.body,
         headersTimeout: this.headersTimeout,
         bodyTimeout: this.bodyTimeout,
+        signal,
       });
-      const text = await response.body.text();
+      const text = await readLimited(response.body);
       return { status: response.statusCode, text };
     } catch (error) {
+      if (signal.aborted) return deadlinePassed(options.signal);
       return transportFailure(error);
     }
   }
 }
 
-function transportFailure(error: unknown) {
+/**
+ * The body as text, or '' when it is larger than {@link MAX_VENDOR_BODY_BYTES}: the answer is then
+ * judged by its status alone, and the rest of the body is not read.
+ */
+async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_VENDOR_BODY_BYTES) {
+      body.destroy();
+      return '';
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The call's own total timeout or the caller's deadline fired. */
+function deadlinePassed(callerSignal: AbortSignal | undefined): VendorRetryable {
+  return {
+    kind: 'retryable',
+    reason: 'TIMEOUT',
+    message: callerSignal?.aborted
+      ? "the record's deadline passed before Apptenticate answered; retry later"
+      : 'Apptenticate did not answer within the call timeout; retry later',
+  };
+}
+
+function transportFailure(error: unknown): VendorRetryable {
   const outcome = classifyTransportError(error);
   if (!outcome) throw error;
   return outcome;
