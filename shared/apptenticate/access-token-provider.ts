@@ -3,8 +3,18 @@
  *
  * The token secret holds a refresh token written by the token-refresher. Each container reads it
  * through an in-memory cache, mints short-lived access tokens from it in memory, reuses each access
- * token until shortly before its `exp`, and runs at most one refresh at a time. The checker never
+ * token until shortly before it lapses, and runs at most one refresh at a time. The checker never
  * sees the password: the provider is given only a reader of the token secret (`token-secret.ts`).
+ *
+ * Renewal margin: a token is renewed `min(skewSeconds, renewFraction x its lifetime)` before it
+ * lapses, the lifetime read from the JWT (`exp - iat`). A fixed 30 s margin would refresh before
+ * every call with tokens that live less than that. A token this container minted lapses, by our
+ * clock, at (when we asked for it + its lifetime): it cannot have been issued earlier, and a skewed
+ * clock between us and the vendor does not matter.
+ *
+ * A refresh token is never sent past its `refreshExpiresAt`: it counts as refused at once.
+ * Only a refused refresh token (the vendor's 401) walks the ladder below; any other failure of the
+ * refresh endpoint (5xx, timeouts, and also 400/403/404 or an HTML page) is retryable for the check.
  *
  * Recovery ladder when the vendor says 401:
  * 1. the access token is dropped, one refresh runs, the call is retried once;
@@ -18,7 +28,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { describeError, RetryableError } from '../errors.js';
 import { createLogger } from '../observability.js';
 import type { ApptenticateClient } from './client.js';
-import { decodeJwtExp } from './jwt.js';
+import { decodeJwtExp, decodeJwtIat } from './jwt.js';
 import type { VendorRetryable, VendorTerminal } from './outcome.js';
 import type { TokenSecret, TokenSecretReader } from './token-secret.js';
 
@@ -52,8 +62,13 @@ export interface AccessTokenProviderOptions {
   requestTokenRefresh?: (request: TokenRefreshRequest) => Promise<void>;
   /** Current time in epoch milliseconds. @default Date.now */
   now?: () => number;
-  /** Renew an access token this many seconds before its `exp`. @default 30 */
+  /** Renew an access token at most this many seconds before it lapses. @default 30 */
   skewSeconds?: number;
+  /**
+   * Renew an access token at most this share of its lifetime before it lapses (so short-lived
+   * tokens are still reused). @default 0.25
+   */
+  renewFraction?: number;
   /** At most one `requestTokenRefresh` per this many seconds per container. @default 300 */
   refreshRequestIntervalSeconds?: number;
   /**
@@ -74,12 +89,14 @@ export class AccessTokenProvider {
   private readonly requestTokenRefresh: ((request: TokenRefreshRequest) => Promise<void>) | undefined;
   private readonly now: () => number;
   private readonly skewMs: number;
+  private readonly renewFraction: number;
   private readonly refreshRequestIntervalMs: number;
   private readonly forcedReadIntervalMs: number;
   private readonly fallbackAccessTtlMs: number;
   private readonly logger: Logger;
 
-  private access: { token: string; expiresAtMs: number } | undefined;
+  /** The access token in use and when (our clock) to stop using it. */
+  private access: { token: string; renewAtMs: number } | undefined;
   private inflight: Promise<AccessTokenResult> | undefined;
   /** The last access token the vendor refused, so the copy in the secret is not reused. */
   private refusedAccess: string | undefined;
@@ -94,6 +111,7 @@ export class AccessTokenProvider {
     this.requestTokenRefresh = options.requestTokenRefresh;
     this.now = options.now ?? Date.now;
     this.skewMs = (options.skewSeconds ?? 30) * 1000;
+    this.renewFraction = options.renewFraction ?? 0.25;
     this.refreshRequestIntervalMs = (options.refreshRequestIntervalSeconds ?? 300) * 1000;
     this.forcedReadIntervalMs = (options.forcedReadIntervalSeconds ?? 30) * 1000;
     this.fallbackAccessTtlMs = (options.fallbackAccessTtlSeconds ?? 300) * 1000;
@@ -105,7 +123,7 @@ export class AccessTokenProvider {
    * share one refresh. Throws `RetryableError` when the token secret cannot be read.
    */
   async getAccessToken(): Promise<AccessTokenResult> {
-    if (this.access && this.isFresh(this.access.expiresAtMs)) return { kind: 'ok', token: this.access.token };
+    if (this.access && this.access.renewAtMs > this.now()) return { kind: 'ok', token: this.access.token };
     if (!this.inflight) {
       this.inflight = this.mint().finally(() => {
         this.inflight = undefined;
@@ -161,31 +179,75 @@ export class AccessTokenProvider {
   private async tryToken(secret: TokenSecret | undefined): Promise<AccessTokenResult | 'refused'> {
     if (!secret) return 'refused';
     if (secret.access && secret.access !== this.refusedAccess) {
+      // Minted by the refresher: only its absolute `exp` tells when it lapses.
       const expSeconds = decodeJwtExp(secret.access) ?? secret.accessExpiresAt;
-      if (expSeconds !== undefined && this.isFresh(expSeconds * 1000)) {
-        this.access = { token: secret.access, expiresAtMs: expSeconds * 1000 };
-        return { kind: 'ok', token: secret.access };
+      if (expSeconds !== undefined) {
+        const iat = decodeJwtIat(secret.access);
+        const lifetimeMs = iat !== undefined && expSeconds > iat ? (expSeconds - iat) * 1000 : undefined;
+        const renewAtMs = this.renewAt(expSeconds * 1000, lifetimeMs);
+        if (renewAtMs > this.now()) {
+          this.access = { token: secret.access, renewAtMs };
+          return { kind: 'ok', token: secret.access };
+        }
       }
     }
     if (secret.refresh === this.refusedRefresh) return 'refused';
+    if (secret.refreshExpiresAt * 1000 <= this.now()) {
+      // The vendor would refuse it: no call, straight to the next rung of the ladder.
+      this.logger.info('refresh token past its expiry, not sent', {
+        refreshExpiresAt: new Date(secret.refreshExpiresAt * 1000).toISOString(),
+      });
+      return 'refused';
+    }
+    const askedAtMs = this.now();
     const outcome = await this.client.refresh(secret.refresh);
     if (outcome.kind === 'refused') {
       this.refusedRefresh = secret.refresh;
       return 'refused';
     }
+    if (outcome.kind === 'terminal') {
+      // A 400/403/404 or an HTML page from the refresh endpoint says nothing about the selfie,
+      // and the refresh token was not refused: retry the check later instead of failing it.
+      this.logger.warn('access token refresh failed', { kind: outcome.kind, reason: outcome.reason });
+      return {
+        kind: 'retryable',
+        reason: 'TOKEN_REFRESH_FAILED',
+        ...(outcome.httpStatus !== undefined ? { httpStatus: outcome.httpStatus } : {}),
+        message: `the token refresh endpoint answered HTTP ${outcome.httpStatus ?? '?'} without an access token; retry later, and check LIVENESS_API_URL if this persists`,
+      };
+    }
     if (outcome.kind !== 'ok') {
       this.logger.warn('access token refresh failed', { kind: outcome.kind, reason: outcome.reason });
       return outcome;
     }
-    const expSeconds = decodeJwtExp(outcome.access);
-    const expiresAtMs = expSeconds !== undefined ? expSeconds * 1000 : this.now() + this.fallbackAccessTtlMs;
-    this.access = { token: outcome.access, expiresAtMs };
-    this.logger.debug('access token refreshed', { expiresAt: new Date(expiresAtMs).toISOString() });
+    const renewAtMs = this.renewAt(...this.lapseOf(outcome.access, askedAtMs));
+    this.access = { token: outcome.access, renewAtMs };
+    this.logger.debug('access token refreshed', { renewAt: new Date(renewAtMs).toISOString() });
     return { kind: 'ok', token: outcome.access };
   }
 
-  private isFresh(expiresAtMs: number): boolean {
-    return expiresAtMs - this.skewMs > this.now();
+  /**
+   * When (our clock) a token we asked for at `askedAtMs` lapses, and its lifetime. With `iat` and
+   * `exp`: the lifetime after the ask, immune to clock skew. With `exp` only: the vendor's `exp`.
+   */
+  private lapseOf(token: string, askedAtMs: number): [lapseMs: number, lifetimeMs: number] {
+    const exp = decodeJwtExp(token);
+    const iat = decodeJwtIat(token);
+    if (exp !== undefined && iat !== undefined && exp > iat) {
+      const lifetimeMs = (exp - iat) * 1000;
+      return [askedAtMs + lifetimeMs, lifetimeMs];
+    }
+    if (exp !== undefined) return [exp * 1000, exp * 1000 - askedAtMs];
+    return [askedAtMs + this.fallbackAccessTtlMs, this.fallbackAccessTtlMs];
+  }
+
+  /** When to stop using a token: `min(skew, renewFraction x lifetime)` before it lapses. */
+  private renewAt(lapseMs: number, lifetimeMs: number | undefined): number {
+    const margin =
+      lifetimeMs === undefined
+        ? this.skewMs
+        : Math.min(this.skewMs, Math.max(0, lifetimeMs) * this.renewFraction);
+    return lapseMs - margin;
   }
 
   private mayForceRead(): boolean {

@@ -30,3 +30,12 @@ export function decodeJwtExp(token: string): number | undefined {
   const exp = decodeJwtPayload(token)?.exp;
   return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
 }
+
+/**
+ * The `iat` claim (issued at) of a JWT in epoch seconds, or `undefined` when the token is not a JWT
+ * or has no finite numeric `iat`.
+ */
+export function decodeJwtIat(token: string): number | undefined {
+  const iat = decodeJwtPayload(token)?.iat;
+  return typeof iat === 'number' && Number.isFinite(iat) ? iat : undefined;
+}

@@ -7,8 +7,17 @@ export interface LivenessScores {
   liveness?: number;
 }
 
-/** Why a vendor call may succeed if tried again later. */
-export type RetryableReason = 'RATE_LIMITED' | 'VENDOR_ERROR' | 'TIMEOUT' | 'CONNECTION_FAILED';
+/**
+ * Why a vendor call may succeed if tried again later. `TOKEN_REFRESH_FAILED`: the refresh endpoint
+ * answered something other than a token or a refusal of the refresh token (a 400/403/404, an HTML
+ * page): not the selfie's fault, so the check is retried rather than failed.
+ */
+export type RetryableReason =
+  | 'RATE_LIMITED'
+  | 'VENDOR_ERROR'
+  | 'TIMEOUT'
+  | 'CONNECTION_FAILED'
+  | 'TOKEN_REFRESH_FAILED';
 
 /**
  * Every answer of the liveness endpoint, and every way of not getting one, as one typed outcome.

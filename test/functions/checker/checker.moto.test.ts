@@ -320,6 +320,28 @@ describe('checker on moto with the simulator', () => {
     expect(counts.login).toBe(0);
   });
 
+  it('retries a check whose token refresh is answered 403, then records its verdict', async () => {
+    // A new container whose stored access token the vendor no longer accepts: it must refresh.
+    const container = buildCheckerDeps(deps.config, { s3, dynamodb, secretsManager: secrets });
+    container.logger.setLogLevel('ERROR');
+    simulator.control.expireAccessTokens();
+    simulator.control.script({ type: 'status', status: 403, endpoint: 'refresh' });
+    const checkId = crypto.randomUUID();
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200, seed: 6 }) },
+    ]);
+
+    expect((await checkBatch(event, container)).batchItemFailures).toHaveLength(1);
+    expect(simulator.control.state().counts.refresh).toBe(1);
+    expect(await item(checkId)).not.toMatchObject({ status: 'FAILED' });
+    expect(await exists(`${PREFIX}${checkId}`)).toBe(true);
+
+    const again = sqsEventOf([event.Records[0]?.body ?? ''], 2);
+    expect((await checkBatch(again, container)).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED' });
+    expect(simulator.control.state().counts.login).toBe(0);
+  });
+
   it('leaves a 500 to SQS and records FAILED with VENDOR_UNAVAILABLE on the last receive', async () => {
     simulator.control.script({ type: 'status', status: 500, endpoint: 'liveness', times: 2 });
     const checkId = crypto.randomUUID();
