@@ -1,0 +1,342 @@
+/**
+ * A fault-injecting HTTP proxy between the functions' AWS clients and the local AWS (moto), which fails
+ * nothing on its own. It answers as AWS does on a bad day, per operation class, at a set rate, and can
+ * stage an outage of one service for a number of seconds. Everything else passes untouched: the
+ * pollers Lambda runs itself (SQS receive/delete, DynamoDB stream reads), control-plane calls, and
+ * requests without SigV4 authorization (an app's presigned POST upload, presigned URLs).
+ *
+ * Faults are decided before the request is forwarded, so a faulted call never reaches moto (a
+ * throttled write is not applied), as AWS does for throttles and most 5xx answers.
+ */
+import {
+  createServer,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+
+/** The operation classes faults apply to. */
+export const FAULT_CLASSES = ['s3-object', 'dynamodb-item', 'secrets-read', 'put-events'] as const;
+export type FaultClass = (typeof FAULT_CLASSES)[number];
+
+/** The services an outage can be staged for. */
+export const OUTAGE_SERVICES = ['s3', 'dynamodb', 'secretsmanager', 'events'] as const;
+export type OutageService = (typeof OUTAGE_SERVICES)[number];
+
+/** How an injected fault is answered: a throttle, a server error, or a staged outage (a server error). */
+export type FaultKind = 'throttle' | 'error' | 'outage';
+
+/** Shares (0..1) of a class's calls that are throttled or answered with a server error. */
+export interface FaultRates {
+  /** @default 0 */
+  throttle?: number;
+  /** @default 0 */
+  error?: number;
+}
+
+/** Options of {@link startAwsFaultProxy}. */
+export interface AwsFaultProxyOptions {
+  /** Where calls go on to, e.g. moto's `http://127.0.0.1:PORT`. */
+  target: string;
+  /** Port on 127.0.0.1; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Seed of the fault PRNGs (one per class), so a run's fault sequence repeats. @default 1 */
+  seed?: number;
+  /**
+   * Rates per class. A number is the share of every class's calls that fail, half throttled and half
+   * server errors. @default no faults
+   */
+  rates?: number | Partial<Record<FaultClass, FaultRates>>;
+}
+
+/** Injected faults and forwarded calls, counted. */
+export interface FaultCounts {
+  /** Faults injected, per class and kind. */
+  injected: Record<FaultClass, Record<FaultKind, number>>;
+  /** Calls of a fault class that were forwarded to the target. */
+  forwarded: Record<FaultClass, number>;
+  /** Calls outside every fault class (pollers, control plane, presigned requests), forwarded. */
+  passedThrough: number;
+}
+
+/** A running proxy. */
+export interface AwsFaultProxy {
+  /** `http://127.0.0.1:PORT`: point the functions' `AWS_ENDPOINT_URL` here. */
+  endpoint: string;
+  /** Changes the rates from now on (same shape as the option). */
+  setRates(rates: AwsFaultProxyOptions['rates']): void;
+  /** Fails every call of the service's fault class for `seconds` from now; resolves when it is over. */
+  outage(service: OutageService, seconds: number): Promise<void>;
+  /** What has been injected and forwarded so far. */
+  counts(): FaultCounts;
+  /** Total faults injected so far, per kind, across classes. */
+  totals(): Record<FaultKind, number>;
+  stop(): Promise<void>;
+}
+
+const SERVICE_OF_CLASS: Record<FaultClass, OutageService> = {
+  's3-object': 's3',
+  'dynamodb-item': 'dynamodb',
+  'secrets-read': 'secretsmanager',
+  'put-events': 'events',
+};
+
+// The data-plane item operations; control plane (CreateTable, DescribeTable...) passes.
+const DYNAMODB_ITEM_OPERATIONS = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'TransactGetItems',
+  'TransactWriteItems',
+  'ExecuteStatement',
+  'BatchExecuteStatement',
+  'ExecuteTransaction',
+]);
+const SECRETS_READ_OPERATIONS = new Set(['GetSecretValue', 'BatchGetSecretValue']);
+
+/**
+ * The fault class of a request, or `undefined` when it must pass untouched. JSON protocols name the
+ * operation in `X-Amz-Target` (`DynamoDB_20120810.UpdateItem`, `secretsmanager.GetSecretValue`,
+ * `AWSEvents.PutEvents`); S3 (REST) by method and path: an object call has a key after the bucket.
+ */
+export function classifyRequest(request: {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+}): FaultClass | undefined {
+  const target = headerValue(request.headers['x-amz-target']);
+  if (target) {
+    const [service, operation = ''] = target.split('.', 2);
+    // DynamoDBStreams_20120810.* (the stream poller) and AmazonSQS.* (the queue poller) never match.
+    if (service === 'DynamoDB_20120810' && DYNAMODB_ITEM_OPERATIONS.has(operation)) return 'dynamodb-item';
+    if (service === 'secretsmanager' && SECRETS_READ_OPERATIONS.has(operation)) return 'secrets-read';
+    if (service === 'AWSEvents' && operation === 'PutEvents') return 'put-events';
+    return undefined;
+  }
+  // Presigned requests (an app's POST form, presigned GET/PUT URLs) carry no Authorization header.
+  if (!headerValue(request.headers.authorization)?.startsWith('AWS4-HMAC-SHA256')) return undefined;
+  // Other JSON/query protocols (SQS with the query protocol, STS...) are not S3 object calls.
+  if (request.headers['content-type']?.includes('x-www-form-urlencoded')) return undefined;
+  const method = (request.method ?? 'GET').toUpperCase();
+  if (!['GET', 'HEAD', 'PUT', 'DELETE'].includes(method)) return undefined;
+  const path = new URL(request.url ?? '/', 'http://local').pathname;
+  // Path style (the local clients use forcePathStyle): /bucket/key...
+  const [, bucket, ...key] = path.split('/');
+  if (!bucket || key.join('/') === '') return undefined;
+  return 's3-object';
+}
+
+/** Starts the proxy on 127.0.0.1. */
+export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise<AwsFaultProxy> {
+  const target = new URL(options.target);
+  const seed = options.seed ?? 1;
+  let rates = normalizeRates(options.rates);
+  const random = Object.fromEntries(
+    FAULT_CLASSES.map((cls, i) => [cls, mulberry32(seed * 7919 + i)]),
+  ) as Record<FaultClass, () => number>;
+  const outageUntil: Partial<Record<OutageService, number>> = {};
+  const counts: FaultCounts = {
+    injected: Object.fromEntries(
+      FAULT_CLASSES.map((cls) => [cls, { throttle: 0, error: 0, outage: 0 }]),
+    ) as FaultCounts['injected'],
+    forwarded: Object.fromEntries(FAULT_CLASSES.map((cls) => [cls, 0])) as FaultCounts['forwarded'],
+    passedThrough: 0,
+  };
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+
+  const decide = (cls: FaultClass): FaultKind | undefined => {
+    const until = outageUntil[SERVICE_OF_CLASS[cls]];
+    if (until !== undefined && Date.now() < until) return 'outage';
+    const { throttle = 0, error = 0 } = rates[cls] ?? {};
+    if (throttle <= 0 && error <= 0) return undefined;
+    // One draw per call, so a class's sequence depends only on its own call order.
+    const draw = random[cls]();
+    if (draw < throttle) return 'throttle';
+    if (draw < throttle + error) return 'error';
+    return undefined;
+  };
+
+  const server = createServer((request, response) => {
+    const cls = classifyRequest(request);
+    const fault = cls ? decide(cls) : undefined;
+    if (cls && fault) {
+      counts.injected[cls][fault] += 1;
+      const answer = faultAnswer(cls, fault);
+      // Read the body to its end first, so the client never sees a reset instead of our answer.
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(answer.status, {
+          'content-type': answer.contentType,
+          'content-length': Buffer.byteLength(answer.body),
+          'x-amzn-requestid': `fault-${Date.now().toString(36)}`,
+        });
+        response.end(answer.body);
+      });
+      return;
+    }
+    if (cls) counts.forwarded[cls] += 1;
+    else counts.passedThrough += 1;
+    forward(request, response);
+  });
+
+  const forward = (request: IncomingMessage, response: ServerResponse) => {
+    const upstream = httpRequest(
+      {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        method: request.method,
+        path: request.url,
+        // Unchanged, Host included: signatures and moto's generated URLs stay as the client sees them.
+        headers: request.headers,
+        agent,
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+        answer.pipe(response);
+      },
+    );
+    upstream.on('error', (error) => {
+      if (!response.headersSent) {
+        response.writeHead(502, { 'content-type': 'text/plain' });
+        response.end(`aws fault proxy: target unreachable (${error.message})`);
+      } else {
+        response.destroy(error);
+      }
+    });
+    request.pipe(upstream);
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    setRates(next) {
+      rates = normalizeRates(next);
+    },
+    async outage(service, seconds) {
+      if (!(seconds > 0)) throw new Error(`an outage needs a positive number of seconds, got ${seconds}`);
+      outageUntil[service] = Date.now() + seconds * 1000;
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    },
+    counts: () => structuredClone(counts),
+    totals() {
+      const totals: Record<FaultKind, number> = { throttle: 0, error: 0, outage: 0 };
+      for (const cls of FAULT_CLASSES)
+        for (const kind of ['throttle', 'error', 'outage'] as const)
+          totals[kind] += counts.injected[cls][kind];
+      return totals;
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      agent.destroy();
+    },
+  };
+}
+
+/** What AWS answers for each class and kind (as the SDKs parse it: the code names a throttle or a fault). */
+export function faultAnswer(
+  cls: FaultClass,
+  kind: FaultKind,
+): { status: number; contentType: string; body: string } {
+  const throttle = kind === 'throttle';
+  switch (cls) {
+    case 's3-object':
+      return throttle
+        ? s3Error(503, 'SlowDown', 'Please reduce your request rate.')
+        : kind === 'outage'
+          ? s3Error(503, 'ServiceUnavailable', 'Service is unable to handle request.')
+          : s3Error(500, 'InternalError', 'We encountered an internal error. Please try again.');
+    case 'dynamodb-item':
+      return throttle
+        ? json10(
+            400,
+            'com.amazonaws.dynamodb.v20120810#ThrottlingException',
+            'Rate of requests exceeds the allowed throughput.',
+          )
+        : json10(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error');
+    case 'secrets-read':
+      return throttle
+        ? json11(400, 'ThrottlingException', 'Rate exceeded')
+        : json11(500, 'InternalServiceError', 'An error occurred on the server side.');
+    case 'put-events':
+      return throttle
+        ? json11(400, 'ThrottlingException', 'Rate exceeded')
+        : json11(500, 'InternalException', 'An internal error occurred.');
+  }
+}
+
+function s3Error(status: number, code: string, message: string) {
+  return {
+    status,
+    contentType: 'application/xml',
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault</RequestId></Error>`,
+  };
+}
+
+function json10(status: number, type: string, message: string) {
+  return {
+    status,
+    contentType: 'application/x-amz-json-1.0',
+    body: JSON.stringify({ __type: type, message }),
+  };
+}
+
+function json11(status: number, type: string, message: string) {
+  return {
+    status,
+    contentType: 'application/x-amz-json-1.1',
+    body: JSON.stringify({ __type: type, message }),
+  };
+}
+
+function normalizeRates(rates: AwsFaultProxyOptions['rates']): Partial<Record<FaultClass, FaultRates>> {
+  if (rates === undefined) return {};
+  if (typeof rates === 'number') {
+    assertShare('rates', rates);
+    return Object.fromEntries(FAULT_CLASSES.map((cls) => [cls, { throttle: rates / 2, error: rates / 2 }]));
+  }
+  for (const [cls, r] of Object.entries(rates)) {
+    if (!(FAULT_CLASSES as readonly string[]).includes(cls))
+      throw new Error(`unknown fault class "${cls}": use one of ${FAULT_CLASSES.join(', ')}`);
+    assertShare(`${cls}.throttle`, r?.throttle ?? 0);
+    assertShare(`${cls}.error`, r?.error ?? 0);
+    assertShare(`${cls} throttle + error`, (r?.throttle ?? 0) + (r?.error ?? 0));
+  }
+  return { ...rates };
+}
+
+function assertShare(name: string, value: number): void {
+  if (!(value >= 0 && value <= 1))
+    throw new Error(`fault rate ${name} must be between 0 and 1, got ${value}`);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A small seeded PRNG, so fault sequences repeat. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
