@@ -7,6 +7,9 @@
  * - `LIVENESS_API_URL` with `APPTENTICATE_USERNAME` and `APPTENTICATE_PASSWORD`: use this vendor
  *   instead of the simulator.
  * - `LOCAL_RETRY_DELAY_SECONDS` (default 5): how soon a failed message is delivered again.
+ * - `LOCAL_AWS_FAULT_RATE` (0..1, default none): route the functions' AWS calls through the fault proxy,
+ *   failing this share of S3 object calls, DynamoDB item calls, Secrets Manager reads and PutEvents
+ *   (half throttled, half server errors); `LOCAL_AWS_FAULT_SEED` (default 1) seeds it.
  */
 import { resolve } from 'node:path';
 import { startLocalPipeline, type TappedEvent, type VendorTarget } from './runtime.js';
@@ -30,6 +33,17 @@ function printEvent(event: TappedEvent): void {
   console.log(`event  ${event['detail-type'].padEnd(24)} ${detail.checkId} ${why ?? ''}`);
 }
 
+function awsFaultsFromEnv(): { rates: number; seed: number } | undefined {
+  const rate = process.env.LOCAL_AWS_FAULT_RATE?.trim();
+  if (!rate) return undefined;
+  const rates = Number(rate);
+  const seed = Number(process.env.LOCAL_AWS_FAULT_SEED ?? 1);
+  if (!(rates >= 0 && rates <= 1))
+    throw new Error(`LOCAL_AWS_FAULT_RATE must be between 0 and 1, got "${rate}"`);
+  if (!Number.isInteger(seed)) throw new Error(`LOCAL_AWS_FAULT_SEED must be an integer, got "${seed}"`);
+  return { rates, seed };
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
@@ -38,6 +52,7 @@ async function main(): Promise<void> {
   const resourcesFile = resolve('.local/resources.json');
   const vendor = vendorFromEnv();
   const awsEndpoint = process.env.AWS_ENDPOINT_URL?.trim();
+  const awsFaults = awsFaultsFromEnv();
   const pipeline = await startLocalPipeline({
     port,
     retryDelaySeconds,
@@ -51,11 +66,16 @@ async function main(): Promise<void> {
     },
     ...(vendor ? { vendor } : {}),
     ...(awsEndpoint ? { awsEndpoint } : {}),
+    ...(awsFaults ? { awsFaults } : {}),
   });
   const r = pipeline.resources;
   console.log(`local pipeline running
   api        ${pipeline.apiUrl}   (POST /checks, GET /checks/{checkId})
-  aws        ${r.awsEndpoint}  (${r.region})
+  aws        ${r.awsEndpoint}  (${r.region})${
+    r.functionsAwsEndpoint
+      ? `\n  faults     ${r.functionsAwsEndpoint}  (the functions' AWS calls; fault rate ${awsFaults?.rates})`
+      : ''
+  }
   vendor     ${r.vendorUrl}${pipeline.simulator ? '  (simulator; control API under /__control/)' : ''}
   bucket     ${r.bucketName}
   table      ${r.tableName}
@@ -67,6 +87,8 @@ try: npm run check -- <image> [--device IOS] [--reference X]     stop: Ctrl-C`);
     if (stopping) return;
     stopping = true;
     console.log('stopping...');
+    if (pipeline.faults)
+      console.log(`aws faults injected: ${JSON.stringify(pipeline.faults.counts().injected)}`);
     pipeline.stop().then(
       () => process.exit(0),
       (error: Error) => {

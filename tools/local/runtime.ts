@@ -25,6 +25,7 @@ import {
   resolveSettings,
 } from '../../infra/settings.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../simulator/server.js';
+import { type AwsFaultProxy, type AwsFaultProxyOptions, startAwsFaultProxy } from './aws-fault-proxy.js';
 import { type Moto, startMoto } from './moto.js';
 import {
   type LocalAwsClients,
@@ -72,6 +73,14 @@ export interface LocalPipelineOptions {
   eventsDir?: string;
   /** How often the sweeper runs. @default the stack's schedule */
   sweepIntervalMs?: number;
+  /**
+   * Route the functions' AWS calls through a fault-injecting proxy (`tools/local/aws-fault-proxy.ts`).
+   * The played event sources, the tap and provisioning keep talking to the AWS endpoint directly, as
+   * Lambda's own pollers are not the functions' calls; app uploads (presigned POSTs) pass the proxy
+   * untouched. The rates apply once the pipeline is up (provisioning and the refresher's first run
+   * are not faulted). @default no proxy
+   */
+  awsFaults?: Omit<AwsFaultProxyOptions, 'target' | 'port'>;
 }
 
 /** An EventBridge event copied to the tap queue. */
@@ -86,11 +95,13 @@ export interface TappedEvent {
 /** A running local pipeline. */
 export interface LocalPipeline {
   apiUrl: string;
-  resources: LocalResources & { apiUrl: string; vendorUrl: string };
+  resources: LocalResources & { apiUrl: string; vendorUrl: string; functionsAwsEndpoint?: string };
   settings: PipelineSettings;
   clients: LocalAwsClients;
   /** The simulator, when the pipeline started one. */
   simulator?: Simulator;
+  /** The AWS fault proxy the functions talk through, when `awsFaults` was given. */
+  faults?: AwsFaultProxy;
   /** Every event tapped from the bus so far. */
   events: TappedEvent[];
   /** Runs the sweeper once now. */
@@ -123,7 +134,7 @@ const localContext = (name: string): Context =>
  * configuration once, at import.
  */
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-  const started: { moto?: Moto; simulator?: Simulator; server?: Server } = {};
+  const started: Started = {};
   const stops: (() => Promise<void>)[] = [];
   try {
     const region = options.region ?? 'us-east-1';
@@ -149,9 +160,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       password: vendor.password,
     });
 
+    if (options.awsFaults) {
+      // No faults until the pipeline is up: setting it up is not what is being tested.
+      started.faults = await startAwsFaultProxy({
+        ...options.awsFaults,
+        rates: undefined,
+        target: awsEndpoint,
+      });
+    }
+
     // The functions see exactly what the stack gives them, plus where AWS is.
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL: awsEndpoint,
+      AWS_ENDPOINT_URL: started.faults?.endpoint ?? awsEndpoint,
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
@@ -303,7 +323,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     });
     const port = await listen(started.server, options.port ?? 3000);
     const apiUrl = `http://127.0.0.1:${port}`;
-    const all = { ...resources, apiUrl, vendorUrl: vendor.url };
+    const all = {
+      ...resources,
+      apiUrl,
+      vendorUrl: vendor.url,
+      ...(started.faults ? { functionsAwsEndpoint: started.faults.endpoint } : {}),
+    };
     if (options.resourcesFile) {
       await mkdir(dirname(options.resourcesFile), { recursive: true });
       await writeFile(options.resourcesFile, `${JSON.stringify(all, null, 2)}\n`);
@@ -320,7 +345,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         await stopStarted(started);
       },
       ...(started.simulator ? { simulator: started.simulator } : {}),
+      ...(started.faults ? { faults: started.faults } : {}),
     };
+    started.faults?.setRates(options.awsFaults?.rates);
     return pipeline;
   } catch (error) {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -329,7 +356,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   }
 }
 
-async function stopStarted(started: { moto?: Moto; simulator?: Simulator; server?: Server }): Promise<void> {
+interface Started {
+  moto?: Moto;
+  simulator?: Simulator;
+  server?: Server;
+  faults?: AwsFaultProxy;
+}
+
+async function stopStarted(started: Started): Promise<void> {
   const server = started.server;
   if (server?.listening) {
     await new Promise<void>((resolve) => {
@@ -337,6 +371,7 @@ async function stopStarted(started: { moto?: Moto; simulator?: Simulator; server
       server.closeAllConnections();
     });
   }
+  await started.faults?.stop();
   await Promise.all([started.simulator?.stop(), started.moto?.stop()]);
 }
 
