@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, type Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -13,17 +13,26 @@ import { nagFinding } from './nag.js';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LOCK_FILE = `${PROJECT_ROOT}package-lock.json`;
 
-/** Props of one pipeline function. */
-export interface PipelineFunctionProps {
-  /** The folder under `functions/` whose `handler.ts` exports `handler`. */
-  readonly name: PipelineFunctionName;
-  readonly description: string;
+/** How a pipeline function runs, in CDK units: what the parts of the pipeline take for each function they create. */
+export interface PipelineFunctionOptions {
+  /** How long one invocation may run. */
   readonly timeout: Duration;
-  readonly memorySize: number;
+  /** Memory of the function (Lambda gives CPU in proportion); whole mebibytes. */
+  readonly memorySize: Size;
   /** Environment from settings (resource names are added with `bind`). */
   readonly environment: Record<string, string>;
+  /** Retention of the function's log group. */
   readonly logRetention: logs.RetentionDays;
+  /** What happens to the function's log group when it is removed from the stack. */
   readonly removalPolicy: RemovalPolicy;
+}
+
+/** Props of one pipeline function. */
+export interface PipelineFunctionProps extends PipelineFunctionOptions {
+  /** The folder under `functions/` whose `handler.ts` exports `handler`. */
+  readonly name: PipelineFunctionName;
+  /** The Lambda function's description. */
+  readonly description: string;
 }
 
 /**
@@ -62,7 +71,7 @@ export class PipelineFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       timeout: props.timeout,
-      memorySize: props.memorySize,
+      memorySize: props.memorySize.toMebibytes(),
       role: this.role,
       logGroup: this.logGroup,
       environment: props.environment,

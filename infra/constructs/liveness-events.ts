@@ -1,0 +1,147 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { DETAIL_TYPES } from '../../shared/events/contract.js';
+import { LIVENESS_EVENT_SCHEMA } from '../../shared/events/schema.js';
+import { NOTIFIER_STREAM_FILTERS } from '../settings.js';
+import { allow, PipelineFunction, type PipelineFunctionOptions } from './pipeline-function.js';
+import { acknowledgeDeadLetterQueue } from './selfie-storage.js';
+
+/** How the notifier reads the check table's stream. */
+export interface NotifierStreamOptions {
+  /** Records per invocation. */
+  readonly batchSize: number;
+  /** How long Lambda gathers records before invoking (whole seconds, at most 5 minutes). */
+  readonly maxBatchingWindow: Duration;
+  /** Retries of a failing batch (bisected on each error) before it goes to the dead-letter queue. */
+  readonly retryAttempts: number;
+  /** Records older than this go to the dead-letter queue unprocessed (whole seconds). */
+  readonly maxRecordAge: Duration;
+}
+
+/** Props of {@link LivenessEvents}. */
+export interface LivenessEventsProps {
+  /**
+   * An existing event bus to publish the liveness events on.
+   * @default - a new event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /** The `source` of every liveness event. */
+  readonly eventSource: string;
+  /** How long the archive keeps the events for replay (whole days). */
+  readonly archiveRetention: Duration;
+  /**
+   * Create an SQS queue that receives every liveness event through the example rule, so events can
+   * be inspected.
+   * @default true
+   */
+  readonly eventTap?: boolean;
+  /** The check table whose stream (transitions into a final status) the notifier publishes. */
+  readonly table: dynamodb.ITable;
+  /** The notifier function. */
+  readonly notifier: PipelineFunctionOptions;
+  /** How the notifier reads the stream. */
+  readonly stream: NotifierStreamOptions;
+  /** How long the notifier's dead-letter queue keeps a failed batch (at most 14 days). */
+  readonly deadLetterRetention: Duration;
+}
+
+/**
+ * The event side: the event bus, its archive, the schema registry with the event schema, an
+ * example rule (with an optional tap queue), and the notifier that turns check-table stream
+ * records into events, with its dead-letter queue.
+ *
+ * A part of `LivenessPipeline`: it creates its resources directly in `scope` with fixed ids (see
+ * the comment in infra/liveness-pipeline.ts), so a scope holds at most one.
+ */
+export class LivenessEvents {
+  readonly eventBus: events.IEventBus;
+  readonly eventArchive: events.Archive;
+  readonly schemaRegistry: eventschemas.CfnRegistry;
+  readonly eventSchema: eventschemas.CfnSchema;
+  /** The example rule: every liveness event from this pipeline. */
+  readonly exampleRule: events.Rule;
+  /** The queue the example rule feeds, when `eventTap` is on. */
+  readonly eventTapQueue?: sqs.Queue;
+  readonly notifier: PipelineFunction;
+  /** Stream batches the notifier could not publish. */
+  readonly notifierDeadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, props: LivenessEventsProps) {
+    this.notifierDeadLetterQueue = new sqs.Queue(scope, 'NotifierDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.deadLetterRetention,
+    });
+    acknowledgeDeadLetterQueue(this.notifierDeadLetterQueue);
+
+    this.eventBus = props.eventBus ?? new events.EventBus(scope, 'EventBus', {});
+    this.eventArchive = new events.Archive(scope, 'EventArchive', {
+      sourceEventBus: this.eventBus,
+      description: 'Selfie liveness events, for replay',
+      eventPattern: { source: [props.eventSource] },
+      retention: props.archiveRetention,
+    });
+    this.schemaRegistry = new eventschemas.CfnRegistry(scope, 'SchemaRegistry', {
+      description: 'Selfie liveness event schemas',
+    });
+    this.eventSchema = new eventschemas.CfnSchema(scope, 'EventSchema', {
+      registryName: this.schemaRegistry.attrRegistryName,
+      type: 'JSONSchemaDraft4',
+      content: JSON.stringify(LIVENESS_EVENT_SCHEMA),
+      description: 'A selfie liveness event (Liveness Check Passed|Rejected|Failed|Expired)',
+    });
+    this.exampleRule = new events.Rule(scope, 'ExampleRule', {
+      eventBus: this.eventBus,
+      description: 'Example subscription: every liveness event from this pipeline',
+      eventPattern: { source: [props.eventSource], detailType: Object.values(DETAIL_TYPES) },
+    });
+    if (props.eventTap ?? true) {
+      const tap = new sqs.Queue(scope, 'EventTapQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(1),
+      });
+      Validations.of(tap).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'An inspection tap: its messages are copies of archived events and expire after a day.',
+      });
+      this.exampleRule.addTarget(new targets.SqsQueue(tap));
+      this.eventTapQueue = tap;
+    }
+
+    this.notifier = new PipelineFunction(scope, 'Notifier', {
+      name: 'notifier',
+      description: 'Publishes final check statuses to EventBridge',
+      ...props.notifier,
+    });
+    this.notifier.bind(
+      'EVENT_BUS_NAME',
+      this.eventBus.eventBusName,
+      allow(['events:PutEvents'], [this.eventBus.eventBusArn]),
+    );
+    this.notifier.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: props.stream.batchSize,
+        maxBatchingWindow: props.stream.maxBatchingWindow,
+        bisectBatchOnError: true,
+        retryAttempts: props.stream.retryAttempts,
+        maxRecordAge: props.stream.maxRecordAge,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.notifierDeadLetterQueue),
+        filters: NOTIFIER_STREAM_FILTERS.map((pattern) => lambda.FilterCriteria.filter(pattern)),
+      }),
+    );
+    this.notifier.acknowledgeWildcard(
+      '*',
+      'dynamodb:ListStreams has no resource-level permissions; CDK grants it with the stream read permissions.',
+    );
+  }
+}

@@ -1,0 +1,198 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { allow, type PipelineFunction, viaService } from './pipeline-function.js';
+import { throwIfInvalid } from './problems.js';
+
+/** Props of {@link SelfieStorage}. */
+export interface SelfieStorageProps {
+  /**
+   * The KMS key for the selfie bucket (and, in `LivenessPipeline`, the secrets and the alarm topic).
+   * @default - a new key with rotation enabled
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * An existing bucket for the selfies; see `LivenessPipelineProps.bucket` for what you must
+   * configure on it yourself.
+   * @default - a new bucket: private, TLS only, SSE-KMS with `encryptionKey`, CORS for browser
+   * uploads, the selfie prefix expired after `selfieExpiration`
+   */
+  readonly bucket?: s3.IBucket;
+  /**
+   * Origins allowed to upload from a browser (CORS of a created bucket).
+   * @default ['*'] (the presigned policy, not CORS, is what authorizes an upload)
+   */
+  readonly corsAllowedOrigins?: string[];
+  /**
+   * A bucket to receive S3 server access logs of the created bucket. Not allowed with `bucket`.
+   * @default - no server access logs
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  /** The key prefix selfies are uploaded under, e.g. `selfies/`; only it notifies the queue. */
+  readonly selfiePrefix: string;
+  /** How long a created bucket keeps a selfie its checker never deleted (a lifecycle rule; whole days). */
+  readonly selfieExpiration: Duration;
+  /** Visibility timeout of the selfie queue: long enough for every retry inside one checker invocation. */
+  readonly visibilityTimeout: Duration;
+  /** Receives of a notification before it moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** How long the dead-letter queue keeps a notification (at most 14 days). */
+  readonly deadLetterRetention: Duration;
+  /**
+   * `DESTROY` also deletes the bucket's objects and schedules a created key's deletion after 7 days.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Where selfies land: the KMS key, the selfie bucket, and the queue (with its dead-letter queue)
+ * that receives the bucket's ObjectCreated notifications for the selfie prefix.
+ *
+ * A part of `LivenessPipeline`: it creates its resources directly in `scope` with fixed ids (see
+ * the comment in infra/liveness-pipeline.ts), so a scope holds at most one.
+ */
+export class SelfieStorage {
+  readonly encryptionKey: kms.IKey;
+  readonly bucket: s3.IBucket;
+  /** The queue of the bucket's ObjectCreated notifications (the checker consumes it). */
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly selfiePrefix: string;
+
+  constructor(scope: Construct, props: SelfieStorageProps) {
+    throwIfInvalid('SelfieStorage', storageProblems(props));
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
+    this.selfiePrefix = props.selfiePrefix;
+
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(scope, 'Key', {
+        description: 'Selfie liveness pipeline: selfies, Apptenticate secrets and alarm topic',
+        enableKeyRotation: true,
+        removalPolicy,
+        ...(destroy ? { pendingWindow: Duration.days(7) } : {}),
+      });
+
+    this.bucket = props.bucket ?? this.createBucket(scope, props, removalPolicy);
+
+    // SQS-managed encryption: the messages are S3 notifications (object keys, no image bytes), and
+    // unlike a customer key it needs no key policy for S3 to publish (a brought key can't be edited).
+    this.deadLetterQueue = new sqs.Queue(scope, 'SelfieDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.deadLetterRetention,
+    });
+    acknowledgeDeadLetterQueue(this.deadLetterQueue);
+    this.queue = new sqs.Queue(scope, 'SelfieQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: props.visibilityTimeout,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    });
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
+      prefix: props.selfiePrefix,
+    });
+    acknowledgeNotificationsHandler(scope);
+  }
+
+  /**
+   * Lets a function act on the selfie objects (and use the bucket's key through S3, if it has one);
+   * with `envVar`, also sets that variable to the bucket name.
+   */
+  grantSelfies(
+    fn: PipelineFunction,
+    grant: { actions: string[]; keyActions: string[]; envVar?: string },
+  ): void {
+    const objects = this.bucket.arnForObjects(`${this.selfiePrefix}*`);
+    const statement = allow(grant.actions, [objects]);
+    if (grant.envVar) fn.bind(grant.envVar, this.bucket.bucketName, statement);
+    else fn.grant(statement);
+    fn.acknowledgeWildcard(
+      objects,
+      `Selfie object keys are unknown in advance; the grant is limited to the ${this.selfiePrefix} prefix.`,
+    );
+    const key = this.bucket.encryptionKey;
+    if (key) fn.grant(allow(grant.keyActions, [key.keyArn], viaService(fn, 's3')));
+  }
+
+  private createBucket(scope: Construct, props: SelfieStorageProps, removalPolicy: RemovalPolicy) {
+    const bucket = new s3.Bucket(scope, 'SelfieBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
+      // No versioning on purpose: a deleted selfie must be gone, not kept as a noncurrent version.
+      versioned: false,
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.POST],
+          allowedOrigins: props.corsAllowedOrigins ?? ['*'],
+          allowedHeaders: ['*'],
+          maxAge: 3000,
+        },
+      ],
+      lifecycleRules: [
+        { id: 'expire-selfies', prefix: props.selfiePrefix, expiration: props.selfieExpiration },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      ...(props.serverAccessLogsBucket
+        ? { serverAccessLogsBucket: props.serverAccessLogsBucket, serverAccessLogsPrefix: 'selfie-bucket/' }
+        : {}),
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+    if (!props.serverAccessLogsBucket) {
+      Validations.of(bucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'Server access logs need a second bucket and would record every upload key; pass serverAccessLogsBucket to turn them on, or use CloudTrail data events.',
+      });
+    }
+    return bucket;
+  }
+}
+
+/** What is wrong with the storage props, each with how to fix it. */
+export function storageProblems(
+  props: Pick<SelfieStorageProps, 'bucket' | 'serverAccessLogsBucket'>,
+): string[] {
+  return props.bucket && props.serverAccessLogsBucket
+    ? [
+        'serverAccessLogsBucket applies only to a bucket the construct creates: configure access logs on your own bucket instead',
+      ]
+    : [];
+}
+
+/** The cdk-nag acknowledgement of a dead-letter queue having no dead-letter queue of its own. */
+export function acknowledgeDeadLetterQueue(queue: sqs.IQueue): void {
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason: 'This queue is itself a dead-letter queue; its depth is alarmed.',
+  });
+}
+
+/** Reasons for cdk-nag findings on the function CDK itself adds to write S3 bucket notifications. */
+function acknowledgeNotificationsHandler(scope: Construct): void {
+  // CDK's singleton that writes S3 bucket notifications (a custom resource).
+  const handler = Stack.of(scope).node.tryFindChild(
+    'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+  );
+  if (!handler) return;
+  Validations.of(handler).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: "CDK's bucket-notifications custom resource; its role is managed by aws-cdk-lib.",
+  });
+  Validations.of(handler).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'CDK grants s3:PutBucketNotification on * to its bucket-notifications custom resource.',
+  });
+}
