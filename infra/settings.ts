@@ -100,7 +100,13 @@ export interface TokenRefresherSettings {
   scheduleHours: number;
   /** Secrets Manager advises against writing a secret more often than about every 10 minutes. */
   minWriteIntervalSeconds: number;
-  /** A scheduled run skips login while the refresh token stays valid longer than this. */
+  /**
+   * A scheduled run skips login while the refresh token stays valid longer than this. Must exceed
+   * the schedule interval (`scheduleHours` x 3600), or a token minted off the schedule's phase
+   * lapses before the next run; twice the interval survives one failed run; below the token
+   * lifetime minus the interval, or every run logs in. Default 46,800 s (13 h) for a 6 h schedule
+   * and 1-day tokens: a login every second run.
+   */
   refreshMarginSeconds: number;
 }
 
@@ -279,6 +285,15 @@ export const SETTINGS_RULES: readonly SettingsRule[] = [
       visibilityTimeoutSeconds(s) > 43_200
         ? `the queue visibility timeout (6 x checker.timeoutSeconds = ${visibilityTimeoutSeconds(s)} s) exceeds SQS's 43200 s: lower checker.timeoutSeconds`
         : undefined,
+  },
+  {
+    id: 'refresh-margin-exceeds-schedule',
+    check: ({ tokenRefresher: t }) => {
+      const interval = t.scheduleHours * 3600;
+      return t.refreshMarginSeconds <= interval
+        ? `tokenRefresher.refreshMarginSeconds (${t.refreshMarginSeconds}) must exceed the schedule interval (tokenRefresher.scheduleHours ${t.scheduleHours} = ${interval} s), or a refresh token minted between runs lapses before the next run: raise tokenRefresher.refreshMarginSeconds (twice the interval, ${2 * interval}, survives a failed run) or lower tokenRefresher.scheduleHours`
+        : undefined;
+    },
   },
 ];
 

@@ -11,7 +11,7 @@ export interface TokenRefresherConfig {
   apiUrl: string;
   /** `MIN_WRITE_INTERVAL_SECONDS`, default 600: the write-rate guard's window. */
   minWriteIntervalSeconds: number;
-  /** `REFRESH_MARGIN_SECONDS`, default 7200: log in once the refresh token has less left than this. */
+  /** `REFRESH_MARGIN_SECONDS`, default 46800: log in once the refresh token has less left than this. */
   refreshMarginSeconds: number;
 }
 

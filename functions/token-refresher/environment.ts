@@ -22,12 +22,20 @@ export const TOKEN_REFRESHER_ENVIRONMENT = {
     unit: 'seconds',
     doc: 'never writes the token secret more often, even when forced, unless the stored refresh token is about to expire',
   },
+  // Why 46,800 (13 h) with a 6 h schedule and 1-day refresh tokens: the last run before a token
+  // lapses finds anywhere from 0 to one interval (6 h) left, so a margin at or below the interval
+  // lets the token lapse whenever a login happened off the schedule's phase (with the old 2 h:
+  // two times in three). The first run that logs in finds between margin - interval (7 h) and the
+  // margin left; one failed run later 1 h still remains, so a margin of at least twice the interval
+  // survives a failed run. Below lifetime - interval (18 h), or every run would log in. With the
+  // defaults the refresher logs in every second run (every 12 h). infra/settings.ts refuses a
+  // margin not above the schedule interval.
   REFRESH_MARGIN_SECONDS: {
     type: 'int',
-    default: 7200,
+    default: 46_800,
     min: 0,
     max: 30 * 86_400,
     unit: 'seconds',
-    doc: 'a scheduled run skips login while the refresh token stays valid longer than this',
+    doc: 'a scheduled run skips login while the refresh token stays valid longer than this; must exceed the schedule interval (twice it survives a failed run)',
   },
 } as const satisfies EnvDeclaration;

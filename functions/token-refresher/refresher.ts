@@ -9,7 +9,8 @@
  *    every 10 minutes; a token that is about to expire is still replaced, since waiting would stop
  *    every checker.
  * 2. Freshness, unless forced: if the stored refresh token stays valid for more than
- *    `refreshMarginSeconds` (default 2 h, i.e. at least two runs of an hourly schedule), skip
+ *    `refreshMarginSeconds` (default 13 h: more than twice the 6 h schedule, so a token minted at
+ *    any time is renewed before it lapses even if one run fails; see its declaration), skip
  *    (`STILL_VALID`). A checker whose refresh token was refused asks with `force: true`, because a
  *    token can be revoked before its `exp`.
  * 3. Otherwise read the credentials, log in, and write the secret.

@@ -45,10 +45,11 @@ describe('resolveSettings', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidSettingsError);
       const { problems } = error as InvalidSettingsError;
-      expect(problems).toHaveLength(3);
+      expect(problems).toHaveLength(4);
       expect(problems.join('\n')).toMatch(/selfiePrefix must end with "\/"/);
       expect(problems.join('\n')).toMatch(/logRetentionDays must be one of 1, 3, 5/);
       expect(problems.join('\n')).toMatch(/well inside the refresh token lifetime/);
+      expect(problems.join('\n')).toMatch(/refreshMarginSeconds \(46800\) must exceed the schedule interval/);
     }
   });
 
@@ -129,7 +130,7 @@ describe('functionEnvironment', () => {
       TOKEN_SECRET_ARN: 'arn:token',
       LIVENESS_API_URL: 'https://api.apptenticate.com',
       MIN_WRITE_INTERVAL_SECONDS: '600',
-      REFRESH_MARGIN_SECONDS: '7200',
+      REFRESH_MARGIN_SECONDS: '46800',
     });
   });
 });
@@ -217,10 +218,31 @@ describe('the declared function environments', () => {
     );
   });
 
+  it('refuses a refresher margin not above its schedule interval, saying how to fix it', () => {
+    expect(() =>
+      resolveSettings({ tokenRefresher: { scheduleHours: 6, refreshMarginSeconds: 6 * 3600 } }),
+    ).toThrow(
+      /tokenRefresher\.refreshMarginSeconds \(21600\) must exceed the schedule interval \(tokenRefresher\.scheduleHours 6 = 21600 s\).*raise tokenRefresher\.refreshMarginSeconds.*or lower tokenRefresher\.scheduleHours/,
+    );
+    expect(() =>
+      resolveSettings({ tokenRefresher: { scheduleHours: 1, refreshMarginSeconds: 3601 } }),
+    ).not.toThrow();
+  });
+
+  it('renews the refresh token before it lapses even when one scheduled run fails, by default', () => {
+    const t = DEFAULT_SETTINGS.tokenRefresher;
+    // The first run that logs in finds more than margin - interval left: still positive after
+    // one more interval (a failed run) only if the margin is at least twice the interval.
+    expect(t.refreshMarginSeconds).toBeGreaterThanOrEqual(2 * t.scheduleHours * 3600);
+    // ...and below the vendor's refresh-token lifetime (1 day), or every run would log in.
+    expect(t.refreshMarginSeconds).toBeLessThan(86_400 - t.scheduleHours * 3600);
+  });
+
   it('checks every rule across settings, each with a message saying what to change', () => {
     expect(SETTINGS_RULES.map((rule) => rule.id)).toEqual([
       'lease-exceeds-timeout',
       'visibility-within-sqs-limit',
+      'refresh-margin-exceeds-schedule',
     ]);
     for (const rule of SETTINGS_RULES) expect(rule.check(DEFAULT_SETTINGS), rule.id).toBeUndefined();
   });

@@ -14,7 +14,7 @@ describe('readConfig', () => {
       tokenSecretArn: required.TOKEN_SECRET_ARN,
       apiUrl: 'https://api.apptenticate.com',
       minWriteIntervalSeconds: 600,
-      refreshMarginSeconds: 7200,
+      refreshMarginSeconds: 46_800,
     });
   });
 
