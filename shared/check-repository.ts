@@ -110,8 +110,10 @@ export class CheckRepository {
 
   /**
    * Claims a check for one vendor call: creates it if the object arrived without `POST /checks`, or
-   * moves it to CHECKING if it awaits its upload or its previous lease ran out. Anything else (final,
-   * or CHECKING under a live lease) is not claimed and comes back as `current`.
+   * moves it to CHECKING if it awaits its upload, its previous lease ran out, or the lease is already
+   * `leaseId`'s own (a redelivery of the message that claimed it resumes at once, with a fresh expiry).
+   * Anything else (final, or CHECKING under another live lease) is not claimed and comes back as
+   * `current`.
    */
   async claim(input: {
     checkId: string;
@@ -152,7 +154,7 @@ export class CheckRepository {
       Key: { checkId: input.checkId },
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression:
-        'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND #leaseExpiresAt < :nowMs)',
+        'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND (#leaseExpiresAt < :nowMs OR #leaseId = :leaseId))',
       ExpressionAttributeValues: values,
     });
   }

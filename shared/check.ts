@@ -126,7 +126,7 @@ export interface CheckItem {
   attempts: number;
   /** Epoch milliseconds: until when the current claim holds (CHECKING only). */
   leaseExpiresAt?: number;
-  /** Random id of the current claim; only its holder may write the verdict. */
+  /** Id of the current claim (the claiming SQS message's id); only its holder may write the verdict. */
   leaseId?: string;
   /** Present while the check is not final, so the sweeper's sparse index holds only live checks. */
   sweepStatus?: 'AWAITING_UPLOAD' | 'CHECKING';

@@ -15,6 +15,7 @@ import type { CheckRepository, ObjectFacts } from '../../shared/check-repository
 import { classifyAwsError, describeError, RetryableError } from '../../shared/errors.js';
 import { type CheckerConfig, minRemainingMsToStart } from './config.js';
 import { type CreatedObject, checkIdForKey, parseNotification } from './notification.js';
+import type { KeptOutcome, OutcomeMemory } from './outcome-memory.js';
 import {
   isPrecheckFailure,
   objectTooLarge,
@@ -32,7 +33,10 @@ export interface CheckerDeps {
   logger: Logger;
   metrics: Metrics;
   clock: () => Date;
-  newLeaseId: () => string;
+  /** Waits between retries of a final write; tests pass one that does not wait. */
+  sleep: (ms: number) => Promise<void>;
+  /** Vendor answers paid for and not yet written, for a redelivery of the same message on this container. */
+  outcomeMemory: OutcomeMemory;
 }
 
 /** Per invocation: how much time is left (Lambda's `context.getRemainingTimeInMillis`). */
@@ -66,7 +70,7 @@ export async function checkBatch(
         });
         return 'retry' as const;
       }
-      return await checkMessage(record, deps);
+      return await checkMessage(record, deps, invocation);
     },
   );
   return {
@@ -76,7 +80,11 @@ export async function checkBatch(
   };
 }
 
-async function checkMessage(record: SQSRecord, deps: CheckerDeps): Promise<Disposition> {
+async function checkMessage(
+  record: SQSRecord,
+  deps: CheckerDeps,
+  invocation: Invocation,
+): Promise<Disposition> {
   const { logger, metrics, config } = deps;
   const messageId = record.messageId;
   try {
@@ -93,6 +101,9 @@ async function checkMessage(record: SQSRecord, deps: CheckerDeps): Promise<Dispo
     }
     const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
     const lastReceive = receiveCount >= config.maxReceiveCount;
+    // The claim belongs to the message: SQS keeps a message's id across its redeliveries, so a
+    // redelivery resumes its own claim at once, while another message (a duplicate) finds it taken.
+    const delivery: Delivery = { leaseId: leaseIdFor(messageId), lastReceive, receiveCount, invocation };
     let disposition: Disposition = 'ack';
     for (const object of notification.objects) {
       if (!object.key.startsWith(config.selfiePrefix)) {
@@ -100,8 +111,7 @@ async function checkMessage(record: SQSRecord, deps: CheckerDeps): Promise<Dispo
         continue;
       }
       const checkId = checkIdForKey(object.key, config.selfiePrefix);
-      if ((await checkObject(object, checkId, lastReceive, receiveCount, deps)) === 'retry')
-        disposition = 'retry';
+      if ((await checkObject(object, checkId, delivery, deps)) === 'retry') disposition = 'retry';
     }
     return disposition;
   } catch (error) {
@@ -112,20 +122,41 @@ async function checkMessage(record: SQSRecord, deps: CheckerDeps): Promise<Dispo
   }
 }
 
+/** One receive of a message, as every check it names sees it. */
+interface Delivery {
+  leaseId: string;
+  lastReceive: boolean;
+  receiveCount: number;
+  invocation: Invocation;
+}
+
+/** The lease id of a message's claims: its SQS message id, which its redeliveries keep. */
+export function leaseIdFor(messageId: string): string {
+  return messageId;
+}
+
 async function checkObject(
   object: CreatedObject,
   checkId: string,
-  lastReceive: boolean,
-  receiveCount: number,
+  delivery: Delivery,
   deps: CheckerDeps,
 ): Promise<Disposition> {
   const { logger, config } = deps;
-  const log = { checkId, receiveCount };
+  const { leaseId, lastReceive } = delivery;
+  const log = { checkId, receiveCount: delivery.receiveCount };
   const facts: ObjectFacts = { bucket: object.bucket, objectKey: object.key, objectSize: object.size };
 
   // Cheap rejections first, from the notification alone: no download, no claim, no paid call.
   const early = precheckSize(object.size, config);
   if (early) return await recordUnclaimed(checkId, facts, rejectedByPrecheck(early), log, deps);
+
+  // An earlier delivery of this message paid for an answer and could not write it: write it now.
+  const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock().getTime());
+  if (kept) {
+    logger.info('writing a vendor answer kept from an earlier delivery', log);
+    deps.metrics.addMetric('KeptVerdictsWritten', MetricUnit.Count, 1);
+    return await writeVerdict(object, checkId, kept, delivery, log, deps);
+  }
 
   const selfie = await readSelfie(object, deps);
   if (selfie.kind === 'missing') {
@@ -144,7 +175,6 @@ async function checkObject(
   if (isPrecheckFailure(image))
     return await recordUnclaimed(checkId, facts, rejectedByPrecheck(image), log, deps);
 
-  const leaseId = deps.newLeaseId();
   const claim = await deps.repository.claim({
     checkId,
     object: facts,
@@ -177,21 +207,88 @@ async function checkObject(
     await deps.repository.release({ checkId, leaseId, now: deps.clock() });
     return 'retry';
   }
-  const written = await deps.repository.finalize({
-    checkId,
-    outcome: decision.outcome,
-    guard: { kind: 'lease', leaseId },
-    now: deps.clock(),
-  });
+  // Paid for: kept until written, so neither a throttled write nor a redelivery pays for it again.
+  const answer = { outcome: decision.outcome, toDlq: decision.toDlq };
+  deps.outcomeMemory.remember({ checkId, leaseId, nowMs: deps.clock().getTime(), ...answer });
+  return await writeVerdict(object, checkId, answer, delivery, log, deps);
+}
+
+/** Writes a paid vendor answer under the message's lease, retrying AWS faults within the budget. */
+async function writeVerdict(
+  object: CreatedObject,
+  checkId: string,
+  answer: KeptOutcome,
+  delivery: Delivery,
+  log: Record<string, unknown>,
+  deps: CheckerDeps,
+): Promise<Disposition> {
+  const { leaseId } = delivery;
+  const written = await withWriteRetries(
+    () =>
+      deps.repository.finalize({
+        checkId,
+        outcome: answer.outcome,
+        guard: { kind: 'lease', leaseId },
+        now: deps.clock(),
+      }),
+    delivery.invocation,
+    log,
+    deps,
+  );
+  deps.outcomeMemory.forget(checkId, leaseId);
   if (!written.written) {
-    // Our lease ran out and another delivery took the check over; its verdict stands.
-    logger.warn('verdict refused because the lease was lost', { ...log, current: written.current?.status });
-    return 'ack';
+    // Our lease ran out and another delivery took the check over; its verdict stands. A final status
+    // may also be our own write whose answer was lost on the way back: either way the selfie can go.
+    deps.logger.warn('verdict refused because the lease was lost', {
+      ...log,
+      current: written.current?.status,
+    });
+    if (!isFinalStatus(written.current?.status)) return 'ack';
+    return (await deleteSelfie(object, checkId, deps)) ? 'ack' : 'retry';
   }
   logVerdict(written.item, log, deps);
   const deleted = await deleteSelfie(object, checkId, deps);
   // Past every retry we still record FAILED first, then let the message go on to the DLQ for operators.
-  return decision.toDlq || !deleted ? 'retry' : 'ack';
+  return answer.toDlq || !deleted ? 'retry' : 'ack';
+}
+
+/** Time a final write leaves for the selfie delete and the batch response. */
+const WRITE_RESERVE_MS = 3_000;
+/** At most this long asleep between the attempts of one final write, whatever the budget. */
+const WRITE_RETRY_WINDOW_MS = 15_000;
+const WRITE_BACKOFF_BASE_MS = 100;
+const WRITE_BACKOFF_CAP_MS = 2_000;
+
+/**
+ * Runs a final write, and again after a retryable AWS fault (throttling, 5xx, network) with growing
+ * jittered backoff, while the invocation has time for it (the SDK's own 3 attempts are inside each).
+ * A write refused for good, or out of time, throws for the caller's catch.
+ */
+async function withWriteRetries<T>(
+  write: () => Promise<T>,
+  invocation: Invocation,
+  log: Record<string, unknown>,
+  deps: CheckerDeps,
+): Promise<T> {
+  let slept = 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const ceiling = Math.min(WRITE_BACKOFF_CAP_MS, WRITE_BACKOFF_BASE_MS * 2 ** (attempt - 1));
+      // Equal jitter: at least half the ceiling, so the waits keep growing.
+      const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+      const retry =
+        error instanceof RetryableError &&
+        slept + delay <= WRITE_RETRY_WINDOW_MS &&
+        invocation.remainingMs() - delay >= WRITE_RESERVE_MS;
+      if (!retry) throw error;
+      deps.logger.warn('final write will be retried', { ...log, attempt, error: describeError(error) });
+      deps.metrics.addMetric('FinalWriteRetries', MetricUnit.Count, 1);
+      await deps.sleep(delay);
+      slept += delay;
+    }
+  }
 }
 
 type Decision =

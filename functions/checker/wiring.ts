@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -10,6 +10,7 @@ import { CheckRepository } from '../../shared/check-repository.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
 import type { CheckerDeps } from './checker.js';
 import type { CheckerConfig } from './config.js';
+import { OutcomeMemory } from './outcome-memory.js';
 
 /** AWS clients the checker uses; tests and the local runtime pass their own. */
 export interface CheckerClients {
@@ -63,6 +64,9 @@ export function buildCheckerDeps(config: Readonly<CheckerConfig>, clients: Check
     logger,
     metrics: createMetrics('checker'),
     clock: () => new Date(),
-    newLeaseId: randomUUID,
+    sleep: async (ms) => {
+      await sleep(ms);
+    },
+    outcomeMemory: new OutcomeMemory(),
   };
 }

@@ -57,6 +57,30 @@ describe('CheckRepository on moto', () => {
     expect(second).toMatchObject({ written: false, current: { status: 'CHECKING', leaseId: 'L1' } });
   });
 
+  it('lets the holder of a live lease claim again at once (a redelivery of the same message)', async () => {
+    await repo.claim({ checkId: 'c2r', object, leaseId: 'M1', leaseMs: 60_000, now: t0 });
+    const resumed = await repo.claim({ checkId: 'c2r', object, leaseId: 'M1', leaseMs: 60_000, now: at(30) });
+    expect(resumed).toMatchObject({
+      written: true,
+      item: { status: 'CHECKING', leaseId: 'M1', attempts: 2, leaseExpiresAt: at(90).getTime() },
+    });
+    // Another message (a duplicate notification) still finds the lease live and gets nothing.
+    const other = await repo.claim({ checkId: 'c2r', object, leaseId: 'M2', leaseMs: 60_000, now: at(31) });
+    expect(other).toMatchObject({ written: false, current: { leaseId: 'M1' } });
+  });
+
+  it('never lets a claim reopen a final check, whoever asks', async () => {
+    await repo.claim({ checkId: 'c2f', object, leaseId: 'M1', leaseMs: 60_000, now: t0 });
+    await repo.finalize({
+      checkId: 'c2f',
+      outcome: { status: 'PASSED', result: { valid: true } },
+      guard: { kind: 'lease', leaseId: 'M1' },
+      now: at(1),
+    });
+    const again = await repo.claim({ checkId: 'c2f', object, leaseId: 'M1', leaseMs: 60_000, now: at(2) });
+    expect(again).toMatchObject({ written: false, current: { status: 'PASSED' } });
+  });
+
   it('lets a new claim take over once the lease has run out and refuses the old holder its verdict', async () => {
     await repo.claim({ checkId: 'c3', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
     const takeover = await repo.claim({ checkId: 'c3', object, leaseId: 'L2', leaseMs: 60_000, now: at(61) });

@@ -213,29 +213,90 @@ describe('checker on moto with the simulator', () => {
     expect(await item(checkId)).toEqual(decided);
   });
 
-  it('recovers a crash between the vendor call and the verdict once the lease runs out', async () => {
+  /** A DynamoDB client on moto whose next `times` verdict writes fail the way DynamoDB throttles. */
+  function throttlingVerdictWrites(times: number): DynamoDBClient {
+    const client = new DynamoDBClient({ ...awsClientConfig(moto.endpoint), maxAttempts: 1 });
+    let left = times;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { ExpressionAttributeValues?: Record<string, unknown> };
+        if (input.ExpressionAttributeValues?.[':final'] !== undefined && left > 0) {
+          left--;
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+            name: 'ThrottlingException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return await next(args);
+      },
+      { step: 'build', name: 'throttleVerdictWrites' },
+    );
+    return client;
+  }
+
+  /** The checker as one container runs it, with its own memory, on moto, without wall-clock waits. */
+  function container(dynamodbClient: DynamoDBClient = dynamodb): CheckerDeps {
+    const built = buildCheckerDeps(deps.config, { s3, dynamodb: dynamodbClient, secretsManager: secrets });
+    built.logger.setLogLevel('ERROR');
+    return { ...built, sleep: async () => undefined };
+  }
+
+  it('keeps a verdict whose write is throttled twice, with one vendor call', async () => {
+    const checkId = crypto.randomUUID();
+    const key = `${PREFIX}${checkId}`;
+    const event = await upload([{ key, body: makePng({ width: 300, height: 300, seed: 5 }) }]);
+    expect((await checkBatch(event, container(throttlingVerdictWrites(2)))).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 1 });
+    expect(vendorCalls()).toBe(1);
+    expect(await exists(key)).toBe(false);
+  });
+
+  it('writes the answer a failed verdict write kept when the same message comes back to the container', async () => {
+    const checkId = crypto.randomUUID();
+    const key = `${PREFIX}${checkId}`;
+    const event = await upload([{ key, body: makePng({ width: 300, height: 300, seed: 6 }) }]);
+    const checker = container();
+    // DynamoDB throttles every verdict write of the first delivery (an outage longer than its budget).
+    const outage = container(throttlingVerdictWrites(1_000));
+    const first = await checkBatch(event, { ...outage, outcomeMemory: checker.outcomeMemory });
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(await item(checkId)).toMatchObject({ status: 'CHECKING', attempts: 1 });
+    expect(await exists(key)).toBe(true);
+    // The redelivery (same message id) on the same container writes the kept answer.
+    expect((await checkBatch(event, checker)).batchItemFailures).toEqual([]);
+    expect(vendorCalls()).toBe(1);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 1 });
+    expect(await exists(key)).toBe(false);
+  });
+
+  it('resumes its own claim at once on a redelivery of the same message; a duplicate notification pays nothing', async () => {
     const checkId = '4b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
     const key = `${PREFIX}${checkId}`;
     const event = await upload([{ key, body: makePng({ width: 300, height: 300, seed: 4 }) }]);
+    const record = event.Records[0];
+    if (!record) throw new Error('no notification arrived');
     let now = new Date('2026-11-25T10:00:00Z');
     const clock = () => now;
-    // The first delivery pays for a verdict and dies before writing it.
-    const repository: CheckRepository = Object.create(deps.repository);
+    // The first delivery pays for a verdict and its container dies before writing it.
+    const dying = container();
+    const repository: CheckRepository = Object.create(dying.repository);
     repository.finalize = async () => {
       throw new Error('container died');
     };
-    const crashing: CheckerDeps = { ...deps, clock, repository };
-    expect((await checkBatch(event, crashing)).batchItemFailures).toHaveLength(1);
+    expect((await checkBatch(event, { ...dying, clock, repository })).batchItemFailures).toHaveLength(1);
     expect(await item(checkId)).toMatchObject({ status: 'CHECKING', attempts: 1 });
-    // A redelivery inside the lease must not pay again.
+    // A duplicate notification (another message) inside the lease must not pay again.
     now = new Date(now.getTime() + 30_000);
-    expect((await checkBatch(event, { ...deps, clock })).batchItemFailures).toEqual([]);
+    const duplicate: SQSEvent = { Records: [{ ...record, messageId: 'another-message' }] };
+    expect((await checkBatch(duplicate, { ...container(), clock })).batchItemFailures).toEqual([]);
     expect(vendorCalls()).toBe(1);
-    // Once the lease has run out (SQS redelivers after its visibility timeout, which is longer), the check is taken over.
-    now = new Date(now.getTime() + deps.config.leaseSeconds * 1000);
-    expect((await checkBatch(event, { ...deps, clock })).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({ status: 'CHECKING', attempts: 1 });
+    // The message's own redelivery, on a new container, resumes its claim without waiting for the lease.
+    expect((await checkBatch(event, { ...container(), clock })).batchItemFailures).toEqual([]);
     expect(vendorCalls()).toBe(2);
     expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 2 });
+    expect(await exists(key)).toBe(false);
   });
 
   it('decodes keys with spaces, plus signs, unicode and percent signs outside the API', async () => {

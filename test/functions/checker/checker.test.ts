@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CheckerDeps, checkBatch, mapWithConcurrency } from '../../../functions/checker/checker.js';
 import { readConfig } from '../../../functions/checker/config.js';
+import { OutcomeMemory } from '../../../functions/checker/outcome-memory.js';
 import type { LivenessOutcome } from '../../../shared/apptenticate/outcome.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
 import { RetryableError } from '../../../shared/errors.js';
@@ -29,11 +30,12 @@ function body(bytes: Uint8Array) {
 function makeDeps(
   outcomes: LivenessOutcome[],
   env: Record<string, string> = {},
-): CheckerDeps & { vendorCalls: () => number } {
+): CheckerDeps & { vendorCalls: () => number; sleeps: number[] } {
   const config = readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret', ...env });
   const checkLiveness = vi.fn(
     async () => outcomes.shift() ?? { kind: 'passed' as const, transactionId: 'tx' },
   );
+  const sleeps: number[] = [];
   return {
     config,
     s3: new S3Client({ region: 'us-east-1' }),
@@ -42,10 +44,18 @@ function makeDeps(
     logger: createLogger('checker-test', 'ERROR'),
     metrics: createMetrics('checker-test'),
     clock: () => new Date('2026-11-25T10:00:00Z'),
-    newLeaseId: () => 'lease-1',
+    // No wall-clock waits in tests: backoff only records what it would have slept.
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    outcomeMemory: new OutcomeMemory(),
     vendorCalls: () => checkLiveness.mock.calls.length,
+    sleeps,
   };
 }
+
+const throttled = () =>
+  Object.assign(new Error('slow down'), { name: 'ThrottlingException', $fault: 'client' });
 
 /** DynamoDB answers every UpdateItem by echoing a plausible new image. */
 function acceptWrites(extra: Record<string, unknown> = {}) {
@@ -88,7 +98,8 @@ describe('checkBatch', () => {
     expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
       ':final': 'PASSED',
       ':result': { valid: true, transactionId: '1111', score: 2.6, quality: 0.85, liveness: 0.93 },
-      ':leaseId': 'lease-1',
+      // The lease belongs to the message, so its redelivery can resume it.
+      ':leaseId': 'message-0',
     });
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
   });
@@ -147,7 +158,7 @@ describe('checkBatch', () => {
     expect(finalWrites()).toEqual([]);
     const release = ddbMock.commandCalls(UpdateCommand).at(-1)?.args[0].input;
     expect(release?.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
-    expect(release?.ExpressionAttributeValues).toMatchObject({ ':leaseId': 'lease-1' });
+    expect(release?.ExpressionAttributeValues).toMatchObject({ ':leaseId': 'message-0' });
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
@@ -320,6 +331,113 @@ describe('checkBatch when the vendor call throws', () => {
     expect(response.batchItemFailures).toHaveLength(1);
     const release = ddbMock.commandCalls(UpdateCommand).at(-1)?.args[0].input;
     expect(release?.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
+    expect(finalWrites()).toEqual([]);
+  });
+});
+
+describe('checkBatch keeps a vendor answer in hand', () => {
+  /** The claim succeeds; then each verdict write answers in turn from `answers` (then succeeds). */
+  function verdictWrites(...answers: ('throttle' | 'ok')[]) {
+    let call = 0;
+    ddbMock.on(UpdateCommand).callsFake((input) => {
+      const verdict = input.ExpressionAttributeValues[':final'] !== undefined;
+      if (verdict && answers[call++] === 'throttle') throw throttled();
+      return {
+        Attributes: {
+          checkId: input.Key.checkId,
+          status: input.ExpressionAttributeValues[':final'] ?? 'CHECKING',
+          attempts: 1,
+          version: 2,
+        },
+      };
+    });
+  }
+
+  it('retries a throttled verdict write with growing backoff and records it with one vendor call', async () => {
+    verdictWrites('throttle', 'throttle', 'ok');
+    const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(1);
+    expect(finalWrites()).toHaveLength(3);
+    expect(deps.sleeps).toHaveLength(2);
+    expect(deps.sleeps[1]).toBeGreaterThan(deps.sleeps[0] ?? Number.POSITIVE_INFINITY);
+    expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
+  });
+
+  it('gives up the verdict write when the invocation has no time left, keeps the lease and the selfie', async () => {
+    verdictWrites('throttle', 'ok');
+    const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    let remaining = 60_000;
+    const checkLiveness = deps.liveness.checkLiveness;
+    deps.liveness.checkLiveness = async (request) => {
+      remaining = 3_000; // a slow vendor used up the invocation
+      return await checkLiveness(request);
+    };
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps, {
+      remainingMs: () => remaining,
+    });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(finalWrites()).toHaveLength(1);
+    expect(deps.sleeps).toEqual([]);
+    // No release: the lease stays with the message, so its redelivery resumes and duplicates pay nothing.
+    const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.UpdateExpression);
+    expect(updates.some((u) => u?.includes('#leaseExpiresAt = :nowMs'))).toBe(false);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('never retries a verdict write DynamoDB refuses for good', async () => {
+    ddbMock.on(UpdateCommand).callsFake((input) => {
+      if (input.ExpressionAttributeValues[':final'] !== undefined)
+        throw Object.assign(new Error('bad'), { name: 'ValidationException', $fault: 'client' });
+      return { Attributes: { checkId: input.Key.checkId, status: 'CHECKING', attempts: 1, version: 1 } };
+    });
+    const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(finalWrites()).toHaveLength(1);
+  });
+
+  it('writes the kept answer on a redelivery of the same message without a second vendor call', async () => {
+    // Throttled past every retry on the first delivery.
+    verdictWrites(...Array<'throttle'>(50).fill('throttle'));
+    const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    const first = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(first.batchItemFailures).toHaveLength(1);
+    ddbMock.reset();
+    s3Mock.resetHistory();
+    acceptWrites();
+    const second = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), deps);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(1);
+    expect(finalWrites()).toHaveLength(1);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':final': 'PASSED',
+      ':result': { transactionId: '42' },
+      ':leaseId': 'message-0',
+    });
+    // Neither a new download nor a new claim: the answer and the lease are the message's own.
+    expect(s3Mock).not.toReceiveCommand(GetObjectCommand);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
+  });
+
+  it('keeps an answer for its own message only: another message finds the lease and pays nothing', async () => {
+    verdictWrites(...Array<'throttle'>(50).fill('throttle'));
+    const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    ddbMock.reset();
+    ddbMock.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'no',
+        $metadata: {},
+        Item: marshall({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'message-0' }),
+      }),
+    );
+    const duplicate = sqsEventOf([notificationBody(KEY, selfie.length)]);
+    (duplicate.Records[0] as { messageId: string }).messageId = 'another-message';
+    expect((await checkBatch(duplicate, deps)).batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(1);
     expect(finalWrites()).toEqual([]);
   });
 });
