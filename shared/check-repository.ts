@@ -38,6 +38,16 @@ export interface ObjectFacts {
   reference?: string;
 }
 
+/**
+ * The condition under which a check may be taken without a vendor call's lease: the item does not
+ * exist yet, awaits its upload, or is CHECKING under a lease that ran out before `:nowMs`.
+ */
+const UNCLAIMED_CONDITION =
+  'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND #leaseExpiresAt < :nowMs)';
+
+/** A claim also resumes a lease this caller (`:leaseId`) already holds. */
+const CLAIMABLE_CONDITION = `${UNCLAIMED_CONDITION} OR (#status = :checking AND #leaseId = :leaseId)`;
+
 /** The result of a conditional write: either it was applied, or here is what stopped it. */
 export type WriteResult = { written: true; item: CheckItem } | { written: false; current?: CheckItem };
 
@@ -153,8 +163,7 @@ export class CheckRepository {
       TableName: this.tableName,
       Key: { checkId: input.checkId },
       UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression:
-        'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND (#leaseExpiresAt < :nowMs OR #leaseId = :leaseId))',
+      ConditionExpression: CLAIMABLE_CONDITION,
       ExpressionAttributeValues: values,
     });
   }
@@ -272,7 +281,7 @@ export class CheckRepository {
       case 'unclaimed':
         values[':awaiting'] = 'AWAITING_UPLOAD';
         values[':nowMs'] = now.getTime();
-        return 'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND #leaseExpiresAt < :nowMs)';
+        return UNCLAIMED_CONDITION;
       case 'upload-expired':
         delete values[':checking'];
         values[':awaiting'] = 'AWAITING_UPLOAD';

@@ -1,5 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { DEVICES, type Device, isDevice } from '../../shared/check.js';
+import {
+  DEVICES,
+  type Device,
+  isDevice,
+  MAX_REFERENCE_LENGTH,
+  type ReferenceProblem,
+  referenceProblem,
+} from '../../shared/check.js';
 import { PipelineError } from '../../shared/errors.js';
 
 /** An answer the API gives on purpose: its status, a stable code and a message safe to show. */
@@ -23,12 +30,7 @@ export const DEFAULT_UPLOAD_CONTENT_TYPE: UploadContentType = 'image/jpeg';
 
 /** The largest `POST /checks` body accepted; the real one is under 300 bytes. */
 export const MAX_BODY_BYTES = 4096;
-/** The longest `reference`, in UTF-16 code units (JavaScript string length), as the event contract says. */
-export const MAX_REFERENCE_LENGTH = 128;
-
 const CREATE_FIELDS = ['device', 'reference', 'contentType'] as const;
-// Control characters, line/paragraph separators, and lone surrogates (DynamoDB refuses those).
-const FORBIDDEN_IN_REFERENCE = /[\p{Cc}\u2028\u2029]|\p{Surrogate}/u;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A validated `POST /checks` request. */
@@ -98,21 +100,16 @@ export function parseCheckId(raw: string | undefined): string {
   return raw;
 }
 
+const REFERENCE_MESSAGES: Record<ReferenceProblem, string> = {
+  NOT_A_STRING: 'reference must be a string',
+  LENGTH: `reference must be 1 to ${MAX_REFERENCE_LENGTH} characters long`,
+  FORBIDDEN_CHARACTER: 'reference must not contain control characters',
+};
+
 function validateReference(reference: unknown): string {
-  if (typeof reference !== 'string') {
-    throw new ApiError(400, 'INVALID_REFERENCE', 'reference must be a string');
-  }
-  if (reference.length === 0 || reference.length > MAX_REFERENCE_LENGTH) {
-    throw new ApiError(
-      400,
-      'INVALID_REFERENCE',
-      `reference must be 1 to ${MAX_REFERENCE_LENGTH} characters long`,
-    );
-  }
-  if (FORBIDDEN_IN_REFERENCE.test(reference)) {
-    throw new ApiError(400, 'INVALID_REFERENCE', 'reference must not contain control characters');
-  }
-  return reference;
+  const problem = referenceProblem(reference);
+  if (problem !== undefined) throw new ApiError(400, 'INVALID_REFERENCE', REFERENCE_MESSAGES[problem]);
+  return reference as string;
 }
 
 /** The body as text, or `undefined` when there is none; enforces the size limit on the decoded bytes. */

@@ -10,6 +10,7 @@ import {
   type FinalOutcome,
   isDevice,
   isFinalStatus,
+  referenceProblem,
 } from '../../shared/check.js';
 import type { CheckRepository, ObjectFacts } from '../../shared/check-repository.js';
 import { classifyAwsError, describeError, RetryableError } from '../../shared/errors.js';
@@ -448,8 +449,7 @@ function metadataOf(metadata: Record<string, string> | undefined, deps: CheckerD
   }
   const reference = metadata?.reference;
   if (reference !== undefined) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
-    if (reference.length <= 128 && !/[\u0000-\u001f\u007f]/.test(reference)) result.reference = reference;
+    if (referenceProblem(reference) === undefined) result.reference = reference;
     else deps.logger.warn('ignoring invalid reference in object metadata', {});
   }
   return result;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { uuidV5 } from '../../shared/uuid.js';
 
 /** One created object, as the checker needs it from an S3 event notification. */
 export interface CreatedObject {
@@ -66,7 +66,7 @@ export function decodeS3Key(encoded: string): string | undefined {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // A fixed namespace for name-based ids of objects uploaded without POST /checks.
-const KEY_NAMESPACE = Buffer.from('6f1c1b0e5a3d4c8f9e2b7a4d3c2b1a09', 'hex');
+const KEY_NAMESPACE = '6f1c1b0e-5a3d-4c8f-9e2b-7a4d3c2b1a09';
 
 /**
  * The check id for an object key under the selfie prefix: the key's own UUID when the API issued it,
@@ -76,11 +76,7 @@ const KEY_NAMESPACE = Buffer.from('6f1c1b0e5a3d4c8f9e2b7a4d3c2b1a09', 'hex');
 export function checkIdForKey(key: string, prefix: string): string {
   const suffix = key.slice(prefix.length);
   if (UUID.test(suffix)) return suffix;
-  const hash = createHash('sha1').update(KEY_NAMESPACE).update(key, 'utf8').digest();
-  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
-  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidV5(KEY_NAMESPACE, key);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

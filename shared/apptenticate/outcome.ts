@@ -1,3 +1,4 @@
+import type { Device } from '../check.js';
 import type { RejectionReason } from './codes.js';
 
 /** Scores Apptenticate returns with `details=true`. */
@@ -51,7 +52,7 @@ export interface LivenessRequest {
   contentType: string;
   /** File name sent in the multipart part; never the client's own file name. */
   fileName: string;
-  device?: 'DESKTOP' | 'IOS' | 'ANDROID';
+  device?: Device;
 }
 
 /**

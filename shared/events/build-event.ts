@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { type CheckItem, isDevice, isFinalStatus } from '../check.js';
+import { type CheckItem, isDevice, isFinalStatus, MAX_REFERENCE_LENGTH } from '../check.js';
 import { TerminalError } from '../errors.js';
+import { uuidV5 } from '../uuid.js';
 import {
   type LivenessEventDetail,
   type LivenessEventFailure,
@@ -20,7 +20,6 @@ export const EVENT_ID_NAMESPACE = '6f1d2c7e-3b8a-4f0e-9c55-2a4e8d1b7c90';
 const REASON = /^[A-Z][A-Z0-9_]*$/;
 const REASON_MAX_LENGTH = 64;
 const TRANSACTION_ID_MAX_LENGTH = 256;
-const REFERENCE_MAX_LENGTH = 128;
 const CHECK_ID_MAX_LENGTH = 256;
 
 /** A check item that cannot become a valid event (a writer broke the item's invariants). */
@@ -37,13 +36,7 @@ export class InvalidCheckItemError extends TerminalError {
  * transition carries the same id, so subscribers drop duplicates by it.
  */
 export function eventIdFor(checkId: string, status: LivenessEventStatus): string {
-  const namespace = Buffer.from(EVENT_ID_NAMESPACE.replaceAll('-', ''), 'hex');
-  const hash = createHash('sha1').update(namespace).update(`${checkId}:${status}`, 'utf8').digest();
-  const bytes = hash.subarray(0, 16);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidV5(EVENT_ID_NAMESPACE, `${checkId}:${status}`);
 }
 
 /** The public view of a check's outcome, as events and `GET /checks/{checkId}` show it. */
@@ -171,7 +164,7 @@ function isoTimestamp(value: unknown, field: string): string {
 }
 
 function isReference(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= REFERENCE_MAX_LENGTH;
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_REFERENCE_LENGTH;
 }
 
 function isReason(value: unknown): value is string {

@@ -7,6 +7,8 @@
  * removed or retyped. A breaking change gets a new `schemaVersion`.
  */
 
+import type { Device } from '../check.js';
+
 /** The version of `detail` this code publishes. */
 export const SCHEMA_VERSION = 1 as const;
 
@@ -29,7 +31,7 @@ export const DETAIL_TYPES = {
 export type LivenessDetailType = (typeof DETAIL_TYPES)[LivenessEventStatus];
 
 /** The device the selfie was taken on, as Apptenticate knows it. */
-export type LivenessEventDevice = 'DESKTOP' | 'IOS' | 'ANDROID';
+export type LivenessEventDevice = Device;
 
 /** The longest `message` an event carries; longer vendor or failure messages are cut. */
 export const MESSAGE_MAX_LENGTH = 1024;

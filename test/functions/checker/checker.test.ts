@@ -104,6 +104,19 @@ describe('checkBatch', () => {
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
   });
 
+  it.each([
+    ['keeps', 'order-42', 'order-42'],
+    ['ignores an empty', '', undefined],
+    ['ignores a line separator in a', 'a\u2028b', undefined],
+  ])('%s reference from object metadata by the shared rule', async (_label, reference, stored) => {
+    s3Mock
+      .on(GetObjectCommand)
+      .callsFake(() => ({ Body: body(selfie), ContentLength: selfie.length, Metadata: { reference } }));
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    const claim = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(claim?.ExpressionAttributeValues?.[':reference']).toBe(stored);
+  });
+
   it('records REJECTED with FACE_TOO_CLOSE for code 700', async () => {
     const deps = makeDeps([
       { kind: 'rejected', code: 700, reason: 'FACE_TOO_CLOSE', message: 'Face to close.', httpStatus: 200 },
