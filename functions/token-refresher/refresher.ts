@@ -13,7 +13,11 @@
  *    any time is renewed before it lapses even if one run fails; see its declaration), skip
  *    (`STILL_VALID`). A checker whose refresh token was refused asks with `force: true`, because a
  *    token can be revoked before its `exp`.
- * 3. Otherwise read the credentials, log in, and write the secret.
+ * 3. Otherwise read the credentials, log in, and write the secret, as a compare-and-swap on the
+ *    version read in step 1 (`TokenSecretStore.replace`): when two runs overlap (both read before
+ *    either writes), only the first write lands and the other run reports
+ *    `WRITTEN_BY_ANOTHER_RUN`. In AWS the function's reserved concurrency of 1 keeps runs apart;
+ *    this guard holds where that does not (the local runtime, a copy of the function).
  *
  * Refused credentials throw a `TerminalError` (the function's error alarm should fire: a person
  * must fix the credentials secret); a vendor that is down throws a `RetryableError`.
@@ -43,7 +47,7 @@ export interface RefresherDeps {
 }
 
 /** Why a run did not log in. */
-export type SkipReason = 'RECENTLY_WRITTEN' | 'STILL_VALID';
+export type SkipReason = 'RECENTLY_WRITTEN' | 'STILL_VALID' | 'WRITTEN_BY_ANOTHER_RUN';
 
 /** What one run did. */
 export type RefreshResult =
@@ -71,7 +75,10 @@ export async function refreshTokenSecret(
     client: deps.secrets,
     maxAgeSeconds: 0,
   });
-  const current = await readTokenSecret(store, logger);
+  const { read, versionId } = await store.readVersioned();
+  // No value yet (a secret created empty) or a malformed one: log in and write one.
+  if (read.kind === 'malformed') logger.warn('token secret has an unexpected shape, replacing it');
+  const current = read.kind === 'found' ? read.secret : undefined;
 
   if (current) {
     const ageSeconds = nowSeconds - Math.floor(Date.parse(current.updatedAt) / 1000);
@@ -117,7 +124,17 @@ export async function refreshTokenSecret(
     ...(accessExp !== undefined ? { accessExpiresAt: accessExp } : {}),
     updatedAt: new Date(deps.now()).toISOString(),
   };
-  await store.write(secret);
+  if ((await store.replace(secret, versionId)) === 'conflict') {
+    // Another run replaced the value we read while we logged in: its write stands, ours is dropped.
+    const now = await store.readVersioned();
+    const kept = now.read.kind === 'found' ? now.read.secret.refreshExpiresAt : refreshExp;
+    const keptExpiresAt = new Date(kept * 1000).toISOString();
+    logger.info('token refresh skipped', {
+      reason: 'WRITTEN_BY_ANOTHER_RUN',
+      refreshExpiresAt: keptExpiresAt,
+    });
+    return { refreshed: false, reason: 'WRITTEN_BY_ANOTHER_RUN', refreshExpiresAt: keptExpiresAt };
+  }
   const refreshExpiresAt = new Date(refreshExp * 1000).toISOString();
   logger.info('token secret written', {
     refreshExpiresAt,
@@ -125,13 +142,6 @@ export async function refreshTokenSecret(
     ...(request.reason ? { requestReason: request.reason } : {}),
   });
   return { refreshed: true, refreshExpiresAt };
-}
-
-async function readTokenSecret(store: TokenSecretStore, logger: Logger): Promise<TokenSecret | undefined> {
-  const read = await store.read();
-  // No value yet (a secret created empty) or a malformed one: log in and write one.
-  if (read.kind === 'malformed') logger.warn('token secret has an unexpected shape, replacing it');
-  return read.kind === 'found' ? read.secret : undefined;
 }
 
 async function readCredentials(deps: RefresherDeps): Promise<{ username: string; password: string }> {

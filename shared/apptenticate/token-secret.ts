@@ -3,8 +3,13 @@
  * reads it (DESIGN.md section 5). Both go through this module, so the shape, the "no value yet"
  * case and the malformed case are decided in one place.
  */
+import { createHash } from 'node:crypto';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { classifyAwsError } from '../errors.js';
 
 /**
@@ -78,6 +83,27 @@ export type TokenSecretRead =
   /** A value that is not the documented shape. */
   | { kind: 'malformed' };
 
+/** A read of the token secret with the version it found (`undefined`: no value yet). */
+export interface VersionedTokenSecretRead {
+  read: TokenSecretRead;
+  versionId?: string;
+}
+
+/**
+ * The version id (`ClientRequestToken`) of the value that replaces version `versionId` of the
+ * secret (`undefined`: the secret had no value). Deterministic, so every writer that read the
+ * same version uses the same id and Secrets Manager keeps only the first write: a version's
+ * content cannot change, and a second `PutSecretValue` with that id and other content fails with
+ * `ResourceExistsException`. A retried request with the same content is accepted as a no-op.
+ */
+export function successorVersionId(secretId: string, versionId: string | undefined): string {
+  const hex = createHash('sha256')
+    .update(`token-secret-successor\n${secretId}\n${versionId ?? '(no value)'}`)
+    .digest('hex');
+  // UUID-shaped (36 characters): Secrets Manager takes 32 to 64.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** Reads the token secret. */
 export interface TokenSecretReader {
   /**
@@ -127,6 +153,51 @@ export class TokenSecretStore implements TokenSecretReader {
     if (!text) return { kind: 'not-found' };
     const secret = parseTokenSecret(text);
     return secret ? { kind: 'found', secret } : { kind: 'malformed' };
+  }
+
+  /**
+   * The current value and its version, read from Secrets Manager itself (never the cache): the
+   * refresher's write guard depends on it. Throws `RetryableError` or `TerminalError`.
+   */
+  async readVersioned(): Promise<VersionedTokenSecretRead> {
+    let answer: { SecretString?: string | undefined; VersionId?: string | undefined };
+    try {
+      answer = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+    } catch (error) {
+      // No AWSCURRENT version yet: a secret created without a value.
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+        return { read: { kind: 'not-found' } };
+      }
+      throw classifyAwsError(error, 'reading the token secret');
+    }
+    const versionId = answer.VersionId;
+    if (!answer.SecretString) return { read: { kind: 'not-found' }, ...(versionId ? { versionId } : {}) };
+    const secret = parseTokenSecret(answer.SecretString);
+    return {
+      read: secret ? { kind: 'found', secret } : { kind: 'malformed' },
+      ...(versionId ? { versionId } : {}),
+    };
+  }
+
+  /**
+   * Stores `secret` as the successor of the version read (`readVersionId`), a compare-and-swap:
+   * `'conflict'` when another writer already replaced that version (see
+   * {@link successorVersionId}). Throws `RetryableError` or `TerminalError` otherwise.
+   */
+  async replace(secret: TokenSecret, readVersionId: string | undefined): Promise<'written' | 'conflict'> {
+    try {
+      await this.client.send(
+        new PutSecretValueCommand({
+          SecretId: this.secretId,
+          SecretString: serializeTokenSecret(secret),
+          ClientRequestToken: successorVersionId(this.secretId, readVersionId),
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ResourceExistsException') return 'conflict';
+      throw classifyAwsError(error, 'writing the token secret');
+    }
   }
 
   /** Stores a new value. Throws `RetryableError` or `TerminalError` when it cannot be written. */

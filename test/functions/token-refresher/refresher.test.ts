@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
+  ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -10,7 +11,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RefresherDeps, refreshTokenSecret } from '../../../functions/token-refresher/refresher.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { decodeJwtExp } from '../../../shared/apptenticate/jwt.js';
-import { parseTokenSecret, serializeTokenSecret } from '../../../shared/apptenticate/token-secret.js';
+import {
+  parseTokenSecret,
+  serializeTokenSecret,
+  successorVersionId,
+} from '../../../shared/apptenticate/token-secret.js';
 import { RetryableError, TerminalError } from '../../../shared/errors.js';
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 
@@ -184,5 +189,37 @@ describe('refreshTokenSecret', () => {
     );
 
     await expect(refreshTokenSecret(deps())).rejects.toBeInstanceOf(RetryableError);
+  });
+
+  it('writes as the successor of the version it read, so runs that read the same version write once', async () => {
+    stored = '{}';
+    sm.on(GetSecretValueCommand, { SecretId: TOKEN_ARN }).resolves({ SecretString: '{}', VersionId: 'v-1' });
+
+    await refreshTokenSecret(deps(), { force: true });
+
+    expect(sm).toHaveReceivedCommandWith(PutSecretValueCommand, {
+      SecretId: TOKEN_ARN,
+      ClientRequestToken: successorVersionId(TOKEN_ARN, 'v-1'),
+    });
+  });
+
+  it("keeps the other run's value when its own write is refused as a conflict", async () => {
+    const theirs = serializeTokenSecret({
+      refresh: 'their.refresh.token',
+      refreshExpiresAt: Math.floor(clock / 1000) + 86_400,
+      updatedAt: new Date(clock).toISOString(),
+    });
+    sm.on(GetSecretValueCommand, { SecretId: TOKEN_ARN })
+      .resolvesOnce({ SecretString: '{}', VersionId: 'v-1' })
+      .resolves({ SecretString: theirs, VersionId: 'v-2' });
+    sm.on(PutSecretValueCommand).rejects(
+      new ResourceExistsException({ message: 'ClientRequestToken already in use', $metadata: {} }),
+    );
+
+    await expect(refreshTokenSecret(deps(), { force: true })).resolves.toEqual({
+      refreshed: false,
+      reason: 'WRITTEN_BY_ANOTHER_RUN',
+      refreshExpiresAt: new Date((Math.floor(clock / 1000) + 86_400) * 1000).toISOString(),
+    });
   });
 });

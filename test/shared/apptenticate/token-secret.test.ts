@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   parseTokenSecret,
   serializeTokenSecret,
+  successorVersionId,
   type TokenSecret,
   TokenSecretStore,
 } from '../../../shared/apptenticate/token-secret.js';
@@ -127,5 +128,17 @@ describe('parseTokenSecret', () => {
     ['with a bad date', JSON.stringify({ refresh: 'r', refreshExpiresAt: 1, updatedAt: 'yesterday' })],
   ])('rejects a value that is %s', (_label, text) => {
     expect(parseTokenSecret(text)).toBeUndefined();
+  });
+});
+
+describe('successorVersionId', () => {
+  it('is the same for the same secret and version, and differs otherwise', () => {
+    const id = successorVersionId('arn:token', 'v-1');
+    expect(id).toBe(successorVersionId('arn:token', 'v-1'));
+    expect(id).not.toBe(successorVersionId('arn:token', 'v-2'));
+    expect(id).not.toBe(successorVersionId('arn:other', 'v-1'));
+    expect(id).not.toBe(successorVersionId('arn:token', undefined));
+    // Secrets Manager takes a ClientRequestToken of 32 to 64 characters.
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 });
