@@ -58,6 +58,12 @@ export class ApptenticateSecrets {
       name: 'token-refresher',
       description: 'Keeps the Apptenticate refresh token fresh in Secrets Manager',
       ...props.refresher,
+      // One run at a time (the schedule, a checker's request, a person): overlapping logins would
+      // race to write the secret. The write is also a compare-and-swap (TokenSecretStore.replace).
+      reservedConcurrentExecutions: 1,
+      // No retry of a failed asynchronous invoke: refused credentials are a terminal error, and
+      // retrying them risks locking the account at the vendor; the next schedule or request retries.
+      asyncRetryAttempts: 0,
     });
     this.refresher
       .bind(

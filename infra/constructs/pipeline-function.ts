@@ -33,6 +33,16 @@ export interface PipelineFunctionProps extends PipelineFunctionOptions {
   readonly name: PipelineFunctionName;
   /** The Lambda function's description. */
   readonly description: string;
+  /**
+   * Concurrency reserved for the function, which is also its cap.
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * How often Lambda retries an asynchronous invocation that returned an error (0 to 2).
+   * @default - Lambda's default, 2
+   */
+  readonly asyncRetryAttempts?: number;
 }
 
 /**
@@ -75,6 +85,10 @@ export class PipelineFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: props.environment,
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
+      ...(props.asyncRetryAttempts !== undefined ? { retryAttempts: props.asyncRetryAttempts } : {}),
       // The same options the benchmarks bundle with (infra/bundling.ts).
       bundling: {
         format: PIPELINE_BUNDLING.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,

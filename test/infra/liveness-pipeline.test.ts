@@ -381,6 +381,22 @@ describe('events', () => {
     });
   });
 
+  it('runs the token-refresher one at a time and never retries a failed asynchronous invoke', () => {
+    const refresher = pipeline.functions['token-refresher'].function;
+    expect(
+      (template.toJSON().Resources[logicalIdOf(refresher)].Properties as Record<string, unknown>)
+        .ReservedConcurrentExecutions,
+    ).toBe(1);
+    // A terminal error (refused credentials) retried twice by Lambda risks a vendor lockout.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(refresher),
+      MaximumRetryAttempts: 0,
+    });
+    for (const name of FUNCTION_NAMES.filter((n) => n !== 'token-refresher')) {
+      expect(fnProps(name), name).not.toHaveProperty('ReservedConcurrentExecutions');
+    }
+  });
+
   it('runs the sweeper every 5 minutes and the token-refresher every 6 hours', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
