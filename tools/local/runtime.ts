@@ -23,9 +23,11 @@ import {
   type PipelineSettings,
   type PipelineSettingsOverrides,
   resolveSettings,
+  visibilityTimeoutSeconds,
 } from '../../infra/settings.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../simulator/server.js';
 import { type AwsFaultProxy, type AwsFaultProxyOptions, startAwsFaultProxy } from './aws-fault-proxy.js';
+import { liveLeaseExpiries, localRedeliverySeconds } from './checker-redelivery.js';
 import { type Moto, startMoto } from './moto.js';
 import {
   type LocalAwsClients,
@@ -60,7 +62,8 @@ export interface LocalPipelineOptions {
   /**
    * Seconds before a failed message is delivered again. Lambda leaves it for the queue's visibility
    * timeout (6x the checker timeout, minutes); locally that makes retries slow to watch, so this
-   * shortens it. @default the queue's visibility timeout
+   * shortens it; a message whose check is still under a live lease waits for the lease's end instead
+   * (see `checker-redelivery.ts`). @default the queue's visibility timeout
    */
   retryDelaySeconds?: number;
   /** Extra environment for the functions (e.g. `VENDOR_RESPONSE_TIMEOUT_MS`). */
@@ -215,14 +218,25 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const checkerHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       const response = await checker.handler(event);
       if (retryDelay !== undefined) {
-        // Local speed-up only: make reported failures visible again sooner than the visibility timeout.
+        // Local speed-up only: make reported failures visible again sooner than the visibility timeout,
+        // but never inside a lease still live, which AWS's longer wait always outlasts.
         const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
         for (const record of event.Records.filter((r) => failed.has(r.messageId))) {
+          const leaseExpiries = await liveLeaseExpiries(record, {
+            dynamodb: clients.dynamodb,
+            tableName: resources.tableName,
+            selfiePrefix: effective.selfiePrefix,
+          });
           await clients.sqs.send(
             new ChangeMessageVisibilityCommand({
               QueueUrl: resources.queueUrl,
               ReceiptHandle: record.receiptHandle,
-              VisibilityTimeout: retryDelay,
+              VisibilityTimeout: localRedeliverySeconds({
+                retryDelaySeconds: retryDelay,
+                visibilityTimeoutSeconds: visibilityTimeoutSeconds(effective),
+                leaseExpiries,
+                nowMs: Date.now(),
+              }),
             }),
           );
         }
