@@ -24,6 +24,12 @@ export type FinalizeGuard =
    * awaiting its upload, or may be CHECKING under a lease that has run out.
    */
   | { kind: 'unclaimed' }
+  /**
+   * The checker giving up on a message's last receive: as `unclaimed`, or under the message's own
+   * lease (live or not), so a failure is recorded whoever claimed first, but never over another
+   * message's live lease or a final status.
+   */
+  | { kind: 'own-or-unclaimed'; leaseId: string }
   /** The sweeper: still awaiting its upload and the upload URL expired before `cutoff` (ISO). */
   | { kind: 'upload-expired'; cutoff: string }
   /** The sweeper: still CHECKING and the lease ran out before `cutoffMs`. */
@@ -45,7 +51,7 @@ export interface ObjectFacts {
 const UNCLAIMED_CONDITION =
   'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND #leaseExpiresAt < :nowMs)';
 
-/** A claim also resumes a lease this caller (`:leaseId`) already holds. */
+/** A claim also resumes a lease this caller (`:leaseId`) already holds; so may its last-receive failure. */
 const CLAIMABLE_CONDITION = `${UNCLAIMED_CONDITION} OR (#status = :checking AND #leaseId = :leaseId)`;
 
 /** The result of a conditional write: either it was applied, or here is what stopped it. */
@@ -282,6 +288,11 @@ export class CheckRepository {
         values[':awaiting'] = 'AWAITING_UPLOAD';
         values[':nowMs'] = now.getTime();
         return UNCLAIMED_CONDITION;
+      case 'own-or-unclaimed':
+        values[':awaiting'] = 'AWAITING_UPLOAD';
+        values[':nowMs'] = now.getTime();
+        values[':leaseId'] = guard.leaseId;
+        return CLAIMABLE_CONDITION;
       case 'upload-expired':
         delete values[':checking'];
         values[':awaiting'] = 'AWAITING_UPLOAD';

@@ -12,7 +12,7 @@ import {
   isFinalStatus,
   referenceProblem,
 } from '../../shared/check.js';
-import type { CheckRepository, ObjectFacts } from '../../shared/check-repository.js';
+import type { CheckRepository, ObjectFacts, WriteResult } from '../../shared/check-repository.js';
 import { classifyAwsError, describeError, RetryableError } from '../../shared/errors.js';
 import { type CheckerConfig, minRemainingMsToStart } from './config.js';
 import { type CreatedObject, checkIdForKey, parseNotification } from './notification.js';
@@ -69,7 +69,7 @@ export async function checkBatch(
         deps.logger.warn('not starting a message the invocation has no time left for', {
           messageId: record.messageId,
         });
-        return 'retry' as const;
+        return await leaveForLater(record, deps, invocation);
       }
       return await checkMessage(record, deps, invocation);
     },
@@ -100,11 +100,7 @@ async function checkMessage(
       metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
       return 'retry';
     }
-    const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
-    const lastReceive = receiveCount >= config.maxReceiveCount;
-    // The claim belongs to the message: SQS keeps a message's id across its redeliveries, so a
-    // redelivery resumes its own claim at once, while another message (a duplicate) finds it taken.
-    const delivery: Delivery = { leaseId: leaseIdFor(messageId), lastReceive, receiveCount, invocation };
+    const delivery = deliveryOf(record, deps.config, invocation);
     let disposition: Disposition = 'ack';
     for (const object of notification.objects) {
       if (!object.key.startsWith(config.selfiePrefix)) {
@@ -112,7 +108,13 @@ async function checkMessage(
         continue;
       }
       const checkId = checkIdForKey(object.key, config.selfiePrefix);
-      if ((await checkObject(object, checkId, delivery, deps)) === 'retry') disposition = 'retry';
+      let result: Disposition;
+      try {
+        result = await checkObject(object, checkId, delivery, deps);
+      } catch (error) {
+        result = await afterError(error, object, checkId, delivery, deps);
+      }
+      if (result === 'retry') disposition = 'retry';
     }
     return disposition;
   } catch (error) {
@@ -129,6 +131,125 @@ interface Delivery {
   lastReceive: boolean;
   receiveCount: number;
   invocation: Invocation;
+}
+
+function deliveryOf(record: SQSRecord, config: Readonly<CheckerConfig>, invocation: Invocation): Delivery {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+  return {
+    // The claim belongs to the message: SQS keeps a message's id across its redeliveries, so a
+    // redelivery resumes its own claim at once, while another message (a duplicate) finds it taken.
+    leaseId: leaseIdFor(record.messageId),
+    lastReceive: receiveCount >= config.maxReceiveCount,
+    receiveCount,
+    invocation,
+  };
+}
+
+/** Recorded when a check cannot be completed on its message's last receive: safe to publish. */
+const INTERNAL_ERROR = {
+  reason: 'INTERNAL_ERROR',
+  message: 'the selfie could not be checked: an internal error persisted past every retry',
+} as const;
+const NO_TIME_LEFT = {
+  reason: 'INTERNAL_ERROR',
+  message: 'the selfie could not be checked: its last delivery came with no time left to check it',
+} as const;
+
+/** A check that threw: SQS delivers the message again, or, on its last receive, the check ends FAILED. */
+async function afterError(
+  error: unknown,
+  object: CreatedObject,
+  checkId: string,
+  delivery: Delivery,
+  deps: CheckerDeps,
+): Promise<Disposition> {
+  const log = { checkId, receiveCount: delivery.receiveCount, error: describeError(error) };
+  if (!delivery.lastReceive) {
+    // AWS faults and anything unforeseen: SQS delivers again, and the DLQ holds what never succeeds.
+    deps.logger[error instanceof RetryableError ? 'warn' : 'error'](
+      'check will be retried after an error',
+      log,
+    );
+    return 'retry';
+  }
+  deps.logger.error('check failed on the last receive of its message', log);
+  return await endOnLastReceive(object, checkId, INTERNAL_ERROR, delivery, deps);
+}
+
+/** A message the invocation has no time for: SQS delivers it again, or, on its last receive, its checks end FAILED. */
+async function leaveForLater(
+  record: SQSRecord,
+  deps: CheckerDeps,
+  invocation: Invocation,
+): Promise<Disposition> {
+  const delivery = deliveryOf(record, deps.config, invocation);
+  if (!delivery.lastReceive) return 'retry';
+  const notification = parseNotification(record.body);
+  // A malformed notification has no check to record: it goes on to the DLQ as it is.
+  if (notification.kind !== 'objects') return notification.kind === 'test-event' ? 'ack' : 'retry';
+  for (const object of notification.objects) {
+    if (!object.key.startsWith(deps.config.selfiePrefix)) continue;
+    const checkId = checkIdForKey(object.key, deps.config.selfiePrefix);
+    await endOnLastReceive(object, checkId, NO_TIME_LEFT, delivery, deps);
+  }
+  return 'retry';
+}
+
+/**
+ * Ends a check on its message's last receive: the vendor answer this container kept for the message,
+ * else FAILED (`INTERNAL_ERROR`), written under the message's own lease or unclaimed (which creates the
+ * item of a direct upload), never over another live lease or a final status; then the selfie goes.
+ * The message still goes on to the DLQ for operators, as after a vendor failure.
+ */
+async function endOnLastReceive(
+  object: CreatedObject,
+  checkId: string,
+  failure: typeof INTERNAL_ERROR | typeof NO_TIME_LEFT,
+  delivery: Delivery,
+  deps: CheckerDeps,
+): Promise<Disposition> {
+  const log = { checkId, receiveCount: delivery.receiveCount };
+  const { leaseId } = delivery;
+  const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock().getTime());
+  const outcome: FinalOutcome = kept?.outcome ?? { status: 'FAILED', failure: { ...failure } };
+  let written: WriteResult;
+  try {
+    written = await withWriteRetries(
+      () =>
+        deps.repository.finalize({
+          checkId,
+          outcome,
+          guard: kept ? { kind: 'lease', leaseId } : { kind: 'own-or-unclaimed', leaseId },
+          now: deps.clock(),
+          object: { bucket: object.bucket, objectKey: object.key, objectSize: object.size },
+        }),
+      delivery.invocation,
+      log,
+      deps,
+    );
+  } catch (error) {
+    // Nothing recorded: the DLQ holds the message, the sweeper settles an API check, the lifecycle rule the selfie.
+    deps.logger.error('could not record the outcome on the last receive', {
+      ...log,
+      error: describeError(error),
+    });
+    deps.metrics.addMetric('LastReceiveWriteFailures', MetricUnit.Count, 1);
+    return 'retry';
+  }
+  if (written.written) {
+    deps.outcomeMemory.forget(checkId, leaseId);
+    logVerdict(written.item, log, deps);
+  } else if (!isFinalStatus(written.current?.status)) {
+    // Another message holds a live lease: its own delivery finishes the check and deletes the selfie.
+    deps.logger.warn('leaving the check to the message that holds it', {
+      ...log,
+      status: written.current?.status,
+    });
+    return 'retry';
+  }
+  const deleted = await deleteSelfie(object, checkId, deps);
+  // A kept vendor verdict that finally got written is a success like any other.
+  return written.written && kept && !kept.toDlq && deleted ? 'ack' : 'retry';
 }
 
 /** The lease id of a message's claims: its SQS message id, which its redeliveries keep. */
@@ -149,7 +270,7 @@ async function checkObject(
 
   // Cheap rejections first, from the notification alone: no download, no claim, no paid call.
   const early = precheckSize(object.size, config);
-  if (early) return await recordUnclaimed(checkId, facts, rejectedByPrecheck(early), log, deps);
+  if (early) return await recordUnclaimed(checkId, facts, rejectedByPrecheck(early), delivery, log, deps);
 
   // An earlier delivery of this message paid for an answer and could not write it: write it now.
   const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock().getTime());
@@ -165,16 +286,23 @@ async function checkObject(
       reason: 'OBJECT_NOT_FOUND' as const,
       message: 'the selfie was deleted before it could be checked',
     };
-    return await recordUnclaimed(checkId, facts, { status: 'FAILED', failure }, log, deps);
+    return await recordUnclaimed(checkId, facts, { status: 'FAILED', failure }, delivery, log, deps);
   }
   facts.objectSize = selfie.size;
   Object.assign(facts, selfie.metadata);
   if (selfie.kind === 'oversize') {
-    return await recordUnclaimed(checkId, facts, rejectedByPrecheck(objectTooLarge(config)), log, deps);
+    return await recordUnclaimed(
+      checkId,
+      facts,
+      rejectedByPrecheck(objectTooLarge(config)),
+      delivery,
+      log,
+      deps,
+    );
   }
   const image = precheckImage(selfie.bytes, config);
   if (isPrecheckFailure(image))
-    return await recordUnclaimed(checkId, facts, rejectedByPrecheck(image), log, deps);
+    return await recordUnclaimed(checkId, facts, rejectedByPrecheck(image), delivery, log, deps);
 
   const claim = await deps.repository.claim({
     checkId,
@@ -369,21 +497,31 @@ function rejectedByPrecheck(failure: PrecheckFailure): FinalOutcome {
   };
 }
 
-/** Records a verdict that needed no vendor call; a refusal means the check was already decided. */
+/**
+ * Records a verdict that needed no vendor call (the message's own earlier claim counts as unclaimed);
+ * a refusal means the check was already decided or another message holds it.
+ */
 async function recordUnclaimed(
   checkId: string,
   facts: ObjectFacts,
   outcome: FinalOutcome,
+  delivery: Delivery,
   log: Record<string, unknown>,
   deps: CheckerDeps,
 ): Promise<Disposition> {
-  const written = await deps.repository.finalize({
-    checkId,
-    outcome,
-    guard: { kind: 'unclaimed' },
-    now: deps.clock(),
-    object: facts,
-  });
+  const written = await withWriteRetries(
+    () =>
+      deps.repository.finalize({
+        checkId,
+        outcome,
+        guard: { kind: 'own-or-unclaimed', leaseId: delivery.leaseId },
+        now: deps.clock(),
+        object: facts,
+      }),
+    delivery.invocation,
+    log,
+    deps,
+  );
   const object = { bucket: facts.bucket, key: facts.objectKey, size: facts.objectSize };
   if (!written.written) return await skipClaimed(checkId, object, written.current, log, deps);
   logVerdict(written.item, log, deps);

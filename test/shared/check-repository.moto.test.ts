@@ -136,6 +136,38 @@ describe('CheckRepository on moto', () => {
     expect(again).toMatchObject({ written: false, current: { status: 'REJECTED' } });
   });
 
+  it('records a last-receive failure under its own lease or unclaimed, never over another live lease or a final status', async () => {
+    const failed = {
+      status: 'FAILED' as const,
+      failure: { reason: 'INTERNAL_ERROR' as const, message: 'm' },
+    };
+    const giveUp = (checkId: string, seconds: number, withObject = false) =>
+      repo.finalize({
+        checkId,
+        outcome: failed,
+        guard: { kind: 'own-or-unclaimed', leaseId: 'M1' },
+        now: at(seconds),
+        ...(withObject ? { object } : {}),
+      });
+    // A direct upload nobody claimed: the item is created with the object's facts.
+    expect(await giveUp('g1', 0, true)).toMatchObject({
+      written: true,
+      item: { status: 'FAILED', attempts: 0, objectKey: 'selfies/x', failure: { reason: 'INTERNAL_ERROR' } },
+    });
+    // Awaiting its upload.
+    await repo.createAwaitingUpload({ checkId: 'g2', now: t0, uploadExpiresAt: at(300) });
+    expect((await giveUp('g2', 1)).written).toBe(true);
+    // Under the message's own live lease.
+    await repo.claim({ checkId: 'g3', object, leaseId: 'M1', leaseMs: 60_000, now: t0 });
+    expect(await giveUp('g3', 1)).toMatchObject({ written: true, item: { status: 'FAILED', attempts: 1 } });
+    // Under another message's lease: only once that lease has run out.
+    await repo.claim({ checkId: 'g4', object, leaseId: 'M2', leaseMs: 60_000, now: t0 });
+    expect(await giveUp('g4', 30)).toMatchObject({ written: false, current: { leaseId: 'M2' } });
+    expect((await giveUp('g4', 61)).written).toBe(true);
+    // Never over a final status.
+    expect(await giveUp('g1', 2)).toMatchObject({ written: false, current: { status: 'FAILED' } });
+  });
+
   it('releases a lease so the next delivery can claim at once', async () => {
     await repo.claim({ checkId: 'c6', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
     expect((await repo.release({ checkId: 'c6', leaseId: 'L1', now: at(1) })).written).toBe(true);

@@ -213,40 +213,80 @@ describe('checker on moto with the simulator', () => {
     expect(await item(checkId)).toEqual(decided);
   });
 
-  /** A DynamoDB client on moto whose next `times` verdict writes fail the way DynamoDB throttles. */
-  function throttlingVerdictWrites(times: number): DynamoDBClient {
-    const client = new DynamoDBClient({ ...awsClientConfig(moto.endpoint), maxAttempts: 1 });
+  /**
+   * Makes an SDK client on moto fail the way AWS does on a bad day: each call `matches` accepts fails
+   * with `error()`, at most `times` times; one attempt per call, so the checker's own retries show.
+   */
+  function withFault<T extends DynamoDBClient | S3Client | SecretsManagerClient>(
+    client: T,
+    matches: (command: string, input: Record<string, unknown>) => boolean,
+    error: () => Error,
+    times = Number.POSITIVE_INFINITY,
+  ): T {
     let left = times;
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const input = args.input as { ExpressionAttributeValues?: Record<string, unknown> };
-        if (input.ExpressionAttributeValues?.[':final'] !== undefined && left > 0) {
-          left--;
-          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
-            name: 'ThrottlingException',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 400 },
-          });
-        }
-        return await next(args);
-      },
-      { step: 'build', name: 'throttleVerdictWrites' },
+    // biome-ignore lint/suspicious/noExplicitAny: one middleware for three clients' stacks
+    (client.middlewareStack as any).add(
+      (
+        next: (args: { input: Record<string, unknown> }) => Promise<unknown>,
+        context: { commandName?: string },
+      ) =>
+        async (args: { input: Record<string, unknown> }) => {
+          if (left > 0 && matches(context.commandName ?? '', args.input)) {
+            left--;
+            throw error();
+          }
+          return await next(args);
+        },
+      { step: 'build', name: 'injectFault' },
     );
     return client;
   }
 
+  const awsError = (name: string, fault: 'client' | 'server', status: number) => () =>
+    Object.assign(new Error(`${name} injected by the test`), {
+      name,
+      $fault: fault,
+      $metadata: { httpStatusCode: status },
+    });
+  const throttling = awsError('ThrottlingException', 'client', 400);
+  const slowDown = awsError('SlowDown', 'server', 503);
+  const oneAttempt = () => ({ ...awsClientConfig(moto.endpoint), maxAttempts: 1 });
+  const isVerdictWrite = (_command: string, input: Record<string, unknown>) =>
+    (input.ExpressionAttributeValues as Record<string, unknown> | undefined)?.[':final'] !== undefined;
+
+  /** A DynamoDB client on moto whose next `times` verdict writes fail the way DynamoDB throttles. */
+  function throttlingVerdictWrites(times: number): DynamoDBClient {
+    return withFault(new DynamoDBClient(oneAttempt()), isVerdictWrite, throttling, times);
+  }
+
   /** The checker as one container runs it, with its own memory, on moto, without wall-clock waits. */
-  function container(dynamodbClient: DynamoDBClient = dynamodb): CheckerDeps {
-    const built = buildCheckerDeps(deps.config, { s3, dynamodb: dynamodbClient, secretsManager: secrets });
-    built.logger.setLogLevel('ERROR');
+  function container(
+    clients: { dynamodb?: DynamoDBClient; s3?: S3Client; secretsManager?: SecretsManagerClient } = {},
+    config = deps.config,
+  ): CheckerDeps {
+    const built = buildCheckerDeps(config, { s3, dynamodb, secretsManager: secrets, ...clients });
+    built.logger.setLogLevel('CRITICAL');
     return { ...built, sleep: async () => undefined };
+  }
+
+  /** The same event as its message's last allowed receive. */
+  function lastReceive(event: SQSEvent): SQSEvent {
+    const count = String(deps.config.maxReceiveCount);
+    return {
+      Records: event.Records.map((r) => ({
+        ...r,
+        attributes: { ...r.attributes, ApproximateReceiveCount: count },
+      })),
+    };
   }
 
   it('keeps a verdict whose write is throttled twice, with one vendor call', async () => {
     const checkId = crypto.randomUUID();
     const key = `${PREFIX}${checkId}`;
     const event = await upload([{ key, body: makePng({ width: 300, height: 300, seed: 5 }) }]);
-    expect((await checkBatch(event, container(throttlingVerdictWrites(2)))).batchItemFailures).toEqual([]);
+    expect(
+      (await checkBatch(event, container({ dynamodb: throttlingVerdictWrites(2) }))).batchItemFailures,
+    ).toEqual([]);
     expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 1 });
     expect(vendorCalls()).toBe(1);
     expect(await exists(key)).toBe(false);
@@ -258,7 +298,7 @@ describe('checker on moto with the simulator', () => {
     const event = await upload([{ key, body: makePng({ width: 300, height: 300, seed: 6 }) }]);
     const checker = container();
     // DynamoDB throttles every verdict write of the first delivery (an outage longer than its budget).
-    const outage = container(throttlingVerdictWrites(1_000));
+    const outage = container({ dynamodb: throttlingVerdictWrites(1_000) });
     const first = await checkBatch(event, { ...outage, outcomeMemory: checker.outcomeMemory });
     expect(first.batchItemFailures).toHaveLength(1);
     expect(await item(checkId)).toMatchObject({ status: 'CHECKING', attempts: 1 });
@@ -419,5 +459,120 @@ describe('checker on moto with the simulator', () => {
       attempts: 2,
     });
     expect(await exists(`${PREFIX}${checkId}`)).toBe(false);
+  });
+
+  it('ends a direct upload FAILED with INTERNAL_ERROR when S3 reads keep failing on the last receive', async () => {
+    const key = `${PREFIX}direct/${crypto.randomUUID()}.png`;
+    const event = await upload([{ key, body: makePng({ width: 200, height: 200, seed: 11 }) }]);
+    const { checkIdForKey } = await import('../../../functions/checker/notification.js');
+    const checkId = checkIdForKey(key, PREFIX);
+    const failingReads = withFault(new S3Client(oneAttempt()), (c) => c === 'GetObjectCommand', slowDown);
+    const response = await checkBatch(lastReceive(event), container({ s3: failingReads }));
+    // Recorded, and still sent on to the DLQ for operators.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
+    expect(await item(checkId)).toMatchObject({
+      status: 'FAILED',
+      failure: { reason: 'INTERNAL_ERROR' },
+      attempts: 0,
+      objectKey: key,
+    });
+    expect((await item(checkId))?.failure?.message).not.toMatch(/SlowDown|injected/);
+    expect(await exists(key)).toBe(false);
+    expect(vendorCalls()).toBe(0);
+  });
+
+  it('ends an API check FAILED with INTERNAL_ERROR when DynamoDB throttles its claim on the last receive', async () => {
+    const checkId = crypto.randomUUID();
+    const now = new Date();
+    await deps.repository.createAwaitingUpload({
+      checkId,
+      now,
+      uploadExpiresAt: new Date(now.getTime() + 300_000),
+    });
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200, seed: 12 }) },
+    ]);
+    const isClaim = (_c: string, input: Record<string, unknown>) =>
+      String(input.UpdateExpression ?? '').includes('#leaseId = :leaseId');
+    const throttledClaims = withFault(new DynamoDBClient(oneAttempt()), isClaim, throttling);
+    const response = await checkBatch(lastReceive(event), container({ dynamodb: throttledClaims }));
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(await item(checkId)).toMatchObject({ status: 'FAILED', failure: { reason: 'INTERNAL_ERROR' } });
+    expect(await exists(`${PREFIX}${checkId}`)).toBe(false);
+    expect(vendorCalls()).toBe(0);
+  });
+
+  it('ends a check FAILED with INTERNAL_ERROR under its own lease when the token secret cannot be read on the last receive', async () => {
+    const checkId = crypto.randomUUID();
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200, seed: 13 }) },
+    ]);
+    const isSecretRead = (c: string) => c === 'GetSecretValueCommand';
+    const failingSecrets = withFault(new SecretsManagerClient(oneAttempt()), isSecretRead, throttling);
+    const response = await checkBatch(lastReceive(event), container({ secretsManager: failingSecrets }));
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(await item(checkId)).toMatchObject({
+      status: 'FAILED',
+      failure: { reason: 'INTERNAL_ERROR' },
+      attempts: 1,
+    });
+    expect(await exists(`${PREFIX}${checkId}`)).toBe(false);
+    expect(vendorCalls()).toBe(0);
+  });
+
+  it('ends a check FAILED with VENDOR_AUTH_REFUSED when the token secret is malformed on the last receive', async () => {
+    const malformedArn = (
+      await secrets.send(
+        new CreateSecretCommand({
+          Name: `malformed-tokens-${crypto.randomUUID()}`,
+          SecretString: '{"not":"tokens"}',
+        }),
+      )
+    ).ARN as string;
+    const checkId = crypto.randomUUID();
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200, seed: 14 }) },
+    ]);
+    const config = { ...deps.config, tokenSecretArn: malformedArn };
+    const response = await checkBatch(lastReceive(event), container({}, config));
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(await item(checkId)).toMatchObject({
+      status: 'FAILED',
+      failure: { reason: 'VENDOR_AUTH_REFUSED' },
+    });
+    expect(await exists(`${PREFIX}${checkId}`)).toBe(false);
+    expect(vendorCalls()).toBe(0);
+  });
+
+  it('ends a check FAILED with INTERNAL_ERROR when its last receive comes with no time left, without a paid call', async () => {
+    const checkId = crypto.randomUUID();
+    const event = await upload([
+      { key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200, seed: 15 }) },
+    ]);
+    const response = await checkBatch(lastReceive(event), container(), { remainingMs: () => 8_000 });
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(await item(checkId)).toMatchObject({ status: 'FAILED', failure: { reason: 'INTERNAL_ERROR' } });
+    expect(await exists(`${PREFIX}${checkId}`)).toBe(false);
+    expect(vendorCalls()).toBe(0);
+  });
+
+  it("records a missing selfie under the message's own live claim instead of waiting for it", async () => {
+    const checkId = crypto.randomUUID();
+    const key = `${PREFIX}${checkId}`;
+    const event = await upload([{ key, body: makePng({ width: 200, height: 200, seed: 16 }) }]);
+    // The first delivery's container dies after its claim, before the vendor answers.
+    const dying = container();
+    dying.liveness = {
+      checkLiveness: async () => {
+        throw new Error('container died');
+      },
+    };
+    const repository: CheckRepository = Object.create(dying.repository);
+    repository.release = async () => ({ written: false });
+    expect((await checkBatch(event, { ...dying, repository })).batchItemFailures).toHaveLength(1);
+    expect(await item(checkId)).toMatchObject({ status: 'CHECKING' });
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect((await checkBatch(event, container())).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({ status: 'FAILED', failure: { reason: 'OBJECT_NOT_FOUND' } });
   });
 });

@@ -11,7 +11,7 @@ import { readConfig } from '../../../functions/checker/config.js';
 import { OutcomeMemory } from '../../../functions/checker/outcome-memory.js';
 import type { LivenessOutcome } from '../../../shared/apptenticate/outcome.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
-import { RetryableError } from '../../../shared/errors.js';
+import { RetryableError, TerminalError } from '../../../shared/errors.js';
 import { createLogger, createMetrics } from '../../../shared/observability.js';
 import { makePng } from '../../../tools/simulator/images.js';
 import testEvent from '../../fixtures/sqs/s3-test-event.json' with { type: 'json' };
@@ -452,5 +452,143 @@ describe('checkBatch keeps a vendor answer in hand', () => {
     expect((await checkBatch(duplicate, deps)).batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(1);
     expect(finalWrites()).toEqual([]);
+  });
+});
+
+describe('checkBatch on the last receive', () => {
+  const LAST = 3;
+  const slowDown = () =>
+    Object.assign(new Error('Please reduce your request rate.'), {
+      name: 'SlowDown',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 503 },
+    });
+
+  /** The final writes, with the condition each carried. */
+  function finalConditions() {
+    return finalWrites().map((input) => input.ConditionExpression);
+  }
+
+  it('records FAILED with INTERNAL_ERROR when S3 keeps failing, deletes the selfie, and still sends the message on', async () => {
+    s3Mock.on(GetObjectCommand).rejects(slowDown());
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(finalWrites()).toHaveLength(1);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':final': 'FAILED',
+      ':failure': { reason: 'INTERNAL_ERROR' },
+      // Creates the item for a direct upload; takes over the message's own lease if it holds one.
+      ':bucket': 'selfie-bucket',
+      ':key': KEY,
+      ':leaseId': 'message-0',
+    });
+    expect(finalConditions()[0]).toContain('attribute_not_exists(#checkId)');
+    expect(finalConditions()[0]).toContain('#leaseId = :leaseId');
+    // A message safe to publish: no raw error, no AWS error text.
+    const failure = finalWrites()[0]?.ExpressionAttributeValues?.[':failure'] as { message: string };
+    expect(failure.message).not.toMatch(/SlowDown|reduce your request rate/);
+    expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
+    expect(deps.vendorCalls()).toBe(0);
+  });
+
+  it('leaves the same S3 failure to SQS before the last receive, recording nothing', async () => {
+    s3Mock.on(GetObjectCommand).rejects(slowDown());
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), makeDeps([]));
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(finalWrites()).toEqual([]);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('records FAILED with INTERNAL_ERROR under its own lease when the token secret is malformed', async () => {
+    const deps = makeDeps([]);
+    deps.liveness.checkLiveness = async () => {
+      throw new TerminalError('the token secret is malformed');
+    };
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(finalWrites()).toHaveLength(1);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':final': 'FAILED',
+      ':failure': { reason: 'INTERNAL_ERROR' },
+      ':leaseId': 'message-0',
+    });
+    const failure = finalWrites()[0]?.ExpressionAttributeValues?.[':failure'] as { message: string };
+    expect(failure.message).not.toContain('token secret');
+    expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
+  });
+
+  it('retries the INTERNAL_ERROR write through DynamoDB throttling when the claim itself was throttled', async () => {
+    let call = 0;
+    ddbMock.on(UpdateCommand).callsFake((input) => {
+      call++;
+      // The claim, then the first attempt of the FAILED write, are throttled.
+      if (call <= 2) throw throttled();
+      return {
+        Attributes: { checkId: input.Key.checkId, status: input.ExpressionAttributeValues[':final'] },
+      };
+    });
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(finalWrites()).toHaveLength(2);
+    expect(finalWrites()[1]?.ExpressionAttributeValues).toMatchObject({
+      ':failure': { reason: 'INTERNAL_ERROR' },
+    });
+    expect(deps.sleeps).toHaveLength(1);
+    expect(s3Mock).toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('records FAILED with INTERNAL_ERROR when the invocation has no time left to start it, without a paid call', async () => {
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps, {
+      remainingMs: () => 10_000,
+    });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(s3Mock).not.toReceiveCommand(GetObjectCommand);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':final': 'FAILED',
+      ':failure': { reason: 'INTERNAL_ERROR' },
+    });
+    expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
+  });
+
+  it('never overwrites a final status: a check decided meanwhile keeps its verdict', async () => {
+    s3Mock.on(GetObjectCommand).rejects(slowDown());
+    ddbMock.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'no',
+        $metadata: {},
+        Item: marshall({ checkId: CHECK_ID, status: 'PASSED' }),
+      }),
+    );
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(finalWrites()).toHaveLength(1);
+    // Decided: the selfie is not needed any more.
+    expect(s3Mock).toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('leaves the selfie to the message that holds a live lease on the check', async () => {
+    s3Mock.on(GetObjectCommand).rejects(slowDown());
+    ddbMock.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'no',
+        $metadata: {},
+        Item: marshall({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'another-message' }),
+      }),
+    );
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), makeDeps([]));
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('still sends a malformed notification on to the DLQ, with nothing to record', async () => {
+    const response = await checkBatch(sqsEventOf(['{not json'], LAST), makeDeps([]));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(ddbMock.calls()).toHaveLength(0);
   });
 });
