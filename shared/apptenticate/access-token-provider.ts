@@ -32,6 +32,8 @@ import { decodeJwtExp, decodeJwtIat } from './jwt.js';
 import type { VendorRetryable, VendorTerminal } from './outcome.js';
 import type { TokenSecret, TokenSecretReader } from './token-secret.js';
 
+const MAX_REFUSED_ACCESS_TOKENS = 8;
+
 /**
  * The payload a checker sends to the token-refresher when its refresh token is refused
  * (for example as the body of an asynchronous Lambda invoke).
@@ -98,8 +100,11 @@ export class AccessTokenProvider {
   /** The access token in use and when (our clock) to stop using it. */
   private access: { token: string; renewAtMs: number } | undefined;
   private inflight: Promise<AccessTokenResult> | undefined;
-  /** The last access token the vendor refused, so the copy in the secret is not reused. */
-  private refusedAccess: string | undefined;
+  /**
+   * Access tokens the vendor refused (the last few), so the copy in the secret is not reused: one
+   * remembered token is not enough once the container's own refreshed token is refused too.
+   */
+  private readonly refusedAccess = new Set<string>();
   /** The last refresh token the vendor refused, so it is not sent again. */
   private refusedRefresh: string | undefined;
   private lastForcedReadMs: number | undefined;
@@ -134,7 +139,11 @@ export class AccessTokenProvider {
 
   /** Forgets an access token the vendor refused. A token that was already replaced is ignored. */
   invalidate(token: string): void {
-    this.refusedAccess = token;
+    this.refusedAccess.add(token);
+    if (this.refusedAccess.size > MAX_REFUSED_ACCESS_TOKENS) {
+      const oldest = this.refusedAccess.values().next().value;
+      if (oldest !== undefined) this.refusedAccess.delete(oldest);
+    }
     if (this.access?.token === token) this.access = undefined;
   }
 
@@ -178,7 +187,7 @@ export class AccessTokenProvider {
   /** A token from this secret (its stored access token, or a refreshed one), or 'refused'. */
   private async tryToken(secret: TokenSecret | undefined): Promise<AccessTokenResult | 'refused'> {
     if (!secret) return 'refused';
-    if (secret.access && secret.access !== this.refusedAccess) {
+    if (secret.access && !this.refusedAccess.has(secret.access)) {
       // Minted by the refresher: only its absolute `exp` tells when it lapses.
       const expSeconds = decodeJwtExp(secret.access) ?? secret.accessExpiresAt;
       if (expSeconds !== undefined) {

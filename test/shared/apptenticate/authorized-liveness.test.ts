@@ -31,6 +31,21 @@ describe('AuthorizedLivenessChecker', () => {
     expect(bed.simulator.control.state().counts).toMatchObject({ liveness: 2, refresh: 1 });
   });
 
+  it('refreshes rather than fall back on a stored access token the vendor refused before', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf(tokens) });
+    const subject = checker();
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'passed' });
+    // The stored access token is refused: the container refreshes and retries.
+    bed.simulator.control.expireAccessTokens();
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'passed' });
+    // Then its own refreshed token is refused too: the stored one must not come back.
+    bed.simulator.control.expireAccessTokens();
+
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'passed' });
+    expect(bed.simulator.control.state().counts).toMatchObject({ liveness: 5, refresh: 2 });
+  });
+
   it('re-reads the secret when the refresh token is refused and succeeds with the rotated one', async () => {
     const old = await bed.login();
     bed.simulator.control.revokeRefreshTokens();
