@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { publishFinalTransitions, systemClock } from '../functions/notifier/notifier.js';
+import { publishFinalTransitions } from '../functions/notifier/notifier.js';
 import { DEFAULT_SETTINGS } from '../infra/settings.js';
+import { systemClock } from '../shared/clock.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { PROJECT_ROOT } from './lib/bundle.js';
 import { withCapturedStdout } from './lib/checker-harness.js';

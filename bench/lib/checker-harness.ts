@@ -1,5 +1,5 @@
 /**
- * The checker as one warm container runs it: its real wiring (`buildCheckerDeps`: the Apptenticate
+ * The checker as one warm container runs it: its real wiring (`buildDeps`: the Apptenticate
  * client, the token provider with its Secrets Manager cache, the check repository) with AWS answered
  * in process by `FakeAws`, and the vendor call timed per check.
  */
@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { type CheckerDeps, checkBatch } from '../../functions/checker/checker.js';
 import { readConfig } from '../../functions/checker/config.js';
-import { buildCheckerDeps } from '../../functions/checker/wiring.js';
+import { buildDeps } from '../../functions/checker/wiring.js';
 import { DEFAULT_SETTINGS, functionEnvironment } from '../../infra/settings.js';
 import { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { serializeTokenSecret } from '../../shared/apptenticate/token-secret.js';
@@ -60,7 +60,7 @@ export async function createCheckerHarness(vendor: {
     }),
     LIVENESS_API_URL: vendor.baseUrl,
   };
-  const deps = buildCheckerDeps(readConfig(env), fake.clients());
+  const deps = buildDeps(readConfig(env), fake.clients());
   const vendorMs = new Map<string, number>();
   const spans = new Map<string, { start: number; end?: number }>();
   const liveness = deps.liveness;

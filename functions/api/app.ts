@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { CheckRepository } from '../../shared/check-repository.js';
+import type { Clock } from '../../shared/clock.js';
 import { describeError, RetryableError } from '../../shared/errors.js';
 import { toCheckView } from './check-view.js';
 import type { ApiConfig } from './config.js';
@@ -9,11 +10,11 @@ import { matchRoute } from './routes.js';
 import { ApiError, parseCheckId, parseCreateCheckRequest } from './validation.js';
 
 /** Everything the API core needs, injected so tests can swap any of it. */
-export interface ApiDependencies {
+export interface ApiDeps {
   config: Pick<ApiConfig, 'selfieBucket' | 'selfiePrefix' | 'uploadUrlTtlSeconds' | 'maxObjectBytes'>;
   repository: Pick<CheckRepository, 'createAwaitingUpload' | 'get'>;
   presigner: UploadPresigner;
-  clock: () => Date;
+  clock: Clock;
   idGenerator: () => string;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
@@ -35,7 +36,7 @@ export interface CreateCheckResponse {
 const BASE_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
 
 /** Builds the request handler: routes, validates, runs the operation and maps every outcome to JSON. */
-export function createApi(deps: ApiDependencies): (event: APIGatewayProxyEventV2) => Promise<ApiResponse> {
+export function createApi(deps: ApiDeps): (event: APIGatewayProxyEventV2) => Promise<ApiResponse> {
   return async (event) => {
     try {
       const route = matchRoute(event);
@@ -51,14 +52,11 @@ export function createApi(deps: ApiDependencies): (event: APIGatewayProxyEventV2
   };
 }
 
-async function createCheck(
-  deps: ApiDependencies,
-  event: APIGatewayProxyEventV2,
-): Promise<CreateCheckResponse> {
+async function createCheck(deps: ApiDeps, event: APIGatewayProxyEventV2): Promise<CreateCheckResponse> {
   const request = parseCreateCheckRequest(event);
   const { config } = deps;
   const checkId = deps.idGenerator();
-  const now = deps.clock();
+  const now = deps.clock.now();
   const uploadExpiresAt = new Date(now.getTime() + config.uploadUrlTtlSeconds * 1000);
   // Presign first: if it fails, no item is left awaiting an upload nobody can make.
   const upload = await deps.presigner.presign({
@@ -94,13 +92,13 @@ async function createCheck(
   };
 }
 
-async function getCheck(deps: ApiDependencies, checkId: string) {
+async function getCheck(deps: ApiDeps, checkId: string) {
   const item = await deps.repository.get(checkId);
   if (!item) throw new ApiError(404, 'CHECK_NOT_FOUND', 'no check with this id');
   return toCheckView(item);
 }
 
-function errorResponse(deps: ApiDependencies, error: unknown): ApiResponse {
+function errorResponse(deps: ApiDeps, error: unknown): ApiResponse {
   if (error instanceof ApiError) {
     deps.logger.info('request refused', { statusCode: error.statusCode, code: error.code });
     return json(error.statusCode, { error: { code: error.code, message: error.message } }, error.headers);

@@ -13,6 +13,7 @@ import {
   referenceProblem,
 } from '../../shared/check.js';
 import type { CheckRepository, ObjectFacts, WriteResult } from '../../shared/check-repository.js';
+import type { Clock } from '../../shared/clock.js';
 import { classifyAwsError, describeError, RetryableError } from '../../shared/errors.js';
 import { type CheckerConfig, minRemainingMsToStart } from './config.js';
 import { type CreatedObject, checkIdForKey, parseNotification } from './notification.js';
@@ -29,13 +30,13 @@ import {
 export interface CheckerDeps {
   config: Readonly<CheckerConfig>;
   s3: S3Client;
-  repository: CheckRepository;
+  /** The transitions the checker makes; tests pass a plain fake. */
+  repository: Pick<CheckRepository, 'claim' | 'release' | 'finalize'>;
   liveness: LivenessChecker;
   logger: Logger;
   metrics: Metrics;
-  clock: () => Date;
-  /** Waits between retries of a final write; tests pass one that does not wait. */
-  sleep: (ms: number) => Promise<void>;
+  /** Its `sleep` waits between retries of a final write; tests pass one that does not wait. */
+  clock: Clock;
   /** Vendor answers paid for and not yet written, for a redelivery of the same message on this container. */
   outcomeMemory: OutcomeMemory;
 }
@@ -210,7 +211,7 @@ async function endOnLastReceive(
 ): Promise<Disposition> {
   const log = { checkId, receiveCount: delivery.receiveCount };
   const { leaseId } = delivery;
-  const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock().getTime());
+  const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock.now().getTime());
   const outcome: FinalOutcome = kept?.outcome ?? { status: 'FAILED', failure: { ...failure } };
   let written: WriteResult;
   try {
@@ -220,7 +221,7 @@ async function endOnLastReceive(
           checkId,
           outcome,
           guard: kept ? { kind: 'lease', leaseId } : { kind: 'own-or-unclaimed', leaseId },
-          now: deps.clock(),
+          now: deps.clock.now(),
           object: { bucket: object.bucket, objectKey: object.key, objectSize: object.size },
         }),
       delivery.invocation,
@@ -273,7 +274,7 @@ async function checkObject(
   if (early) return await recordUnclaimed(checkId, facts, rejectedByPrecheck(early), delivery, log, deps);
 
   // An earlier delivery of this message paid for an answer and could not write it: write it now.
-  const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock().getTime());
+  const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock.now().getTime());
   if (kept) {
     logger.info('writing a vendor answer kept from an earlier delivery', log);
     deps.metrics.addMetric('KeptVerdictsWritten', MetricUnit.Count, 1);
@@ -309,7 +310,7 @@ async function checkObject(
     object: facts,
     leaseId,
     leaseMs: config.leaseSeconds * 1000,
-    now: deps.clock(),
+    now: deps.clock.now(),
   });
   if (!claim.written) return await skipClaimed(checkId, object, claim.current, log, deps);
 
@@ -325,7 +326,7 @@ async function checkObject(
     });
   } catch (error) {
     // No verdict was had (e.g. the token secret could not be read): free the check for the next delivery.
-    await deps.repository.release({ checkId, leaseId, now: deps.clock() }).catch(() => undefined);
+    await deps.repository.release({ checkId, leaseId, now: deps.clock.now() }).catch(() => undefined);
     throw error;
   }
   recordVendorMetrics(outcome, performance.now() - started, deps.metrics);
@@ -333,12 +334,12 @@ async function checkObject(
   const decision = decide(outcome, lastReceive);
   if (decision.kind === 'retry') {
     logger.warn('vendor call will be retried', { ...log, outcome: outcome.kind, reason: decision.reason });
-    await deps.repository.release({ checkId, leaseId, now: deps.clock() });
+    await deps.repository.release({ checkId, leaseId, now: deps.clock.now() });
     return 'retry';
   }
   // Paid for: kept until written, so neither a throttled write nor a redelivery pays for it again.
   const answer = { outcome: decision.outcome, toDlq: decision.toDlq };
-  deps.outcomeMemory.remember({ checkId, leaseId, nowMs: deps.clock().getTime(), ...answer });
+  deps.outcomeMemory.remember({ checkId, leaseId, nowMs: deps.clock.now().getTime(), ...answer });
   return await writeVerdict(object, checkId, answer, delivery, log, deps);
 }
 
@@ -358,7 +359,7 @@ async function writeVerdict(
         checkId,
         outcome: answer.outcome,
         guard: { kind: 'lease', leaseId },
-        now: deps.clock(),
+        now: deps.clock.now(),
       }),
     delivery.invocation,
     log,
@@ -414,7 +415,7 @@ async function withWriteRetries<T>(
       if (!retry) throw error;
       deps.logger.warn('final write will be retried', { ...log, attempt, error: describeError(error) });
       deps.metrics.addMetric('FinalWriteRetries', MetricUnit.Count, 1);
-      await deps.sleep(delay);
+      await deps.clock.sleep(delay);
       slept += delay;
     }
   }
@@ -515,7 +516,7 @@ async function recordUnclaimed(
         checkId,
         outcome,
         guard: { kind: 'own-or-unclaimed', leaseId: delivery.leaseId },
-        now: deps.clock(),
+        now: deps.clock.now(),
         object: facts,
       }),
     delivery.invocation,

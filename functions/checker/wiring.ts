@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -7,6 +6,7 @@ import type { TokenRefreshRequest } from '../../shared/apptenticate/access-token
 import { createAuthorizedLivenessChecker } from '../../shared/apptenticate/authorized-liveness.js';
 import { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { CheckRepository } from '../../shared/check-repository.js';
+import { systemClock } from '../../shared/clock.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
 import type { CheckerDeps } from './checker.js';
 import type { CheckerConfig } from './config.js';
@@ -21,7 +21,7 @@ export interface CheckerClients {
 }
 
 /** Builds the checker's collaborators once per container. */
-export function buildCheckerDeps(config: Readonly<CheckerConfig>, clients: CheckerClients = {}): CheckerDeps {
+export function buildDeps(config: Readonly<CheckerConfig>, clients: CheckerClients = {}): CheckerDeps {
   const logger = createLogger('checker');
   const vendor = new ApptenticateClient({
     baseUrl: config.livenessApiUrl,
@@ -63,10 +63,7 @@ export function buildCheckerDeps(config: Readonly<CheckerConfig>, clients: Check
     liveness,
     logger,
     metrics: createMetrics('checker'),
-    clock: () => new Date(),
-    sleep: async (ms) => {
-      await sleep(ms);
-    },
+    clock: systemClock,
     outcomeMemory: new OutcomeMemory(),
   };
 }

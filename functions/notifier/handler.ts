@@ -1,31 +1,23 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { createLogger, createMetrics } from '../../shared/observability.js';
+import { handleInvocation } from '../../shared/observability.js';
 import { readConfig } from './config.js';
-import { publishFinalTransitions, systemClock } from './notifier.js';
+import { publishFinalTransitions } from './notifier.js';
+import { buildDeps } from './wiring.js';
 
+// Cold start: a bad configuration fails the init with a message naming the variable.
 const config = readConfig();
-const logger = createLogger('notifier');
-const metrics = createMetrics('notifier');
-const eventBridge = new EventBridgeClient({});
+const deps = buildDeps();
 
 /**
  * DynamoDB stream batch in, one EventBridge event per check that became final out. Failed records
  * come back as batch item failures (the event source mapping needs `ReportBatchItemFailures`);
  * every record failing is a valid answer too, not an exception.
  */
-export const handler = async (
-  event: DynamoDBStreamEvent,
-  context: Context,
-): Promise<DynamoDBBatchResponse> => {
-  logger.addContext(context);
-  try {
-    return await publishFinalTransitions(
-      event.Records ?? [],
-      { eventBridge, logger, metrics, clock: systemClock },
-      { eventBusName: config.eventBusName, eventSource: config.eventSource },
-    );
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
+  return await handleInvocation(deps, context, () =>
+    publishFinalTransitions(event.Records ?? [], deps, {
+      eventBusName: config.eventBusName,
+      eventSource: config.eventSource,
+    }),
+  );
+}

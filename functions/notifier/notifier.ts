@@ -9,6 +9,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { type CheckItem, isFinalStatus } from '../../shared/check.js';
+import type { Clock } from '../../shared/clock.js';
 import { describeError, isRetryableAwsError, RetryableError } from '../../shared/errors.js';
 import { buildEventDetail, DETAIL_TYPES, type LivenessEventDetail } from '../../shared/events/index.js';
 
@@ -28,19 +29,6 @@ const RETRYABLE_ENTRY_CODES = new Set([
   'ServiceUnavailable',
   'ServiceUnavailableException',
 ]);
-
-/** Time, injected so tests neither wait nor depend on the wall clock. */
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 /** The notifier's collaborators. */
 export interface NotifierDeps {
@@ -315,7 +303,7 @@ async function putWithRetries(
           deps.metrics.addMetric(
             'PublishDelay',
             MetricUnit.Milliseconds,
-            Math.max(0, deps.clock.now() - Date.parse(event.detail.decidedAt)),
+            Math.max(0, deps.clock.now().getTime() - Date.parse(event.detail.decidedAt)),
           );
           deps.logger.info('event published', {
             checkId: event.detail.checkId,

@@ -1,14 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CheckFailure, FinalOutcome } from '../../shared/check.js';
 import type { CheckRepository, FinalizeGuard } from '../../shared/check-repository.js';
+import type { Clock } from '../../shared/clock.js';
 import { describeError } from '../../shared/errors.js';
 import type { SweeperConfig } from './config.js';
 
 /** What the sweeper needs, injected so tests can swap any of it. */
-export interface SweeperDependencies {
+export interface SweeperDeps {
   config: Pick<SweeperConfig, 'uploadGraceSeconds' | 'staleCheckGraceSeconds' | 'maxSweepItems'>;
   repository: Pick<CheckRepository, 'listSweepable' | 'finalize'>;
-  clock: () => Date;
+  clock: Clock;
   logger: Pick<Logger, 'info' | 'warn'>;
   /** Index page size; defaults to 100. */
   pageSize?: number;
@@ -41,9 +42,9 @@ const WRITE_CONCURRENCY = 10;
  * or a late verdict either wins (the sweep skips) or is refused: a check gets one final status.
  * Stale leases go first with up to half the budget; expired uploads get the rest.
  */
-export async function sweep(deps: SweeperDependencies): Promise<SweepCounts> {
+export async function sweep(deps: SweeperDeps): Promise<SweepCounts> {
   const { config } = deps;
-  const now = deps.clock();
+  const now = deps.clock.now();
   const counts: SweepCounts = { expired: 0, failed: 0, skipped: 0, errors: 0 };
 
   const leaseCutoffMs = now.getTime() - config.staleCheckGraceSeconds * 1000;
@@ -73,7 +74,7 @@ export async function sweep(deps: SweeperDependencies): Promise<SweepCounts> {
 
 /** Pages through one kind of sweepable check and settles each; returns how many it looked at. */
 async function sweepKind(
-  deps: SweeperDependencies,
+  deps: SweeperDeps,
   counts: SweepCounts,
   kind: {
     status: 'AWAITING_UPLOAD' | 'CHECKING';
@@ -106,7 +107,7 @@ async function sweepKind(
 }
 
 async function settle(
-  deps: SweeperDependencies,
+  deps: SweeperDeps,
   counts: SweepCounts,
   checkId: string,
   kind: { outcome: FinalOutcome; guard: FinalizeGuard; now: Date },

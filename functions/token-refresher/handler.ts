@@ -1,22 +1,20 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ApptenticateClient } from '../../shared/apptenticate/client.js';
-import { createLogger } from '../../shared/observability.js';
+import type { Context } from 'aws-lambda';
+import { handleInvocation } from '../../shared/observability.js';
 import { readConfig } from './config.js';
 import { type RefreshRequest, type RefreshResult, refreshTokenSecret } from './refresher.js';
+import { buildDeps } from './wiring.js';
 
-const config = readConfig();
-const logger = createLogger('token-refresher');
-const secrets = new SecretsManagerClient({});
-const client = new ApptenticateClient({ baseUrl: config.apiUrl });
+// Cold start: a bad configuration fails the init with a message naming the variable.
+const deps = buildDeps(readConfig());
 
 /**
  * Invoked by the schedule (an EventBridge "Scheduled Event": not forced) or by a checker whose
  * refresh token was refused (`{"force": true, "reason": "..."}`, asynchronously). Errors are thrown
  * so the function's error alarm fires.
  */
-export const handler = async (event: unknown): Promise<RefreshResult> => {
-  return await refreshTokenSecret({ config, secrets, client, logger, now: Date.now }, parseRequest(event));
-};
+export async function handler(event: unknown, context?: Context): Promise<RefreshResult> {
+  return await handleInvocation(deps, context, () => refreshTokenSecret(deps, parseRequest(event)));
+}
 
 function parseRequest(event: unknown): RefreshRequest {
   if (event === null || typeof event !== 'object') return {};

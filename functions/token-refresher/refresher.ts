@@ -27,6 +27,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import type { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { decodeJwtExp } from '../../shared/apptenticate/jwt.js';
 import { type TokenSecret, TokenSecretStore } from '../../shared/apptenticate/token-secret.js';
+import type { Clock } from '../../shared/clock.js';
 import { classifyAwsError, RetryableError, TerminalError } from '../../shared/errors.js';
 import type { TokenRefresherConfig } from './config.js';
 
@@ -42,8 +43,7 @@ export interface RefresherDeps {
   secrets: SecretsManagerClient;
   client: Pick<ApptenticateClient, 'login'>;
   logger: Logger;
-  /** Epoch milliseconds. */
-  now: () => number;
+  clock: Clock;
 }
 
 /** Why a run did not log in. */
@@ -68,7 +68,7 @@ export async function refreshTokenSecret(
   request: RefreshRequest = {},
 ): Promise<RefreshResult> {
   const { config, logger } = deps;
-  const nowSeconds = Math.floor(deps.now() / 1000);
+  const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
   // Every run reads the stored value afresh (no cache): the write-rate guard depends on it.
   const store = new TokenSecretStore({
     secretId: config.tokenSecretArn,
@@ -122,7 +122,7 @@ export async function refreshTokenSecret(
     refreshExpiresAt: refreshExp,
     access: outcome.access,
     ...(accessExp !== undefined ? { accessExpiresAt: accessExp } : {}),
-    updatedAt: new Date(deps.now()).toISOString(),
+    updatedAt: deps.clock.now().toISOString(),
   };
   if ((await store.replace(secret, versionId)) === 'conflict') {
     // Another run replaced the value we read while we logged in: its write stands, ours is dropped.

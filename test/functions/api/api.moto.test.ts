@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CreateCheckResponse, createApi } from '../../../functions/api/app.js';
 import { createUploadPresigner } from '../../../functions/api/presign.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
+import { systemClock } from '../../../shared/clock.js';
 import { createCheckTable } from '../../../tools/local/provision-table.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 import { loadEvent, postChecks } from './events.js';
@@ -35,7 +36,7 @@ describe('api on moto', () => {
       },
       repository,
       presigner: createUploadPresigner(s3, BUCKET),
-      clock: () => new Date(),
+      clock: systemClock,
       idGenerator: () => crypto.randomUUID(),
       logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
     });

@@ -3,10 +3,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { type ApiDependencies, type ApiResponse, createApi } from '../../../functions/api/app.js';
+import { type ApiDeps, type ApiResponse, createApi } from '../../../functions/api/app.js';
 import { createUploadPresigner } from '../../../functions/api/presign.js';
 import type { CheckItem } from '../../../shared/check.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
+import { testClock } from '../../support/clock.js';
 import { loadEvent, postChecks, proxyRequest } from './events.js';
 
 const CHECK_ID = '3f6c1a2e-8b4d-4c1f-9a7e-2d5b6c8e9f01';
@@ -17,7 +18,7 @@ function body(response: ApiResponse): Record<string, unknown> {
   return JSON.parse(response.body) as Record<string, unknown>;
 }
 
-function setup(overrides: Partial<ApiDependencies> = {}) {
+function setup(overrides: Partial<ApiDeps> = {}) {
   const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
   const s3 = new S3Client({
     region: 'eu-west-1',
@@ -32,7 +33,7 @@ function setup(overrides: Partial<ApiDependencies> = {}) {
     },
     repository: new CheckRepository(new DynamoDBClient({ region: 'eu-west-1' }), 'checks', 30 * 86_400),
     presigner: createUploadPresigner(s3, 'selfie-bucket'),
-    clock: () => NOW,
+    clock: testClock(() => NOW),
     idGenerator: () => CHECK_ID,
     logger,
     ...overrides,

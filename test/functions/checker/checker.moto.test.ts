@@ -19,15 +19,17 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CheckerDeps, checkBatch } from '../../../functions/checker/checker.js';
 import { readConfig } from '../../../functions/checker/config.js';
-import { buildCheckerDeps } from '../../../functions/checker/wiring.js';
+import { buildDeps } from '../../../functions/checker/wiring.js';
 import { refreshTokenSecret } from '../../../functions/token-refresher/refresher.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
-import type { CheckRepository } from '../../../shared/check-repository.js';
+import { CheckRepository } from '../../../shared/check-repository.js';
+import { systemClock } from '../../../shared/clock.js';
 import { createLogger } from '../../../shared/observability.js';
 import { createCheckTable } from '../../../tools/local/provision-table.js';
 import { toLambdaEvent } from '../../../tools/local/sqs-event-source.js';
 import { makeJpeg, makePng, paddedPng } from '../../../tools/simulator/images.js';
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
+import { testClock } from '../../support/clock.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 import { notificationBody, sqsEventOf } from './support.js';
 
@@ -47,6 +49,7 @@ describe('checker on moto with the simulator', () => {
   let tokenSecretArn: string;
   let table = 0;
   let deps: CheckerDeps;
+  let repo: CheckRepository;
 
   beforeAll(async () => {
     [moto, simulator] = await Promise.all([startMoto(), startSimulator()]);
@@ -97,7 +100,7 @@ describe('checker on moto with the simulator', () => {
       secrets,
       client: new ApptenticateClient({ baseUrl: simulator.baseUrl }),
       logger: createLogger('token-refresher', 'ERROR'),
-      now: Date.now,
+      clock: systemClock,
     });
   });
 
@@ -117,7 +120,8 @@ describe('checker on moto with the simulator', () => {
       VENDOR_RESPONSE_TIMEOUT_MS: '1000',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
-    deps = buildCheckerDeps(config, { s3, dynamodb, secretsManager: secrets });
+    deps = buildDeps(config, { s3, dynamodb, secretsManager: secrets });
+    repo = new CheckRepository(dynamodb, tableName, config.retentionSeconds);
     deps.logger.setLogLevel('ERROR');
   });
 
@@ -151,7 +155,7 @@ describe('checker on moto with the simulator', () => {
     return toLambdaEvent(messages, { queueArn, region: REGION });
   }
 
-  const item = async (checkId: string) => await deps.repository.get(checkId);
+  const item = async (checkId: string) => await repo.get(checkId);
   const exists = async (key: string) =>
     await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
       () => true,
@@ -264,9 +268,9 @@ describe('checker on moto with the simulator', () => {
     clients: { dynamodb?: DynamoDBClient; s3?: S3Client; secretsManager?: SecretsManagerClient } = {},
     config = deps.config,
   ): CheckerDeps {
-    const built = buildCheckerDeps(config, { s3, dynamodb, secretsManager: secrets, ...clients });
+    const built = buildDeps(config, { s3, dynamodb, secretsManager: secrets, ...clients });
     built.logger.setLogLevel('CRITICAL');
-    return { ...built, sleep: async () => undefined };
+    return { ...built, clock: testClock(() => new Date()) };
   }
 
   /** The same event as its message's last allowed receive. */
@@ -317,10 +321,10 @@ describe('checker on moto with the simulator', () => {
     const record = event.Records[0];
     if (!record) throw new Error('no notification arrived');
     let now = new Date('2026-11-25T10:00:00Z');
-    const clock = () => now;
+    const clock = testClock(() => now);
     // The first delivery pays for a verdict and its container dies before writing it.
     const dying = container();
-    const repository: CheckRepository = Object.create(dying.repository);
+    const repository: CheckerDeps['repository'] = Object.create(dying.repository);
     repository.finalize = async () => {
       throw new Error('container died');
     };
@@ -423,7 +427,7 @@ describe('checker on moto with the simulator', () => {
 
   it('retries a check whose token refresh is answered 403, then records its verdict', async () => {
     // A new container whose stored access token the vendor no longer accepts: it must refresh.
-    const container = buildCheckerDeps(deps.config, { s3, dynamodb, secretsManager: secrets });
+    const container = buildDeps(deps.config, { s3, dynamodb, secretsManager: secrets });
     container.logger.setLogLevel('ERROR');
     simulator.control.expireAccessTokens();
     simulator.control.script({ type: 'status', status: 403, endpoint: 'refresh' });
@@ -484,7 +488,7 @@ describe('checker on moto with the simulator', () => {
   it('ends an API check FAILED with INTERNAL_ERROR when DynamoDB throttles its claim on the last receive', async () => {
     const checkId = crypto.randomUUID();
     const now = new Date();
-    await deps.repository.createAwaitingUpload({
+    await repo.createAwaitingUpload({
       checkId,
       now,
       uploadExpiresAt: new Date(now.getTime() + 300_000),

@@ -43,10 +43,12 @@ function makeDeps(
     liveness: { checkLiveness },
     logger: createLogger('checker-test', 'ERROR'),
     metrics: createMetrics('checker-test'),
-    clock: () => new Date('2026-11-25T10:00:00Z'),
-    // No wall-clock waits in tests: backoff only records what it would have slept.
-    sleep: async (ms) => {
-      sleeps.push(ms);
+    clock: {
+      now: () => new Date('2026-11-25T10:00:00Z'),
+      // No wall-clock waits in tests: backoff only records what it would have slept.
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
     },
     outcomeMemory: new OutcomeMemory(),
     vendorCalls: () => checkLiveness.mock.calls.length,

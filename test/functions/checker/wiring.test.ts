@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readConfig } from '../../../functions/checker/config.js';
-import { buildCheckerDeps } from '../../../functions/checker/wiring.js';
+import { buildDeps } from '../../../functions/checker/wiring.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { serializeTokenSecret } from '../../../shared/apptenticate/token-secret.js';
 import { makePng } from '../../../tools/simulator/images.js';
@@ -12,7 +12,7 @@ import { type Simulator, startSimulator } from '../../../tools/simulator/server.
 const secrets = mockClient(SecretsManagerClient);
 const lambda = mockClient(LambdaClient);
 
-describe('buildCheckerDeps', () => {
+describe('buildDeps', () => {
   let simulator: Simulator;
   let refresh: string;
 
@@ -42,7 +42,7 @@ describe('buildCheckerDeps', () => {
   });
 
   const deps = (env: Record<string, string> = {}) =>
-    buildCheckerDeps(
+    buildDeps(
       readConfig({
         TABLE_NAME: 'checks',
         TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:tokens',

@@ -16,11 +16,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  type NotifierDeps,
-  publishFinalTransitions,
-  systemClock,
-} from '../../../functions/notifier/notifier.js';
+import { type NotifierDeps, publishFinalTransitions } from '../../../functions/notifier/notifier.js';
+import { systemClock } from '../../../shared/clock.js';
 import { eventIdFor, type LivenessEvent } from '../../../shared/events/index.js';
 import { createCheckTable } from '../../../tools/local/provision-table.js';
 import { errorsOf, validateDetail, validateEvent } from '../../shared/events/validator.js';

@@ -88,7 +88,7 @@ beforeEach(() => {
     eventBridge: new EventBridgeClient({ region: 'eu-west-1' }),
     logger,
     metrics: { addMetric } as unknown as NotifierDeps['metrics'],
-    clock: { now: () => Date.parse('2026-11-25T10:00:08.000Z'), sleep },
+    clock: { now: () => new Date('2026-11-25T10:00:08.000Z'), sleep },
   };
 });
 

@@ -6,14 +6,11 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  LEASE_EXPIRED_FAILURE,
-  type SweeperDependencies,
-  sweep,
-} from '../../../functions/sweeper/sweeper.js';
+import { LEASE_EXPIRED_FAILURE, type SweeperDeps, sweep } from '../../../functions/sweeper/sweeper.js';
 import { isFinalStatus } from '../../../shared/check.js';
 import { CheckRepository, type ObjectFacts } from '../../../shared/check-repository.js';
 import { createCheckTable } from '../../../tools/local/provision-table.js';
+import { testClock } from '../../support/clock.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 
 const t0 = new Date('2026-11-25T10:00:00.000Z');
@@ -44,8 +41,8 @@ describe('sweeper on moto', () => {
     repo = new CheckRepository(client, name, 86_400);
   });
 
-  const run = (now: Date, repository: SweeperDependencies['repository'] = repo, overrides = {}) =>
-    sweep({ config: { ...config, ...overrides }, repository, clock: () => now, logger: logger() });
+  const run = (now: Date, repository: SweeperDeps['repository'] = repo, overrides = {}) =>
+    sweep({ config: { ...config, ...overrides }, repository, clock: testClock(() => now), logger: logger() });
 
   /** Every stream record that moves a check into a final status: what the notifier turns into events. */
   async function finalTransitions(): Promise<{ checkId: string; status: string }[]> {
@@ -93,7 +90,7 @@ describe('sweeper on moto', () => {
 
   it('skips an upload that arrives between listing and writing: the checker wins', async () => {
     await repo.createAwaitingUpload({ checkId: 'race', now: t0, uploadExpiresAt: at(300) });
-    const racing: SweeperDependencies['repository'] = {
+    const racing: SweeperDeps['repository'] = {
       listSweepable: async (input) => {
         const page = await repo.listSweepable(input);
         if (input.status === 'AWAITING_UPLOAD') {
@@ -141,7 +138,7 @@ describe('sweeper on moto', () => {
 
   it('lets a late verdict that lands first win: the sweep skips, one final status, one event', async () => {
     await repo.claim({ checkId: 'slow', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
-    const racing: SweeperDependencies['repository'] = {
+    const racing: SweeperDeps['repository'] = {
       listSweepable: async (input) => {
         const page = await repo.listSweepable(input);
         if (input.status === 'CHECKING') {
@@ -163,7 +160,7 @@ describe('sweeper on moto', () => {
 
   it('skips a stale lease that a new delivery renews between listing and writing: the new holder keeps it', async () => {
     await repo.claim({ checkId: 'renewed', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
-    const racing: SweeperDependencies['repository'] = {
+    const racing: SweeperDeps['repository'] = {
       listSweepable: async (input) => {
         const page = await repo.listSweepable(input);
         if (input.status === 'CHECKING') {
@@ -192,7 +189,7 @@ describe('sweeper on moto', () => {
     const first = await sweep({
       config: { ...config, maxSweepItems: 5 },
       repository: repo,
-      clock: () => at(1000),
+      clock: testClock(() => at(1000)),
       logger: logger(),
       pageSize: 2,
     });
@@ -200,7 +197,7 @@ describe('sweeper on moto', () => {
     const second = await sweep({
       config,
       repository: repo,
-      clock: () => at(1000),
+      clock: testClock(() => at(1000)),
       logger: logger(),
       pageSize: 2,
     });

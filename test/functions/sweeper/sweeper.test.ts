@@ -3,18 +3,19 @@ import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { type SweeperDependencies, sweep } from '../../../functions/sweeper/sweeper.js';
+import { type SweeperDeps, sweep } from '../../../functions/sweeper/sweeper.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
+import { testClock } from '../../support/clock.js';
 
 const NOW = new Date('2026-11-25T12:00:00.000Z');
 const ddb = mockClient(DynamoDBDocumentClient);
 
-function setup(config: Partial<SweeperDependencies['config']> = {}) {
+function setup(config: Partial<SweeperDeps['config']> = {}) {
   const logger = { info: vi.fn(), warn: vi.fn() };
-  const deps: SweeperDependencies = {
+  const deps: SweeperDeps = {
     config: { uploadGraceSeconds: 300, staleCheckGraceSeconds: 1800, maxSweepItems: 500, ...config },
     repository: new CheckRepository(new DynamoDBClient({ region: 'eu-west-1' }), 'checks', 86_400),
-    clock: () => NOW,
+    clock: testClock(() => NOW),
     logger,
   };
   return { deps, logger };

@@ -10,6 +10,7 @@ import { type RefresherDeps, refreshTokenSecret } from '../../../functions/token
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { parseTokenSecret } from '../../../shared/apptenticate/token-secret.js';
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
+import { testClock } from '../../support/clock.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 
 describe('token-refresher on moto', () => {
@@ -61,7 +62,7 @@ describe('token-refresher on moto', () => {
       secrets,
       client,
       logger: new Logger({ logLevel: 'SILENT' }),
-      now: () => clock,
+      clock: testClock(() => new Date(clock)),
     };
   }
 
@@ -93,7 +94,7 @@ describe('token-refresher on moto', () => {
 
   it('writes again on a later run that read the value the first one wrote', async () => {
     await expect(refreshTokenSecret(deps(), { force: true })).resolves.toMatchObject({ refreshed: true });
-    const later = { ...deps(), now: () => clock + 11 * 60_000 };
+    const later = { ...deps(), clock: testClock(() => new Date(clock + 11 * 60_000)) };
 
     await expect(refreshTokenSecret(later, { force: true })).resolves.toMatchObject({ refreshed: true });
 

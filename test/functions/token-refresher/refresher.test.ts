@@ -18,6 +18,7 @@ import {
 } from '../../../shared/apptenticate/token-secret.js';
 import { RetryableError, TerminalError } from '../../../shared/errors.js';
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
+import { testClock } from '../../support/clock.js';
 
 const CREDENTIALS_ARN =
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:apptenticate-credentials-AbCdEf';
@@ -72,7 +73,7 @@ function deps(): RefresherDeps {
     secrets: new SecretsManagerClient({ region: 'us-east-1' }),
     client,
     logger: new Logger({ logLevel: 'SILENT' }),
-    now: () => clock,
+    clock: testClock(() => new Date(clock)),
   };
 }
 

@@ -10,6 +10,7 @@ import { refreshTokenSecret } from '../../../functions/token-refresher/refresher
 import { createAuthorizedLivenessChecker } from '../../../shared/apptenticate/authorized-liveness.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { parseTokenSecret } from '../../../shared/apptenticate/token-secret.js';
+import { systemClock } from '../../../shared/clock.js';
 import { makePng } from '../../../tools/simulator/images.js';
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 
@@ -91,7 +92,7 @@ describe('logs of the token paths', () => {
           secrets,
           client,
           logger,
-          now: Date.now,
+          clock: systemClock,
         },
         { force: true, reason: 'test' },
       );

@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { CheckRepository } from '../../shared/check-repository.js';
+import { systemClock } from '../../shared/clock.js';
+import { createLogger } from '../../shared/observability.js';
+import type { ApiDeps } from './app.js';
+import type { ApiConfig } from './config.js';
+import { createUploadPresigner } from './presign.js';
+
+/** AWS clients the api uses; tests and the local runtime may pass their own. */
+export interface ApiClients {
+  s3?: S3Client;
+  dynamodb?: DynamoDBClient;
+}
+
+/** Builds the api's collaborators once per container. */
+export function buildDeps(config: ApiConfig, clients: ApiClients = {}): ApiDeps & { logger: Logger } {
+  return {
+    config,
+    repository: new CheckRepository(
+      clients.dynamodb ?? new DynamoDBClient({}),
+      config.tableName,
+      config.retentionSeconds,
+    ),
+    presigner: createUploadPresigner(clients.s3 ?? new S3Client({}), config.selfieBucket),
+    clock: systemClock,
+    idGenerator: randomUUID,
+    logger: createLogger('api'),
+  };
+}

@@ -1,0 +1,31 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CheckRepository } from '../../shared/check-repository.js';
+import { systemClock } from '../../shared/clock.js';
+import { createLogger, createMetrics } from '../../shared/observability.js';
+import type { SweeperConfig } from './config.js';
+import type { SweeperDeps } from './sweeper.js';
+
+/** AWS clients the sweeper uses; tests and the local runtime may pass their own. */
+export interface SweeperClients {
+  dynamodb?: DynamoDBClient;
+}
+
+/** Builds the sweeper's collaborators once per container. */
+export function buildDeps(
+  config: SweeperConfig,
+  clients: SweeperClients = {},
+): SweeperDeps & { logger: Logger; metrics: Metrics } {
+  return {
+    config,
+    repository: new CheckRepository(
+      clients.dynamodb ?? new DynamoDBClient({}),
+      config.tableName,
+      config.retentionSeconds,
+    ),
+    clock: systemClock,
+    logger: createLogger('sweeper'),
+    metrics: createMetrics('sweeper'),
+  };
+}

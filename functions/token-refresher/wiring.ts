@@ -1,0 +1,26 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ApptenticateClient } from '../../shared/apptenticate/client.js';
+import { systemClock } from '../../shared/clock.js';
+import { createLogger } from '../../shared/observability.js';
+import type { TokenRefresherConfig } from './config.js';
+import type { RefresherDeps } from './refresher.js';
+
+/** AWS clients the token-refresher uses; tests and the local runtime may pass their own. */
+export interface RefresherClients {
+  secretsManager?: SecretsManagerClient;
+}
+
+/** Builds the token-refresher's collaborators once per container. */
+export function buildDeps(
+  config: Readonly<TokenRefresherConfig>,
+  clients: RefresherClients = {},
+): RefresherDeps & { logger: Logger } {
+  return {
+    config,
+    secrets: clients.secretsManager ?? new SecretsManagerClient({}),
+    client: new ApptenticateClient({ baseUrl: config.apiUrl }),
+    logger: createLogger('token-refresher'),
+    clock: systemClock,
+  };
+}
