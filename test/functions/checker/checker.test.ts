@@ -401,6 +401,26 @@ describe('checkBatch keeps a vendor answer in hand', () => {
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
+  it('deletes the selfie when a retried verdict write finds the check already final (its first answer was lost)', async () => {
+    let verdicts = 0;
+    ddbMock.on(UpdateCommand).callsFake((input) => {
+      if (input.ExpressionAttributeValues[':final'] === undefined)
+        return { Attributes: { checkId: input.Key.checkId, status: 'CHECKING', attempts: 1, version: 1 } };
+      // DynamoDB applied the first write, but its answer never came back.
+      if (++verdicts === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      throw new ConditionalCheckFailedException({
+        message: 'no',
+        $metadata: {},
+        Item: marshall({ checkId: CHECK_ID, status: 'PASSED' }),
+      });
+    });
+    const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(1);
+    expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
+  });
+
   it('never retries a verdict write DynamoDB refuses for good', async () => {
     ddbMock.on(UpdateCommand).callsFake((input) => {
       if (input.ExpressionAttributeValues[':final'] !== undefined)
