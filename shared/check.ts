@@ -47,16 +47,19 @@ export function isDevice(value: unknown): value is Device {
 /** The longest `reference`, in UTF-16 code units (JavaScript string length), as the event contract says. */
 export const MAX_REFERENCE_LENGTH = 128;
 
-// Control characters, line/paragraph separators, and lone surrogates (DynamoDB refuses those).
-const FORBIDDEN_IN_REFERENCE = /[\p{Cc}\u2028\u2029]|\p{Surrogate}/u;
+// Control characters, format characters (bidi overrides and isolates, zero-width characters, the BOM,
+// soft hyphens: they make a reference display as something it is not), line/paragraph separators,
+// and lone surrogates (DynamoDB refuses those).
+const FORBIDDEN_IN_REFERENCE = /[\p{Cc}\p{Cf}\u2028\u2029]|\p{Surrogate}/u;
 
 /** Why a value is not a valid `reference`: the API answers with it, the checker ignores the value. */
 export type ReferenceProblem = 'NOT_A_STRING' | 'LENGTH' | 'FORBIDDEN_CHARACTER';
 
 /**
  * The one rule for the app's `reference`, wherever it comes from (the API's body, object metadata):
- * a string of 1 to {@link MAX_REFERENCE_LENGTH} characters without control characters, line or
- * paragraph separators, or lone surrogates. `undefined` when the value follows it.
+ * a string of 1 to {@link MAX_REFERENCE_LENGTH} characters without control characters, format
+ * characters (Unicode `Cf`: bidi overrides, zero-width characters), line or paragraph separators, or
+ * lone surrogates. `undefined` when the value follows it.
  */
 export function referenceProblem(value: unknown): ReferenceProblem | undefined {
   if (typeof value !== 'string') return 'NOT_A_STRING';

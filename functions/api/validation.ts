@@ -97,13 +97,14 @@ export function parseCheckId(raw: string | undefined): string {
   if (raw === undefined || !UUID.test(raw)) {
     throw new ApiError(400, 'INVALID_CHECK_ID', 'checkId must be a UUID');
   }
-  return raw;
+  // UUIDs are case-insensitive; the API issues them in lower case, and the table's key is that.
+  return raw.toLowerCase();
 }
 
 const REFERENCE_MESSAGES: Record<ReferenceProblem, string> = {
   NOT_A_STRING: 'reference must be a string',
   LENGTH: `reference must be 1 to ${MAX_REFERENCE_LENGTH} characters long`,
-  FORBIDDEN_CHARACTER: 'reference must not contain control characters',
+  FORBIDDEN_CHARACTER: 'reference must not contain control or invisible format characters',
 };
 
 function validateReference(reference: unknown): string {

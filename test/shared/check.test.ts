@@ -18,6 +18,12 @@ describe('referenceProblem', () => {
     ['a C1 control character', 'a\u0085b', 'FORBIDDEN_CHARACTER'],
     ['a line separator', 'a\u2028b', 'FORBIDDEN_CHARACTER'],
     ['a lone surrogate', 'a\ud800b', 'FORBIDDEN_CHARACTER'],
+    ['a right-to-left override', 'order-\u202e24', 'FORBIDDEN_CHARACTER'],
+    ['a right-to-left isolate', 'a\u2067b', 'FORBIDDEN_CHARACTER'],
+    ['a zero-width space', 'a\u200bb', 'FORBIDDEN_CHARACTER'],
+    ['a zero-width joiner', 'a\u200db', 'FORBIDDEN_CHARACTER'],
+    ['a byte order mark', '\ufeffa', 'FORBIDDEN_CHARACTER'],
+    ['a soft hyphen', 'a\u00adb', 'FORBIDDEN_CHARACTER'],
   ])('refuses %s', (_label, value, problem) => {
     expect(referenceProblem(value)).toBe(problem);
   });

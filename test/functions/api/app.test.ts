@@ -333,6 +333,17 @@ describe('GET /checks/{checkId}', () => {
     expectJsonError(await api(loadEvent('get-check')), 404, 'CHECK_NOT_FOUND');
   });
 
+  it('reads the check of an id given in upper case', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...decidedMinimal(), checkId: CHECK_ID } });
+    const event = loadEvent('get-check');
+    event.pathParameters = { checkId: CHECK_ID.toUpperCase() };
+    const { api } = setup();
+    const response = await api(event);
+    expect(response.statusCode).toBe(200);
+    expect(body(response)).toMatchObject({ checkId: CHECK_ID });
+    expect(ddb).toReceiveCommandWith(GetCommand, { Key: { checkId: CHECK_ID } });
+  });
+
   it('answers 400 INVALID_CHECK_ID for a malformed id without reading the table', async () => {
     const event = loadEvent('get-check');
     event.pathParameters = { checkId: 'selfies%2F..%2Fx' };

@@ -167,9 +167,9 @@ describe('parseCreateCheckRequest', () => {
 });
 
 describe('parseCheckId', () => {
-  it('accepts a UUID in lower or upper case', () => {
+  it('accepts a UUID in lower or upper case and answers it in lower case, as ids are issued', () => {
     expect(parseCheckId('3f6c1a2e-8b4d-4c1f-9a7e-2d5b6c8e9f01')).toBe('3f6c1a2e-8b4d-4c1f-9a7e-2d5b6c8e9f01');
-    expect(parseCheckId('3F6C1A2E-8B4D-4C1F-9A7E-2D5B6C8E9F01')).toBe('3F6C1A2E-8B4D-4C1F-9A7E-2D5B6C8E9F01');
+    expect(parseCheckId('3F6C1A2E-8B4D-4C1F-9A7E-2D5B6C8E9F01')).toBe('3f6c1a2e-8b4d-4c1f-9a7e-2d5b6c8e9f01');
   });
 
   it.each([
