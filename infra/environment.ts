@@ -179,7 +179,7 @@ function rangeCell(spec: EnvVarSpec): string {
     case 'bool':
       return '`true` / `false`';
     case 'url':
-      return 'http(s) URL';
+      return 'https URL (http only to loopback)';
     case 'string':
       return '-';
   }

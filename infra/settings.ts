@@ -11,6 +11,7 @@ import { NOTIFIER_ENVIRONMENT } from '../functions/notifier/environment.js';
 import { SWEEPER_ENVIRONMENT } from '../functions/sweeper/environment.js';
 import { TOKEN_REFRESHER_ENVIRONMENT } from '../functions/token-refresher/environment.js';
 import { FINAL_STATUSES } from '../shared/check.js';
+import { isSecureOrLoopback, PLAIN_HTTP_PROBLEM } from '../shared/config.js';
 import { settingDeclarations, settingValue } from './environment.js';
 
 export {
@@ -320,6 +321,8 @@ export function validateSettings(s: PipelineSettings): string[] {
   }
   if (!/^https?:\/\/[^\s/]+/.test(s.livenessApiUrl)) {
     problems.push(`livenessApiUrl must be an absolute http(s) URL, got "${s.livenessApiUrl}"`);
+  } else if (!URL.canParse(s.livenessApiUrl) || !isSecureOrLoopback(new URL(s.livenessApiUrl))) {
+    problems.push(`livenessApiUrl ${PLAIN_HTTP_PROBLEM}, got "${s.livenessApiUrl}"`);
   }
   int('selfieLifecycleDays', s.selfieLifecycleDays, 1, 3650);
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(s.logRetentionDays)) {

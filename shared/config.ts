@@ -49,7 +49,23 @@ export function optionalUrl(env: Env, name: string, fallback: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
   }
+  if (!isSecureOrLoopback(url)) {
+    throw new ConfigError(`${name} ${PLAIN_HTTP_PROBLEM}, got "${raw}"`);
+  }
   return raw.replace(/\/+$/, '');
+}
+
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** How a URL with plain http to another host is refused, after the setting's name. */
+export const PLAIN_HTTP_PROBLEM = 'must use https (plain http only to 127.0.0.1, localhost or [::1])';
+
+/**
+ * Whether a parsed URL may carry credentials, tokens and selfies: https anywhere, plain http only to
+ * this machine (the local simulator), where nothing crosses a network.
+ */
+export function isSecureOrLoopback(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }
 
 /** The unit of a numeric setting, as the documentation tables show it. */

@@ -53,6 +53,14 @@ describe('resolveSettings', () => {
     }
   });
 
+  it('rejects a plain http vendor URL beyond loopback, where the password, tokens and selfies would travel in clear', () => {
+    expect(() => resolveSettings({ livenessApiUrl: 'http://api.apptenticate.com' })).toThrow(
+      /livenessApiUrl must use https \(plain http only to 127\.0\.0\.1, localhost or \[::1\]\)/,
+    );
+    expect(() => resolveSettings({ livenessApiUrl: 'http://127.0.0.1:4010' })).not.toThrow();
+    expect(() => resolveSettings({ livenessApiUrl: 'https://api.apptenticate.com' })).not.toThrow();
+  });
+
   it('rejects SQS batches above 10 without a batching window and a maxConcurrency below 2', () => {
     expect(() => resolveSettings({ checker: { batchSize: 20 } })).toThrow(/maxBatchingWindowSeconds > 0/);
     expect(() => resolveSettings({ checker: { batchSize: 20, maxBatchingWindowSeconds: 5 } })).not.toThrow();

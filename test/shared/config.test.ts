@@ -45,7 +45,24 @@ describe('readEnv', () => {
     [{ NAME: 'n', COUNT: '11' }, 'COUNT must be between 1 and 10, got 11'],
     [{ NAME: 'n', FLAG: 'yes' }, 'FLAG must be "true" or "false", got "yes"'],
     [{ NAME: 'n', URL: 'vendor' }, 'URL must be an absolute URL, got "vendor"'],
+    [
+      { NAME: 'n', URL: 'http://vendor.example.com' },
+      'URL must use https (plain http only to 127.0.0.1, localhost or [::1]), got "http://vendor.example.com"',
+    ],
+    [
+      { NAME: 'n', URL: 'http://127.0.0.1.example.com' },
+      'URL must use https (plain http only to 127.0.0.1, localhost or [::1]), got "http://127.0.0.1.example.com"',
+    ],
   ])('fails with a ConfigError naming the variable for %j', (env, message) => {
     expect(() => readEnv(env, DECLARATION)).toThrow(new ConfigError(message));
+  });
+
+  it.each([
+    'http://127.0.0.1:4010',
+    'http://localhost:4010/',
+    'http://[::1]:4010',
+    'https://vendor.example.com',
+  ])('accepts %s as a URL', (url) => {
+    expect(readEnv({ NAME: 'n', URL: url }, DECLARATION).URL).toBe(url.replace(/\/$/, ''));
   });
 });
