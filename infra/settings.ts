@@ -6,6 +6,13 @@
  * functions the same environment.
  */
 import { API_ENVIRONMENT } from '../functions/api/environment.js';
+import {
+  AWS_BEFORE_VENDOR_MS,
+  OUTCOME_WRITE_MARGIN_MS,
+  recordStartMs,
+  VENDOR_CALLS_PER_RECORD,
+  vendorCallMs,
+} from '../functions/checker/budget.js';
 import { CHECKER_ENVIRONMENT } from '../functions/checker/environment.js';
 import { NOTIFIER_ENVIRONMENT } from '../functions/notifier/environment.js';
 import { SWEEPER_ENVIRONMENT } from '../functions/sweeper/environment.js';
@@ -225,6 +232,14 @@ export function visibilityTimeoutSeconds(settings: Pick<PipelineSettings, 'check
   return 6 * settings.checker.timeoutSeconds;
 }
 
+/**
+ * How long SQS may keep delivering one notification: every receive can wait a whole visibility
+ * timeout. A check still CHECKING may be taken up again within this window.
+ */
+export function retryWindowSeconds(settings: Pick<PipelineSettings, 'checker'>): number {
+  return visibilityTimeoutSeconds(settings) * settings.checker.maxReceiveCount;
+}
+
 /** Settings that fail validation; the message says what is wrong and how to fix it. */
 export class InvalidSettingsError extends Error {
   readonly problems: readonly string[];
@@ -293,6 +308,26 @@ export const SETTINGS_RULES: readonly SettingsRule[] = [
       const interval = t.scheduleHours * 3600;
       return t.refreshMarginSeconds <= interval
         ? `tokenRefresher.refreshMarginSeconds (${t.refreshMarginSeconds}) must exceed the schedule interval (tokenRefresher.scheduleHours ${t.scheduleHours} = ${interval} s), or a refresh token minted between runs lapses before the next run: raise tokenRefresher.refreshMarginSeconds (twice the interval, ${2 * interval}, survives a failed run) or lower tokenRefresher.scheduleHours`
+        : undefined;
+    },
+  },
+  {
+    // The checker starts a record only when its whole worst case fits (functions/checker/budget.ts).
+    id: 'checker-timeout-fits-a-record',
+    check: ({ checker: c }) => {
+      const needed = Math.ceil(recordStartMs(c) / 1000);
+      return c.timeoutSeconds <= needed
+        ? `checker.timeoutSeconds (${c.timeoutSeconds}) must exceed the ${needed} s one record needs (${AWS_BEFORE_VENDOR_MS / 1000} s of AWS + ${VENDOR_CALLS_PER_RECORD} vendor calls of checker.vendorConnectTimeoutMs + checker.vendorResponseTimeoutMs = ${vendorCallMs(c)} ms + ${OUTCOME_WRITE_MARGIN_MS / 1000} s to write the outcome): raise checker.timeoutSeconds to at least ${needed + 1} or lower checker.vendorConnectTimeoutMs / checker.vendorResponseTimeoutMs, or no record could ever start`
+        : undefined;
+    },
+  },
+  {
+    id: 'stale-grace-exceeds-retry-window',
+    check: (s) => {
+      const window = retryWindowSeconds(s);
+      const grace = s.sweeper.staleCheckGraceSeconds;
+      return grace <= window
+        ? `sweeper.staleCheckGraceSeconds (${grace}) must exceed the queue's retry window (visibility timeout ${visibilityTimeoutSeconds(s)} s x checker.maxReceiveCount ${s.checker.maxReceiveCount} = ${window} s): raise it to at least ${window + 1}, or lower checker.timeoutSeconds or checker.maxReceiveCount, or the sweeper fails checks that SQS still delivers`
         : undefined;
     },
   },

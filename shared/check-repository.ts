@@ -137,6 +137,8 @@ export class CheckRepository {
     leaseId: string;
     leaseMs: number;
     now: Date;
+    /** Abandons the write (the record's deadline); it may or may not have been applied. */
+    abortSignal?: AbortSignal;
   }): Promise<WriteResult> {
     const nowMs = input.now.getTime();
     const leaseExpiresAt = nowMs + input.leaseMs;
@@ -165,34 +167,45 @@ export class CheckRepository {
       '#expiresAt = if_not_exists(#expiresAt, :ttl)',
     ];
     setObjectFacts(input.object, sets, values);
-    return await this.update({
-      TableName: this.tableName,
-      Key: { checkId: input.checkId },
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: CLAIMABLE_CONDITION,
-      ExpressionAttributeValues: values,
-    });
+    return await this.update(
+      {
+        TableName: this.tableName,
+        Key: { checkId: input.checkId },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: CLAIMABLE_CONDITION,
+        ExpressionAttributeValues: values,
+      },
+      input.abortSignal,
+    );
   }
 
   /**
    * Gives a claim back after a retryable failure, so the next delivery of the message can claim the
    * check at once instead of waiting for the lease to run out.
    */
-  async release(input: { checkId: string; leaseId: string; now: Date }): Promise<WriteResult> {
-    return await this.update({
-      TableName: this.tableName,
-      Key: { checkId: input.checkId },
-      UpdateExpression:
-        'SET #leaseExpiresAt = :nowMs, #sweepAt = :now, #updatedAt = :now, #version = #version + :one',
-      ConditionExpression: '#status = :checking AND #leaseId = :leaseId',
-      ExpressionAttributeValues: {
-        ':nowMs': input.now.getTime(),
-        ':now': input.now.toISOString(),
-        ':one': 1,
-        ':checking': 'CHECKING',
-        ':leaseId': input.leaseId,
+  async release(input: {
+    checkId: string;
+    leaseId: string;
+    now: Date;
+    abortSignal?: AbortSignal;
+  }): Promise<WriteResult> {
+    return await this.update(
+      {
+        TableName: this.tableName,
+        Key: { checkId: input.checkId },
+        UpdateExpression:
+          'SET #leaseExpiresAt = :nowMs, #sweepAt = :now, #updatedAt = :now, #version = #version + :one',
+        ConditionExpression: '#status = :checking AND #leaseId = :leaseId',
+        ExpressionAttributeValues: {
+          ':nowMs': input.now.getTime(),
+          ':now': input.now.toISOString(),
+          ':one': 1,
+          ':checking': 'CHECKING',
+          ':leaseId': input.leaseId,
+        },
       },
-    });
+      input.abortSignal,
+    );
   }
 
   /**
@@ -206,6 +219,7 @@ export class CheckRepository {
     now: Date;
     /** Facts to store when the write creates the item (an object that arrived without the API). */
     object?: ObjectFacts;
+    abortSignal?: AbortSignal;
   }): Promise<WriteResult> {
     const now = input.now.toISOString();
     const values: Record<string, unknown> = {
@@ -239,13 +253,16 @@ export class CheckRepository {
     }
     if (input.object) setObjectFacts(input.object, sets, values);
     const condition = this.guardCondition(input.guard, input.now, values);
-    return await this.update({
-      TableName: this.tableName,
-      Key: { checkId: input.checkId },
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE #leaseId, #leaseExpiresAt, #sweepStatus, #sweepAt`,
-      ConditionExpression: condition,
-      ExpressionAttributeValues: values,
-    });
+    return await this.update(
+      {
+        TableName: this.tableName,
+        Key: { checkId: input.checkId },
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE #leaseId, #leaseExpiresAt, #sweepStatus, #sweepAt`,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      },
+      input.abortSignal,
+    );
   }
 
   /**
@@ -304,7 +321,7 @@ export class CheckRepository {
     }
   }
 
-  private async update(command: UpdateCommandInput): Promise<WriteResult> {
+  private async update(command: UpdateCommandInput, abortSignal?: AbortSignal): Promise<WriteResult> {
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
@@ -313,6 +330,7 @@ export class CheckRepository {
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+        abortSignal ? { abortSignal } : {},
       );
       return { written: true, item: Attributes as CheckItem };
     } catch (error) {

@@ -14,8 +14,15 @@ import {
 } from '../../shared/check.js';
 import type { CheckRepository, ObjectFacts, WriteResult } from '../../shared/check-repository.js';
 import type { Clock } from '../../shared/clock.js';
+import { type Deadline, deadlineIn } from '../../shared/deadline.js';
 import { classifyAwsError, describeError, RetryableError } from '../../shared/errors.js';
-import { type CheckerConfig, minRemainingMsToStart } from './config.js';
+import {
+  INVOCATION_END_RESERVE_MS,
+  OUTCOME_WRITE_MARGIN_MS,
+  recordBudgetMs,
+  recordStartMs,
+} from './budget.js';
+import type { CheckerConfig } from './config.js';
 import { type CreatedObject, checkIdForKey, parseNotification } from './notification.js';
 import type { KeptOutcome, OutcomeMemory } from './outcome-memory.js';
 import {
@@ -39,6 +46,8 @@ export interface CheckerDeps {
   clock: Clock;
   /** Vendor answers paid for and not yet written, for a redelivery of the same message on this container. */
   outcomeMemory: OutcomeMemory;
+  /** A signal that aborts after `ms`; tests pass a controlled one. @default `AbortSignal.timeout` */
+  deadlineSignal?: (ms: number) => AbortSignal;
 }
 
 /** Per invocation: how much time is left (Lambda's `context.getRemainingTimeInMillis`). */
@@ -47,6 +56,16 @@ export interface Invocation {
 }
 
 const UNBOUNDED: Invocation = { remainingMs: () => Number.POSITIVE_INFINITY };
+
+/**
+ * One record's time. `deadline` bounds everything before the outcome write (the selfie read, the
+ * claim, every vendor call); `writes` bounds the outcome write (verdict, delete or release), which
+ * has at least `OUTCOME_WRITE_MARGIN_MS` after the deadline and at most until the invocation ends.
+ */
+interface RecordTime {
+  deadline: Deadline;
+  writes: AbortSignal;
+}
 
 /** What became of one message: acknowledged (deleted from the queue) or left for SQS to deliver again. */
 type Disposition = 'ack' | 'retry';
@@ -60,19 +79,20 @@ export async function checkBatch(
   deps: CheckerDeps,
   invocation: Invocation = UNBOUNDED,
 ): Promise<SQSBatchResponse> {
-  const needed = minRemainingMsToStart(deps.config);
+  const needed = recordStartMs(deps.config);
   // Powertools' BatchProcessor runs records all at once or one by one; we need a bound in between.
   const dispositions = await mapWithConcurrency(
     event.Records,
     deps.config.batchConcurrency,
     async (record) => {
-      if (invocation.remainingMs() < needed) {
+      const remaining = invocation.remainingMs();
+      if (remaining < needed) {
         deps.logger.warn('not starting a message the invocation has no time left for', {
           messageId: record.messageId,
         });
         return await leaveForLater(record, deps, invocation);
       }
-      return await checkMessage(record, deps, invocation);
+      return await checkMessage(record, deps, invocation, recordTime(remaining, deps));
     },
   );
   return {
@@ -82,10 +102,23 @@ export async function checkBatch(
   };
 }
 
+/** The record's deadline: its budget, and never later than the invocation's end less the write margin. */
+function recordTime(remainingMs: number, deps: CheckerDeps): RecordTime {
+  const timer = deps.deadlineSignal ?? ((ms: number) => AbortSignal.timeout(ms));
+  const clock = () => deps.clock.now().getTime();
+  const budget = Math.min(recordBudgetMs(deps.config), remainingMs - OUTCOME_WRITE_MARGIN_MS);
+  const writesMs = remainingMs - INVOCATION_END_RESERVE_MS;
+  return {
+    deadline: deadlineIn(budget, clock, timer),
+    writes: Number.isFinite(writesMs) ? timer(Math.max(0, writesMs)) : new AbortController().signal,
+  };
+}
+
 async function checkMessage(
   record: SQSRecord,
   deps: CheckerDeps,
   invocation: Invocation,
+  time: RecordTime,
 ): Promise<Disposition> {
   const { logger, metrics, config } = deps;
   const messageId = record.messageId;
@@ -101,7 +134,7 @@ async function checkMessage(
       metrics.addMetric('MalformedMessages', MetricUnit.Count, 1);
       return 'retry';
     }
-    const delivery = deliveryOf(record, deps.config, invocation);
+    const delivery = deliveryOf(record, deps.config, invocation, time);
     let disposition: Disposition = 'ack';
     for (const object of notification.objects) {
       if (!object.key.startsWith(config.selfiePrefix)) {
@@ -132,9 +165,15 @@ interface Delivery {
   lastReceive: boolean;
   receiveCount: number;
   invocation: Invocation;
+  time: RecordTime;
 }
 
-function deliveryOf(record: SQSRecord, config: Readonly<CheckerConfig>, invocation: Invocation): Delivery {
+function deliveryOf(
+  record: SQSRecord,
+  config: Readonly<CheckerConfig>,
+  invocation: Invocation,
+  time: RecordTime,
+): Delivery {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
   return {
     // The claim belongs to the message: SQS keeps a message's id across its redeliveries, so a
@@ -143,6 +182,7 @@ function deliveryOf(record: SQSRecord, config: Readonly<CheckerConfig>, invocati
     lastReceive: receiveCount >= config.maxReceiveCount,
     receiveCount,
     invocation,
+    time,
   };
 }
 
@@ -183,7 +223,7 @@ async function leaveForLater(
   deps: CheckerDeps,
   invocation: Invocation,
 ): Promise<Disposition> {
-  const delivery = deliveryOf(record, deps.config, invocation);
+  const delivery = deliveryOf(record, deps.config, invocation, recordTime(invocation.remainingMs(), deps));
   if (!delivery.lastReceive) return 'retry';
   const notification = parseNotification(record.body);
   // A malformed notification has no check to record: it goes on to the DLQ as it is.
@@ -223,6 +263,7 @@ async function endOnLastReceive(
           guard: kept ? { kind: 'lease', leaseId } : { kind: 'own-or-unclaimed', leaseId },
           now: deps.clock.now(),
           object: { bucket: object.bucket, objectKey: object.key, objectSize: object.size },
+          abortSignal: delivery.time.writes,
         }),
       delivery.invocation,
       log,
@@ -248,7 +289,7 @@ async function endOnLastReceive(
     });
     return 'retry';
   }
-  const deleted = await deleteSelfie(object, checkId, deps);
+  const deleted = await deleteSelfie(object, checkId, deps, delivery.time.writes);
   // A kept vendor verdict that finally got written is a success like any other.
   return written.written && kept && !kept.toDlq && deleted ? 'ack' : 'retry';
 }
@@ -266,6 +307,7 @@ async function checkObject(
 ): Promise<Disposition> {
   const { logger, config } = deps;
   const { leaseId, lastReceive } = delivery;
+  const { deadline, writes } = delivery.time;
   const log = { checkId, receiveCount: delivery.receiveCount };
   const facts: ObjectFacts = { bucket: object.bucket, objectKey: object.key, objectSize: object.size };
 
@@ -281,7 +323,7 @@ async function checkObject(
     return await writeVerdict(object, checkId, kept, delivery, log, deps);
   }
 
-  const selfie = await readSelfie(object, deps);
+  const selfie = await readSelfie(object, deps, deadline.signal);
   if (selfie.kind === 'missing') {
     const failure = {
       reason: 'OBJECT_NOT_FOUND' as const,
@@ -311,22 +353,28 @@ async function checkObject(
     leaseId,
     leaseMs: config.leaseSeconds * 1000,
     now: deps.clock.now(),
+    abortSignal: deadline.signal,
   });
-  if (!claim.written) return await skipClaimed(checkId, object, claim.current, log, deps);
+  if (!claim.written) return await skipClaimed(checkId, object, claim.current, log, deps, writes);
 
   const device = claim.item.device;
   const started = performance.now();
   let outcome: LivenessOutcome;
   try {
-    outcome = await deps.liveness.checkLiveness({
-      selfie: selfie.bytes,
-      contentType: image.contentType,
-      fileName: `${checkId}.${image.format === 'png' ? 'png' : 'jpg'}`,
-      ...(device ? { device } : {}),
-    });
+    outcome = await deps.liveness.checkLiveness(
+      {
+        selfie: selfie.bytes,
+        contentType: image.contentType,
+        fileName: `${checkId}.${image.format === 'png' ? 'png' : 'jpg'}`,
+        ...(device ? { device } : {}),
+      },
+      { deadline },
+    );
   } catch (error) {
     // No verdict was had (e.g. the token secret could not be read): free the check for the next delivery.
-    await deps.repository.release({ checkId, leaseId, now: deps.clock.now() }).catch(() => undefined);
+    await deps.repository
+      .release({ checkId, leaseId, now: deps.clock.now(), abortSignal: writes })
+      .catch(() => undefined);
     throw error;
   }
   recordVendorMetrics(outcome, performance.now() - started, deps.metrics);
@@ -334,7 +382,8 @@ async function checkObject(
   const decision = decide(outcome, lastReceive);
   if (decision.kind === 'retry') {
     logger.warn('vendor call will be retried', { ...log, outcome: outcome.kind, reason: decision.reason });
-    await deps.repository.release({ checkId, leaseId, now: deps.clock.now() });
+    // A call the record's deadline aborted lands here too: no verdict, and the claim is freed.
+    await deps.repository.release({ checkId, leaseId, now: deps.clock.now(), abortSignal: writes });
     return 'retry';
   }
   // Paid for: kept until written, so neither a throttled write nor a redelivery pays for it again.
@@ -353,6 +402,7 @@ async function writeVerdict(
   deps: CheckerDeps,
 ): Promise<Disposition> {
   const { leaseId } = delivery;
+  const { writes } = delivery.time;
   const written = await withWriteRetries(
     () =>
       deps.repository.finalize({
@@ -360,6 +410,7 @@ async function writeVerdict(
         outcome: answer.outcome,
         guard: { kind: 'lease', leaseId },
         now: deps.clock.now(),
+        abortSignal: writes,
       }),
     delivery.invocation,
     log,
@@ -374,10 +425,10 @@ async function writeVerdict(
       current: written.current?.status,
     });
     if (!isFinalStatus(written.current?.status)) return 'ack';
-    return (await deleteSelfie(object, checkId, deps)) ? 'ack' : 'retry';
+    return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
   }
   logVerdict(written.item, log, deps);
-  const deleted = await deleteSelfie(object, checkId, deps);
+  const deleted = await deleteSelfie(object, checkId, deps, writes);
   // Past every retry we still record FAILED first, then let the message go on to the DLQ for operators.
   return answer.toDlq || !deleted ? 'retry' : 'ack';
 }
@@ -510,6 +561,7 @@ async function recordUnclaimed(
   log: Record<string, unknown>,
   deps: CheckerDeps,
 ): Promise<Disposition> {
+  const { writes } = delivery.time;
   const written = await withWriteRetries(
     () =>
       deps.repository.finalize({
@@ -518,16 +570,17 @@ async function recordUnclaimed(
         guard: { kind: 'own-or-unclaimed', leaseId: delivery.leaseId },
         now: deps.clock.now(),
         object: facts,
+        abortSignal: writes,
       }),
     delivery.invocation,
     log,
     deps,
   );
   const object = { bucket: facts.bucket, key: facts.objectKey, size: facts.objectSize };
-  if (!written.written) return await skipClaimed(checkId, object, written.current, log, deps);
+  if (!written.written) return await skipClaimed(checkId, object, written.current, log, deps, writes);
   logVerdict(written.item, log, deps);
   if (outcome.status === 'FAILED') return 'ack'; // nothing left to delete
-  return (await deleteSelfie(object, checkId, deps)) ? 'ack' : 'retry';
+  return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
 }
 
 /** Someone else holds or has decided the check: never call the vendor again for it. */
@@ -537,12 +590,13 @@ async function skipClaimed(
   current: CheckItem | undefined,
   log: Record<string, unknown>,
   deps: CheckerDeps,
+  writes: AbortSignal,
 ): Promise<Disposition> {
   deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
   if (current && isFinalStatus(current.status)) {
     deps.logger.info('skipping duplicate of a decided check', { ...log, status: current.status });
     // A late duplicate or a re-upload after the verdict: the selfie is not needed any more.
-    return (await deleteSelfie(object, checkId, deps)) ? 'ack' : 'retry';
+    return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
   }
   // The holder's own message carries the retry; if it dies, its redelivery takes the lease over.
   deps.logger.info('skipping check in progress elsewhere', { ...log, status: current?.status });
@@ -559,9 +613,15 @@ interface ObjectMetadata {
   reference?: string;
 }
 
-async function readSelfie(object: CreatedObject, deps: CheckerDeps): Promise<SelfieRead> {
+async function readSelfie(
+  object: CreatedObject,
+  deps: CheckerDeps,
+  abortSignal: AbortSignal,
+): Promise<SelfieRead> {
   try {
-    const response = await deps.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
+    const response = await deps.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }), {
+      abortSignal,
+    });
     const metadata = metadataOf(response.Metadata, deps);
     const declared = response.ContentLength ?? 0;
     if (declared > deps.config.maxObjectBytes) {
@@ -594,10 +654,15 @@ function metadataOf(metadata: Record<string, string> | undefined, deps: CheckerD
   return result;
 }
 
-async function deleteSelfie(object: CreatedObject, checkId: string, deps: CheckerDeps): Promise<boolean> {
+async function deleteSelfie(
+  object: CreatedObject,
+  checkId: string,
+  deps: CheckerDeps,
+  abortSignal: AbortSignal,
+): Promise<boolean> {
   if (deps.config.retainSelfies) return true;
   try {
-    await deps.s3.send(new DeleteObjectCommand({ Bucket: object.bucket, Key: object.key }));
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: object.bucket, Key: object.key }), { abortSignal });
     return true;
   } catch (error) {
     // Retrying the message finds the check decided and deletes again; the lifecycle rule is the backstop.

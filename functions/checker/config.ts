@@ -29,23 +29,12 @@ export interface CheckerConfig {
   retainSelfies: boolean;
   /** `CHECK_RETENTION_DAYS` (default 30), in seconds: the TTL of check items. */
   retentionSeconds: number;
-  /** `VENDOR_CONNECT_TIMEOUT_MS` (default 3000). */
+  /** `VENDOR_CONNECT_TIMEOUT_MS` (default 2000). */
   vendorConnectTimeoutMs: number;
-  /** `VENDOR_RESPONSE_TIMEOUT_MS` (default 10000): for the response headers and again for the body. */
+  /** `VENDOR_RESPONSE_TIMEOUT_MS` (default 8000): one vendor call once connected, headers and body together. */
   vendorResponseTimeoutMs: number;
   /** `TOKEN_CACHE_SECONDS` (default 300): how long the token secret is cached in memory. */
   tokenCacheSeconds: number;
-}
-
-/**
- * The invocation time a record needs before it may start: one vendor call at its worst (connect,
- * headers, body) plus 5 s for S3 and DynamoDB. A record that cannot finish is not started at all:
- * it goes back to SQS unclaimed instead of being cut off by the function timeout holding a lease.
- */
-export function minRemainingMsToStart(
-  config: Pick<CheckerConfig, 'vendorConnectTimeoutMs' | 'vendorResponseTimeoutMs'>,
-): number {
-  return config.vendorConnectTimeoutMs + 2 * config.vendorResponseTimeoutMs + 5_000;
 }
 
 /** Reads and validates the checker's configuration; throws a `ConfigError` naming the variable. */

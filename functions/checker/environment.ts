@@ -84,7 +84,7 @@ export const CHECKER_ENVIRONMENT = {
   },
   VENDOR_CONNECT_TIMEOUT_MS: {
     type: 'int',
-    default: 3000,
+    default: 2000,
     min: 100,
     max: 60_000,
     unit: 'ms',
@@ -92,11 +92,11 @@ export const CHECKER_ENVIRONMENT = {
   },
   VENDOR_RESPONSE_TIMEOUT_MS: {
     type: 'int',
-    default: 10_000,
+    default: 8000,
     min: 100,
     max: 120_000,
     unit: 'ms',
-    doc: 'vendor headers timeout, and again body timeout; a record is not started unless connect + 2x this + 5 s remain in the invocation',
+    doc: 'longest one vendor call may take once connected, headers and body together; a record is not started unless 5 s + 4 x (connect + this) + 5 s remain in the invocation (`functions/checker/budget.ts`)',
   },
   TOKEN_CACHE_SECONDS: {
     type: 'int',

@@ -8,6 +8,7 @@ import { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { CheckRepository } from '../../shared/check-repository.js';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
+import { vendorCallMs } from './budget.js';
 import type { CheckerDeps } from './checker.js';
 import type { CheckerConfig } from './config.js';
 import { OutcomeMemory } from './outcome-memory.js';
@@ -20,6 +21,18 @@ export interface CheckerClients {
   lambda?: LambdaClient;
 }
 
+/**
+ * Per attempt, for the AWS clients the checker creates: the SDK has no timeout of its own, and a
+ * hung socket would otherwise hold the record until the function timeout. The record's deadline
+ * (`abortSignal` on each call) bounds the attempts together.
+ */
+export const AWS_REQUEST_HANDLER = Object.freeze({
+  connectionTimeout: 1_000,
+  requestTimeout: 3_000,
+  // Without it the SDK only logs a warning when requestTimeout passes.
+  throwOnRequestTimeout: true,
+});
+
 /** Builds the checker's collaborators once per container. */
 export function buildDeps(config: Readonly<CheckerConfig>, clients: CheckerClients = {}): CheckerDeps {
   const logger = createLogger('checker');
@@ -28,13 +41,15 @@ export function buildDeps(config: Readonly<CheckerConfig>, clients: CheckerClien
     connectTimeoutMs: config.vendorConnectTimeoutMs,
     headersTimeoutMs: config.vendorResponseTimeoutMs,
     bodyTimeoutMs: config.vendorResponseTimeoutMs,
+    callTimeoutMs: vendorCallMs(config),
   });
+  const aws = { requestHandler: AWS_REQUEST_HANDLER };
   const refresher = config.tokenRefresherFunctionName;
-  const lambda = refresher ? (clients.lambda ?? new LambdaClient({})) : undefined;
+  const lambda = refresher ? (clients.lambda ?? new LambdaClient(aws)) : undefined;
   const liveness = createAuthorizedLivenessChecker({
     tokenSecretId: config.tokenSecretArn,
     client: vendor,
-    secretsClient: clients.secretsManager ?? new SecretsManagerClient({}),
+    secretsClient: clients.secretsManager ?? new SecretsManagerClient(aws),
     secretMaxAgeSeconds: config.tokenCacheSeconds,
     logger,
     ...(lambda && refresher
@@ -54,9 +69,9 @@ export function buildDeps(config: Readonly<CheckerConfig>, clients: CheckerClien
   });
   return {
     config,
-    s3: clients.s3 ?? new S3Client({}),
+    s3: clients.s3 ?? new S3Client(aws),
     repository: new CheckRepository(
-      clients.dynamodb ?? new DynamoDBClient({}),
+      clients.dynamodb ?? new DynamoDBClient(aws),
       config.tableName,
       config.retentionSeconds,
     ),

@@ -126,15 +126,19 @@ export class AccessTokenProvider {
   /**
    * A valid access token, or the outcome to report when none can be had. Concurrent callers
    * share one refresh. Throws `RetryableError` when the token secret cannot be read.
+   *
+   * `signal`: the caller's deadline. When it fires first the caller gets a retryable `TIMEOUT`; the
+   * shared refresh is not cut short (other callers may have time for it, and its token is kept),
+   * being bounded by the client's own call timeout.
    */
-  async getAccessToken(): Promise<AccessTokenResult> {
+  async getAccessToken(options: { signal?: AbortSignal } = {}): Promise<AccessTokenResult> {
     if (this.access && this.access.renewAtMs > this.now()) return { kind: 'ok', token: this.access.token };
     if (!this.inflight) {
       this.inflight = this.mint().finally(() => {
         this.inflight = undefined;
       });
     }
-    return await this.inflight;
+    return options.signal ? await untilAborted(this.inflight, options.signal) : await this.inflight;
   }
 
   /** Forgets an access token the vendor refused. A token that was already replaced is ignored. */
@@ -285,5 +289,29 @@ export class AccessTokenProvider {
       // Best effort: the scheduled run will log in anyway; the message is retried either way.
       this.logger.error('asking the token-refresher failed', { reason, error: describeError(error) });
     }
+  }
+}
+
+const DEADLINE_PASSED: VendorRetryable = {
+  kind: 'retryable',
+  reason: 'TIMEOUT',
+  message: "the record's deadline passed while waiting for an access token; retry later",
+};
+
+/** `work`'s result, or a retryable `TIMEOUT` as soon as `signal` aborts, whichever comes first. */
+async function untilAborted(
+  work: Promise<AccessTokenResult>,
+  signal: AbortSignal,
+): Promise<AccessTokenResult> {
+  if (signal.aborted) return DEADLINE_PASSED;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<AccessTokenResult>((resolve) => {
+    onAbort = () => resolve(DEADLINE_PASSED);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }

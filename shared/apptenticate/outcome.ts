@@ -1,4 +1,5 @@
 import type { Device } from '../check.js';
+import type { Deadline } from '../deadline.js';
 import type { RejectionReason } from './codes.js';
 
 /** Scores Apptenticate returns with `details=true`. */
@@ -60,7 +61,12 @@ export interface LivenessRequest {
  * (cached access token, one refresh and retry on 401, recovery when the refresh token is refused).
  */
 export interface LivenessChecker {
-  checkLiveness(request: LivenessRequest): Promise<LivenessOutcome>;
+  /**
+   * `deadline`: the record's; every vendor call of this check (refreshes, the liveness call, the
+   * retry after a 401) stops at it with a retryable `TIMEOUT`, and no liveness call is started that
+   * could not finish before it.
+   */
+  checkLiveness(request: LivenessRequest, options?: { deadline?: Deadline }): Promise<LivenessOutcome>;
 }
 
 /** A vendor call that did not get a usable answer but may succeed later. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { recordStartMs } from '../../functions/checker/budget.js';
 import { FUNCTION_ENVIRONMENTS, settingDeclarations, settingValue } from '../../infra/environment.js';
 import {
   DEFAULT_SETTINGS,
@@ -70,7 +71,12 @@ describe('resolveSettings', () => {
   });
 
   it('rejects a checker timeout whose 6x visibility timeout exceeds 12 hours', () => {
-    expect(() => resolveSettings({ checker: { timeoutSeconds: 900, leaseSeconds: 901 } })).not.toThrow();
+    expect(() =>
+      resolveSettings({
+        checker: { timeoutSeconds: 900, leaseSeconds: 901 },
+        sweeper: { staleCheckGraceSeconds: 16_201 }, // past 5,400 s x 3 receives
+      }),
+    ).not.toThrow();
     expect(() => resolveSettings({ checker: { timeoutSeconds: 7201 } })).toThrow(/exceeds SQS's 43200 s/);
   });
 });
@@ -100,8 +106,8 @@ describe('functionEnvironment', () => {
       CHECK_RETENTION_DAYS: '30',
       MIN_IMAGE_SIDE_PX: '64',
       MAX_IMAGE_SIDE_PX: '10000',
-      VENDOR_CONNECT_TIMEOUT_MS: '3000',
-      VENDOR_RESPONSE_TIMEOUT_MS: '10000',
+      VENDOR_CONNECT_TIMEOUT_MS: '2000',
+      VENDOR_RESPONSE_TIMEOUT_MS: '8000',
       TOKEN_CACHE_SECONDS: '300',
     });
   });
@@ -251,7 +257,39 @@ describe('the declared function environments', () => {
       'lease-exceeds-timeout',
       'visibility-within-sqs-limit',
       'refresh-margin-exceeds-schedule',
+      'checker-timeout-fits-a-record',
+      'stale-grace-exceeds-retry-window',
     ]);
     for (const rule of SETTINGS_RULES) expect(rule.check(DEFAULT_SETTINGS), rule.id).toBeUndefined();
+  });
+
+  it('rejects a checker timeout no record could start in, saying what it must reach', () => {
+    // Defaults: 5 s of AWS + 4 vendor calls of (2,000 + 8,000) ms + a 5 s write margin = 50 s.
+    expect(recordStartMs(DEFAULT_SETTINGS.checker)).toBe(50_000);
+    expect(() => resolveSettings({ checker: { timeoutSeconds: 50 } })).toThrow(
+      /checker\.timeoutSeconds \(50\) must exceed the 50 s one record needs.*raise checker\.timeoutSeconds to at least 51 or lower checker\.vendorConnectTimeoutMs \/ checker\.vendorResponseTimeoutMs/,
+    );
+    expect(() => resolveSettings({ checker: { timeoutSeconds: 51 } })).not.toThrow();
+    expect(() =>
+      resolveSettings({
+        checker: { timeoutSeconds: 80, leaseSeconds: 160, vendorResponseTimeoutMs: 20_000 },
+      }),
+    ).toThrow(/checker\.timeoutSeconds \(80\) must exceed the 98 s one record needs/);
+  });
+
+  it('rejects a stale-check grace inside the queue retry window, saying what to change', () => {
+    // checkerTimeoutSeconds=120: visibility 720 s x 3 receives = 2,160 s against an 1,800 s grace.
+    expect(() => resolveSettings({ checker: { timeoutSeconds: 120, leaseSeconds: 180 } })).toThrow(
+      /sweeper\.staleCheckGraceSeconds \(1800\) must exceed the queue's retry window \(visibility timeout 720 s x checker\.maxReceiveCount 3 = 2160 s\): raise it to at least 2161/,
+    );
+    expect(() =>
+      resolveSettings({
+        checker: { timeoutSeconds: 120, leaseSeconds: 180 },
+        sweeper: { staleCheckGraceSeconds: 2161 },
+      }),
+    ).not.toThrow();
+    expect(() => resolveSettings({ checker: { maxReceiveCount: 6 } })).toThrow(
+      /visibility timeout 360 s x checker\.maxReceiveCount 6 = 2160 s/,
+    );
   });
 });

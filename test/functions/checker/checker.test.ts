@@ -6,6 +6,11 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { sdkStreamMixin } from '@smithy/util-stream';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  INVOCATION_END_RESERVE_MS,
+  recordBudgetMs,
+  recordStartMs,
+} from '../../../functions/checker/budget.js';
 import { type CheckerDeps, checkBatch, mapWithConcurrency } from '../../../functions/checker/checker.js';
 import { readConfig } from '../../../functions/checker/config.js';
 import { OutcomeMemory } from '../../../functions/checker/outcome-memory.js';
@@ -612,5 +617,99 @@ describe('checkBatch on the last receive', () => {
     const response = await checkBatch(sqsEventOf(['{not json'], LAST), makeDeps([]));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
     expect(ddbMock.calls()).toHaveLength(0);
+  });
+});
+
+/** The options an SDK call was sent with (`send(command, options)`); the mock's types drop them. */
+function sentWith(call: { args: readonly unknown[] } | undefined): unknown {
+  return call?.args[1];
+}
+
+describe('checkBatch: one deadline per record', () => {
+  /** A controlled timer: records each deadline asked for and fires it only when the test says. */
+  function controlledDeadlines() {
+    const asked: { ms: number; controller: AbortController }[] = [];
+    return {
+      asked,
+      deadlineSignal: (ms: number) => {
+        const controller = new AbortController();
+        asked.push({ ms, controller });
+        return controller.signal;
+      },
+    };
+  }
+
+  it('starts a record only when its whole worst case fits in the invocation', async () => {
+    const deps = makeDeps([]);
+    const needed = recordStartMs(deps.config);
+    const event = sqsEventOf([notificationBody(KEY, selfie.length)]);
+
+    const short = await checkBatch(event, deps, { remainingMs: () => needed - 1 });
+    expect(short.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(deps.vendorCalls()).toBe(0);
+
+    const enough = await checkBatch(event, deps, { remainingMs: () => needed });
+    expect(enough.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(1);
+  });
+
+  it('gives the vendor calls the record budget, and the outcome write the rest of the invocation', async () => {
+    const timers = controlledDeadlines();
+    const deps = { ...makeDeps([]), ...timers };
+
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps, {
+      remainingMs: () => 900_000,
+    });
+
+    expect(timers.asked.map((a) => a.ms)).toEqual([
+      recordBudgetMs(deps.config),
+      900_000 - INVOCATION_END_RESERVE_MS,
+    ]);
+  });
+
+  it('hands the deadline to the vendor call and to the AWS calls, the outcome write its margin', async () => {
+    const timers = controlledDeadlines();
+    const deps = { ...makeDeps([]), ...timers };
+    const seen: (AbortSignal | undefined)[] = [];
+    deps.liveness.checkLiveness = async (_request, options) => {
+      seen.push(options?.deadline?.signal);
+      return { kind: 'passed', transactionId: 'tx' };
+    };
+
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps, { remainingMs: () => 60_000 });
+
+    const [vendor, writes] = timers.asked.map((a) => a.controller.signal);
+    expect(vendor).toBeDefined();
+    expect(seen).toEqual([vendor]);
+    expect(sentWith(s3Mock.commandCalls(GetObjectCommand)[0])).toMatchObject({ abortSignal: vendor });
+    const updates = ddbMock.commandCalls(UpdateCommand);
+    expect(sentWith(updates[0])).toMatchObject({ abortSignal: vendor }); // the claim
+    expect(sentWith(updates.at(-1))).toMatchObject({ abortSignal: writes }); // the verdict
+    expect(sentWith(s3Mock.commandCalls(DeleteObjectCommand)[0])).toMatchObject({ abortSignal: writes });
+  });
+
+  it('releases the claim and leaves the message to SQS when the deadline aborts the vendor call', async () => {
+    const timers = controlledDeadlines();
+    const deps = { ...makeDeps([]), ...timers };
+    deps.liveness.checkLiveness = async (_request, options) => {
+      const signal = options?.deadline?.signal;
+      if (!signal) return { kind: 'passed', transactionId: 'tx' };
+      // The vendor is slow; the record's deadline fires while the call is in flight.
+      setImmediate(() => timers.asked[0]?.controller.abort());
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      return { kind: 'retryable', reason: 'TIMEOUT', message: "the record's deadline passed" };
+    };
+
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps, {
+      remainingMs: () => 60_000,
+    });
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(finalWrites()).toEqual([]);
+    const release = ddbMock.commandCalls(UpdateCommand).at(-1);
+    expect(release?.args[0].input.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
+    expect(sentWith(release)).toMatchObject({ abortSignal: timers.asked[1]?.controller.signal });
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 });

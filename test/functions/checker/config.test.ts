@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { minRemainingMsToStart, readConfig } from '../../../functions/checker/config.js';
+import { recordBudgetMs, recordStartMs, vendorCallMs } from '../../../functions/checker/budget.js';
+import { readConfig } from '../../../functions/checker/config.js';
 
 const required = {
   TABLE_NAME: 'checks',
@@ -22,12 +23,15 @@ describe('readConfig', () => {
       batchConcurrency: 5,
       retainSelfies: false,
       retentionSeconds: 30 * 86_400,
-      vendorConnectTimeoutMs: 3000,
-      vendorResponseTimeoutMs: 10_000,
+      vendorConnectTimeoutMs: 2000,
+      vendorResponseTimeoutMs: 8000,
       tokenCacheSeconds: 300,
     });
     expect(Object.isFrozen(config)).toBe(true);
-    expect(minRemainingMsToStart(config)).toBe(28_000);
+    // One call 10 s; a record 5 s of AWS + 4 calls = 45 s; 5 s more to write its outcome.
+    expect(vendorCallMs(config)).toBe(10_000);
+    expect(recordBudgetMs(config)).toBe(45_000);
+    expect(recordStartMs(config)).toBe(50_000);
   });
 
   it('keeps the token-refresher name only when it is set', () => {

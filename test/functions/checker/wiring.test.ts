@@ -1,4 +1,7 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -88,5 +91,74 @@ describe('buildDeps', () => {
     logger.setLogLevel('SILENT');
     expect(await liveness.checkLiveness(request)).toMatchObject({ kind: 'auth-refused' });
     expect(lambda).not.toReceiveCommand(InvokeCommand);
+  });
+
+  it('starts no liveness call with less than one whole vendor call (connect + response) left', async () => {
+    // A refresh token of its own: an earlier test revokes the shared one.
+    const login = await new ApptenticateClient({ baseUrl: simulator.baseUrl }).login(
+      simulator.username,
+      simulator.password,
+    );
+    if (login.kind !== 'ok') throw new Error('the simulator refused its own credentials');
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: serializeTokenSecret({
+        refresh: login.refresh,
+        refreshExpiresAt: Math.floor(Date.now() / 1000) + 86_400,
+        updatedAt: new Date().toISOString(),
+      }),
+    });
+    simulator.control.reset();
+    const config = { VENDOR_CONNECT_TIMEOUT_MS: '500', VENDOR_RESPONSE_TIMEOUT_MS: '1500' };
+    const { liveness, logger } = deps(config);
+    logger.setLogLevel('SILENT');
+    const left = (ms: number) => ({ signal: new AbortController().signal, remainingMs: () => ms });
+
+    await expect(liveness.checkLiveness(request, { deadline: left(1_999) })).resolves.toMatchObject({
+      kind: 'retryable',
+      reason: 'TIMEOUT',
+    });
+    expect(simulator.control.state().counts.liveness).toBe(0);
+    await expect(liveness.checkLiveness(request, { deadline: left(2_000) })).resolves.toMatchObject({
+      kind: 'passed',
+    });
+  });
+});
+
+describe('buildDeps AWS clients', () => {
+  let server: Server;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    // Accepts connections and never answers.
+    server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_MAX_ATTEMPTS: '1',
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('gives the S3 and DynamoDB clients it creates a request timeout, so a hung call fails', async () => {
+    const built = buildDeps(readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret' }));
+
+    const [read, get] = await Promise.allSettled([
+      built.s3.send(new GetObjectCommand({ Bucket: 'selfies', Key: 'selfies/x' })),
+      built.repository.release({ checkId: 'x', leaseId: 'lease', now: new Date() }),
+    ]);
+
+    expect(read).toMatchObject({ status: 'rejected', reason: { name: 'TimeoutError' } });
+    expect(get).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/TimeoutError/) },
+    });
   });
 });

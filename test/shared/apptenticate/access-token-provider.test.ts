@@ -126,3 +126,21 @@ describe('AccessTokenProvider', () => {
     expect(bed.simulator.control.state().counts.refresh).toBe(1);
   });
 });
+
+describe('AccessTokenProvider with a caller deadline', () => {
+  it('lets a caller whose deadline passes stop waiting, while the shared refresh still serves the next', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf({ refresh: tokens.refresh }) });
+    bed.simulator.control.script({ type: 'slow', delayMs: 1_000, endpoint: 'refresh' });
+    const subject = provider();
+    const hurried = new AbortController();
+
+    const first = subject.getAccessToken({ signal: hurried.signal });
+    const second = subject.getAccessToken();
+    hurried.abort();
+
+    await expect(first).resolves.toMatchObject({ kind: 'retryable', reason: 'TIMEOUT' });
+    await expect(second).resolves.toMatchObject({ kind: 'ok' });
+    expect(bed.simulator.control.state().counts.refresh).toBe(1);
+  });
+});

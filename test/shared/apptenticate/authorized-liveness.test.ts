@@ -115,3 +115,62 @@ describe('AuthorizedLivenessChecker', () => {
     expect(tokens.invalidate).not.toHaveBeenCalled();
   });
 });
+
+describe('AuthorizedLivenessChecker with a record deadline', () => {
+  /**
+   * A record deadline with plenty of time on its clock that the test fires once the simulator has
+   * received the call it should cut short.
+   */
+  function deadlineFiredWhen(received: () => boolean) {
+    const controller = new AbortController();
+    const poll = setInterval(() => {
+      if (!received()) return;
+      clearInterval(poll);
+      controller.abort();
+    }, 5);
+    return { signal: controller.signal, remainingMs: () => 60_000, stop: () => clearInterval(poll) };
+  }
+
+  it('stops at the deadline while the refresh hangs, with a retryable TIMEOUT and no liveness call', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf({ refresh: tokens.refresh }) });
+    bed.simulator.control.script({ type: 'slow', delayMs: 3_000, endpoint: 'refresh' });
+    const deadline = deadlineFiredWhen(() => bed.simulator.control.state().counts.refresh === 1);
+
+    const outcome = await checker().checkLiveness(selfie, { deadline });
+    deadline.stop();
+
+    expect(outcome).toMatchObject({ kind: 'retryable', reason: 'TIMEOUT' });
+    expect(bed.simulator.control.state().counts.liveness).toBe(0);
+  });
+
+  it('holds the retry after a 401 to the same deadline', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf(tokens) });
+    bed.simulator.control.script(
+      { type: 'status', status: 401, endpoint: 'liveness' },
+      { type: 'slow', delayMs: 3_000, endpoint: 'liveness' },
+    );
+    const deadline = deadlineFiredWhen(() => bed.simulator.control.state().counts.liveness === 2);
+
+    const outcome = await checker().checkLiveness(selfie, { deadline });
+    deadline.stop();
+
+    expect(outcome).toMatchObject({ kind: 'retryable', reason: 'TIMEOUT' });
+    expect(bed.simulator.control.state().counts).toMatchObject({ liveness: 2, refresh: 1 });
+  });
+
+  it('starts no paid liveness call that could not finish before the deadline', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf(tokens) });
+    const nearlyOver = {
+      signal: new AbortController().signal,
+      remainingMs: () => bed.client.callTimeoutMs - 1,
+    };
+
+    const outcome = await checker().checkLiveness(selfie, { deadline: nearlyOver });
+
+    expect(outcome).toMatchObject({ kind: 'retryable', reason: 'TIMEOUT' });
+    expect(bed.simulator.control.state().counts.liveness).toBe(0);
+  });
+});
