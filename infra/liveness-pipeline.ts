@@ -153,7 +153,9 @@ export class LivenessPipeline extends Construct {
       description: 'Checks uploaded selfies with Apptenticate and records verdicts',
       ...functionOptions('checker', settings.checker),
     });
-    checks.bindTable(checker, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // Every checker write is a conditional UpdateItem that returns the item (also on a failed
+    // condition); it never reads an item on its own, so it gets no GetItem.
+    checks.bindTable(checker, ['dynamodb:UpdateItem']);
     secrets.bindTokenReader(checker);
     storage.grantSelfies(checker, {
       actions: ['s3:GetObject', 's3:DeleteObject'],

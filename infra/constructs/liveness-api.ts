@@ -100,11 +100,11 @@ export class LivenessApi {
       throttle: { rateLimit: props.throttleRateLimit, burstLimit: props.throttleBurstLimit },
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-        // HTTP API variables only (the REST API presets name some that HTTP APIs lack).
+        // HTTP API variables only (the REST API presets name some that HTTP APIs lack). No
+        // `$context.identity.*` (source IP, user agent, caller): logs hold no personal data.
         format: AccessLogFormat.custom(
           JSON.stringify({
             requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
             requestTime: '$context.requestTime',
             routeKey: '$context.routeKey',
             status: '$context.status',

@@ -279,7 +279,6 @@ describe('least-privilege IAM', () => {
       checker: [
         ...logs,
         ...sqsConsume,
-        'dynamodb:GetItem',
         'dynamodb:UpdateItem',
         'kms:Decrypt',
         'lambda:InvokeFunction',
@@ -429,6 +428,14 @@ describe('HTTP API', () => {
       },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
+  });
+
+  it('keeps no personal data in the access log: no source IP, user agent or caller identity', () => {
+    const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(1);
+    const format = JSON.parse(stages[0]?.Properties.AccessLogSettings.Format as string) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    for (const value of Object.values(format)) expect(value).not.toMatch(/\$context\.identity\./);
   });
 });
 
