@@ -42,7 +42,7 @@ export const RESOURCE_ENVIRONMENT = {
   },
   notifier: { EVENT_BUS_NAME: 'eventBusName' },
   api: { TABLE_NAME: 'tableName', SELFIE_BUCKET: 'bucketName' },
-  sweeper: { TABLE_NAME: 'tableName' },
+  sweeper: { TABLE_NAME: 'tableName', SELFIE_BUCKET: 'bucketName' },
   'token-refresher': { CREDENTIALS_SECRET_ARN: 'credentialsSecretArn', TOKEN_SECRET_ARN: 'tokenSecretArn' },
 } as const satisfies {
   [F in PipelineFunctionName]: Partial<
@@ -94,6 +94,10 @@ export const SETTINGS_ENVIRONMENT: { [F in PipelineFunctionName]: Record<Setting
     CHECK_RETENTION_DAYS: 'checkRetentionDays',
   },
   sweeper: {
+    SELFIE_PREFIX: 'selfiePrefix',
+    RETAIN_SELFIES: 'retainSelfies',
+    // At least the queue's retry window (rule claim-wait-covers-retry-window).
+    CLAIM_WAIT_SECONDS: 'sweeper.claimWaitSeconds',
     UPLOAD_GRACE_SECONDS: 'sweeper.uploadGraceSeconds',
     STALE_CHECK_GRACE_SECONDS: 'sweeper.staleCheckGraceSeconds',
     MAX_SWEEP_ITEMS: 'sweeper.maxSweepItems',

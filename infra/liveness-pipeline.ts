@@ -187,6 +187,15 @@ export class LivenessPipeline extends Construct {
       envVar: 'SELFIE_BUCKET',
     });
 
+    // The sweeper looks for an upload before expiring a check and deletes the selfie of a check it
+    // fails: listing keys and deleting need no object read and no KMS key (HEAD would need s3:GetObject).
+    storage.grantSelfies(checks.sweeper, {
+      actions: ['s3:DeleteObject'],
+      keyActions: [],
+      envVar: 'SELFIE_BUCKET',
+      listKeys: true,
+    });
+
     const functions = {
       checker,
       notifier: liveness.notifier,

@@ -93,8 +93,15 @@ export interface SweeperSettings {
   timeoutSeconds: number;
   memoryMb: number;
   scheduleMinutes: number;
-  /** Grace after an upload URL expired before the check becomes EXPIRED. */
+  /** Grace after an upload URL expired before the check becomes EXPIRED (when its selfie is not in the bucket). */
   uploadGraceSeconds: number;
+  /**
+   * How long a check whose selfie arrived in time, but that no checker claimed by the end of its
+   * upload grace (a queue backlog, failed first deliveries), is left to the checker before it is
+   * FAILED with `INTERNAL_ERROR`. At least the queue's retry window (visibility timeout x
+   * `checker.maxReceiveCount`); what it holds beyond that is the backlog it rides out.
+   */
+  claimWaitSeconds: number;
   /** Grace after a lease ran out before a CHECKING check becomes FAILED. */
   staleCheckGraceSeconds: number;
   maxSweepItems: number;
@@ -210,6 +217,7 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
     memoryMb: 256,
     scheduleMinutes: 5,
     uploadGraceSeconds: SWEEPER_ENVIRONMENT.UPLOAD_GRACE_SECONDS.default,
+    claimWaitSeconds: SWEEPER_ENVIRONMENT.CLAIM_WAIT_SECONDS.default,
     staleCheckGraceSeconds: SWEEPER_ENVIRONMENT.STALE_CHECK_GRACE_SECONDS.default,
     maxSweepItems: SWEEPER_ENVIRONMENT.MAX_SWEEP_ITEMS.default,
   },
@@ -328,6 +336,15 @@ export const SETTINGS_RULES: readonly SettingsRule[] = [
       const grace = s.sweeper.staleCheckGraceSeconds;
       return grace <= window
         ? `sweeper.staleCheckGraceSeconds (${grace}) must exceed the queue's retry window (visibility timeout ${visibilityTimeoutSeconds(s)} s x checker.maxReceiveCount ${s.checker.maxReceiveCount} = ${window} s): raise it to at least ${window + 1}, or lower checker.timeoutSeconds or checker.maxReceiveCount, or the sweeper fails checks that SQS still delivers`
+        : undefined;
+    },
+  },
+  {
+    id: 'claim-wait-covers-retry-window',
+    check: (s) => {
+      const window = retryWindowSeconds(s);
+      return s.sweeper.claimWaitSeconds < window
+        ? `sweeper.claimWaitSeconds (${s.sweeper.claimWaitSeconds}) must be at least the queue's retry window (visibility timeout ${visibilityTimeoutSeconds(s)} s x checker.maxReceiveCount ${s.checker.maxReceiveCount} = ${window} s), or the sweeper fails an uploaded check while its notification may still be delivered: raise sweeper.claimWaitSeconds, or lower checker.timeoutSeconds or checker.maxReceiveCount`
         : undefined;
     },
   },

@@ -8,7 +8,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { CheckItem, Device, FinalOutcome } from './check.js';
+import type { CheckItem, Device, FinalOutcome, SweepStatus } from './check.js';
 import { CHECK_TABLE } from './check-table.js';
 import { classifyAwsError } from './errors.js';
 
@@ -30,8 +30,13 @@ export type FinalizeGuard =
    * message's live lease or a final status.
    */
   | { kind: 'own-or-unclaimed'; leaseId: string }
-  /** The sweeper: still awaiting its upload and the upload URL expired before `cutoff` (ISO). */
+  /**
+   * The sweeper: still awaiting its upload, not known to have arrived, and the upload URL expired
+   * before `cutoff` (ISO).
+   */
   | { kind: 'upload-expired'; cutoff: string }
+  /** The sweeper: the upload arrived in time, but no checker claimed the check before `cutoff` (ISO). */
+  | { kind: 'upload-unclaimed'; cutoff: string }
   /** The sweeper: still CHECKING and the lease ran out before `cutoffMs`. */
   | { kind: 'lease-expired'; cutoffMs: number };
 
@@ -50,6 +55,13 @@ export interface ObjectFacts {
  */
 const UNCLAIMED_CONDITION =
   'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND #leaseExpiresAt < :nowMs)';
+
+/**
+ * A check the sweeper may expire, or leave to the checker once its selfie is found: awaiting its
+ * upload (and not already found uploaded) with an upload URL that expired before `:cutoff`.
+ */
+const UPLOAD_EXPIRED_CONDITION =
+  '#status = :awaiting AND #sweepStatus = :awaiting AND #uploadExpiresAt < :cutoff';
 
 /** A claim also resumes a lease this caller (`:leaseId`) already holds; so may its last-receive failure. */
 const CLAIMABLE_CONDITION = `${UNCLAIMED_CONDITION} OR (#status = :checking AND #leaseId = :leaseId)`;
@@ -266,11 +278,35 @@ export class CheckRepository {
   }
 
   /**
+   * Records that a check's selfie arrived in time although no checker has claimed it yet (its
+   * notification waits in a queue backlog, or its first delivery failed): the check stays
+   * `AWAITING_UPLOAD` for the checker, out of the sweeper's way until `until`. Only while it still
+   * awaits its upload and the upload URL expired before `cutoff` (ISO), as the sweeper listed it.
+   */
+  async awaitClaim(input: { checkId: string; cutoff: string; until: Date; now: Date }): Promise<WriteResult> {
+    return await this.update({
+      TableName: this.tableName,
+      Key: { checkId: input.checkId },
+      UpdateExpression:
+        'SET #sweepStatus = :uploaded, #sweepAt = :until, #updatedAt = :now, #version = #version + :one',
+      ConditionExpression: UPLOAD_EXPIRED_CONDITION,
+      ExpressionAttributeValues: {
+        ':uploaded': 'UPLOADED',
+        ':until': input.until.toISOString(),
+        ':now': input.now.toISOString(),
+        ':one': 1,
+        ':awaiting': 'AWAITING_UPLOAD',
+        ':cutoff': input.cutoff,
+      },
+    });
+  }
+
+  /**
    * Lists live checks the sweeper may have to settle: those with `sweepStatus` and a `sweepAt`
    * before `cutoff`, a page at a time.
    */
   async listSweepable(input: {
-    status: 'AWAITING_UPLOAD' | 'CHECKING';
+    status: SweepStatus;
     cutoff: Date;
     limit: number;
     startKey?: Record<string, unknown>;
@@ -314,7 +350,13 @@ export class CheckRepository {
         delete values[':checking'];
         values[':awaiting'] = 'AWAITING_UPLOAD';
         values[':cutoff'] = guard.cutoff;
-        return '#status = :awaiting AND #uploadExpiresAt < :cutoff';
+        return UPLOAD_EXPIRED_CONDITION;
+      case 'upload-unclaimed':
+        delete values[':checking'];
+        values[':awaiting'] = 'AWAITING_UPLOAD';
+        values[':uploaded'] = 'UPLOADED';
+        values[':cutoff'] = guard.cutoff;
+        return '#status = :awaiting AND #sweepStatus = :uploaded AND #sweepAt < :cutoff';
       case 'lease-expired':
         values[':cutoffMs'] = guard.cutoffMs;
         return '#status = :checking AND #leaseExpiresAt < :cutoffMs';

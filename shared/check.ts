@@ -124,6 +124,9 @@ export const FAILURE_REASONS = [
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
+/** What the sweeper looks for under each partition of its index. */
+export type SweepStatus = 'AWAITING_UPLOAD' | 'UPLOADED' | 'CHECKING';
+
 /** The check item as stored in DynamoDB. */
 export interface CheckItem {
   checkId: string;
@@ -152,9 +155,13 @@ export interface CheckItem {
   leaseExpiresAt?: number;
   /** Id of the current claim (the claiming SQS message's id); only its holder may write the verdict. */
   leaseId?: string;
-  /** Present while the check is not final, so the sweeper's sparse index holds only live checks. */
-  sweepStatus?: 'AWAITING_UPLOAD' | 'CHECKING';
-  /** ISO 8601 deadline the sweeper compares against (upload expiry, or lease expiry). */
+  /**
+   * Present while the check is not final, so the sweeper's sparse index holds only live checks.
+   * `UPLOADED`: still `AWAITING_UPLOAD`, but the sweeper found its selfie in the bucket after the
+   * upload form expired (a queue backlog); it waits for the checker until `sweepAt`.
+   */
+  sweepStatus?: SweepStatus;
+  /** ISO 8601 deadline the sweeper compares against (upload expiry, lease expiry, or the end of the wait for a claim). */
   sweepAt?: string;
   result?: CheckResult;
   rejection?: CheckRejection;

@@ -5,8 +5,25 @@ import { SWEEPER_ENVIRONMENT } from './environment.js';
 export interface SweeperConfig {
   /** `TABLE_NAME`: the check table. */
   readonly tableName: string;
-  /** `UPLOAD_GRACE_SECONDS` (default 300): how long after its URL expired a missing upload becomes EXPIRED. */
+  /** `SELFIE_BUCKET`: where apps upload selfies. */
+  readonly selfieBucket: string;
+  /** `SELFIE_PREFIX` (default `selfies/`): a check's selfie is at this prefix plus its id. */
+  readonly selfiePrefix: string;
+  /** `RETAIN_SELFIES` (default false): keep the selfie of a check the sweeper fails. */
+  readonly retainSelfies: boolean;
+  /**
+   * `UPLOAD_GRACE_SECONDS` (default 300): how long after its URL expired a check whose selfie is not
+   * in the bucket becomes EXPIRED. S3 refuses a POST after its policy expired, so a selfie under the
+   * key means the upload was in time.
+   */
   readonly uploadGraceSeconds: number;
+  /**
+   * `CLAIM_WAIT_SECONDS` (default 3600): how long a check whose selfie arrived in time but that no
+   * checker claimed yet (its notification waits in a backlog, or its first deliveries failed) is
+   * left to the checker before the sweeper fails it (`INTERNAL_ERROR`). At least the queue's retry
+   * window (visibility timeout x max receives), so every delivery of the notification had its turn.
+   */
+  readonly claimWaitSeconds: number;
   /**
    * `STALE_CHECK_GRACE_SECONDS` (default 1800): how long after its lease ran out a CHECKING check
    * becomes FAILED. Must exceed the SQS retry window (visibility timeout x max receives): a checker
@@ -25,7 +42,11 @@ export function readConfig(env: Env = process.env): SweeperConfig {
   const v = readEnv(env, SWEEPER_ENVIRONMENT);
   return Object.freeze({
     tableName: v.TABLE_NAME,
+    selfieBucket: v.SELFIE_BUCKET,
+    selfiePrefix: v.SELFIE_PREFIX,
+    retainSelfies: v.RETAIN_SELFIES,
     uploadGraceSeconds: v.UPLOAD_GRACE_SECONDS,
+    claimWaitSeconds: v.CLAIM_WAIT_SECONDS,
     staleCheckGraceSeconds: v.STALE_CHECK_GRACE_SECONDS,
     maxSweepItems: v.MAX_SWEEP_ITEMS,
     retentionSeconds: v.CHECK_RETENTION_DAYS * 86_400,

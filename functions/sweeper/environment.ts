@@ -1,16 +1,39 @@
-import { DEFAULT_CHECK_RETENTION_DAYS } from '../../shared/check.js';
+import { DEFAULT_CHECK_RETENTION_DAYS, DEFAULT_SELFIE_PREFIX } from '../../shared/check.js';
 import type { EnvDeclaration } from '../../shared/config.js';
 
 /** The sweeper's environment: `config.ts` reads it, the stack sets it, the README documents it. */
 export const SWEEPER_ENVIRONMENT = {
   TABLE_NAME: { type: 'string', required: true, doc: 'the check table' },
+  SELFIE_BUCKET: {
+    type: 'string',
+    required: true,
+    doc: 'where apps upload selfies: the sweeper looks for an upload (by listing its key) before expiring a check, and deletes the selfie of a check it fails',
+  },
+  SELFIE_PREFIX: {
+    type: 'string',
+    default: DEFAULT_SELFIE_PREFIX,
+    doc: 'a check awaiting its upload has its selfie at this prefix plus the check id',
+  },
+  RETAIN_SELFIES: {
+    type: 'bool',
+    default: false,
+    doc: 'keep the selfie of a check the sweeper fails (the bucket lifecycle still expires it)',
+  },
   UPLOAD_GRACE_SECONDS: {
     type: 'int',
     default: 300,
     min: 0,
     max: 86_400,
     unit: 'seconds',
-    doc: 'how long after its upload form expired a missing upload becomes `EXPIRED`',
+    doc: 'how long after its upload form expired a check whose selfie is not in the bucket becomes `EXPIRED`',
+  },
+  CLAIM_WAIT_SECONDS: {
+    type: 'int',
+    default: 3600,
+    min: 60,
+    max: 7 * 86_400,
+    unit: 'seconds',
+    doc: "how long a check whose selfie arrived in time, found unclaimed after its upload grace (a queue backlog), waits for the checker before it becomes `FAILED` (`INTERNAL_ERROR`); at least the queue's retry window",
   },
   STALE_CHECK_GRACE_SECONDS: {
     type: 'int',

@@ -9,7 +9,7 @@ import { buildDeps } from './wiring.js';
 // Cold start: a bad configuration fails the init with a message naming the variable.
 const deps = buildDeps(readConfig());
 
-/** Lambda entry for the schedule: settles expired uploads and stale claims, a bounded batch per run. */
+/** Lambda entry for the schedule: settles expired uploads, unclaimed uploads and stale claims, a bounded batch per run. */
 export async function handler(
   // EventBridge rules send a Scheduled Event, EventBridge Scheduler any input: neither is needed.
   _event: unknown,
@@ -19,6 +19,8 @@ export async function handler(
     const counts = await sweep(deps);
     deps.metrics.addMetric('ChecksExpired', MetricUnit.Count, counts.expired);
     deps.metrics.addMetric('ChecksFailedStale', MetricUnit.Count, counts.failed);
+    deps.metrics.addMetric('ChecksAwaitingChecker', MetricUnit.Count, counts.waiting);
+    deps.metrics.addMetric('ChecksFailedUnclaimed', MetricUnit.Count, counts.unclaimed);
     if (counts.errors > 0) {
       // Fail the run so the function's error alarm sees it; every write is conditional, a rerun is safe.
       throw new RetryableError(`sweep could not settle ${counts.errors} check(s)`);

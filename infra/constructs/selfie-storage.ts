@@ -103,22 +103,34 @@ export class SelfieStorage {
 
   /**
    * Lets a function act on the selfie objects (and use the bucket's key through S3, if it has one);
-   * with `envVar`, also sets that variable to the bucket name.
+   * with `envVar`, also sets that variable to the bucket name; with `listKeys`, also lets it list
+   * keys under the selfie prefix (`s3:ListBucket` limited by `s3:prefix`: it sees keys, not bytes).
    */
   grantSelfies(
     fn: PipelineFunction,
-    grant: { actions: string[]; keyActions: string[]; envVar?: string },
+    grant: { actions: string[]; keyActions: string[]; envVar?: string; listKeys?: boolean },
   ): void {
     const objects = this.bucket.arnForObjects(`${this.selfiePrefix}*`);
-    const statement = allow(grant.actions, [objects]);
-    if (grant.envVar) fn.bind(grant.envVar, this.bucket.bucketName, statement);
-    else fn.grant(statement);
+    const statements = [
+      ...(grant.listKeys
+        ? [
+            allow(['s3:ListBucket'], [this.bucket.bucketArn], {
+              StringLike: { 's3:prefix': `${this.selfiePrefix}*` },
+            }),
+          ]
+        : []),
+      allow(grant.actions, [objects]),
+    ];
+    if (grant.envVar) fn.bind(grant.envVar, this.bucket.bucketName, ...statements);
+    else fn.grant(...statements);
     fn.acknowledgeWildcard(
       objects,
       `Selfie object keys are unknown in advance; the grant is limited to the ${this.selfiePrefix} prefix.`,
     );
     const key = this.bucket.encryptionKey;
-    if (key) fn.grant(allow(grant.keyActions, [key.keyArn], viaService(fn, 's3')));
+    if (key && grant.keyActions.length > 0) {
+      fn.grant(allow(grant.keyActions, [key.keyArn], viaService(fn, 's3')));
+    }
   }
 
   private createBucket(scope: Construct, props: SelfieStorageProps, removalPolicy: RemovalPolicy) {

@@ -53,6 +53,8 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Resource::*]',
+        // The checker, the api and the sweeper act on selfie objects.
+        'AwsSolutions-IAM5[Resource::<SelfieBucket.Arn>/selfies/*]',
         'AwsSolutions-IAM5[Resource::<SelfieBucket.Arn>/selfies/*]',
         'AwsSolutions-IAM5[Resource::<SelfieBucket.Arn>/selfies/*]',
         'AwsSolutions-S1',

@@ -298,7 +298,7 @@ describe('least-privilege IAM', () => {
         'sqs:SendMessage',
       ],
       api: [...logs, 'dynamodb:GetItem', 'dynamodb:PutItem', 'kms:GenerateDataKey', 's3:PutObject'],
-      sweeper: [...logs, 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      sweeper: [...logs, 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:ListBucket'],
       'token-refresher': [
         ...logs,
         'kms:Decrypt',
@@ -336,6 +336,27 @@ describe('least-privilege IAM', () => {
         expect(JSON.stringify(s.Condition), name).toMatch(/kms:ViaService.*(s3|secretsmanager)\./);
       }
     }
+  });
+
+  it('lets the sweeper list only selfie keys and delete only selfies, never read one', () => {
+    const s3Statements = statements('sweeper').filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+    expect(s3Statements).toEqual([
+      expect.objectContaining({
+        Action: 's3:ListBucket',
+        Resource: arnOf(pipeline.bucket),
+        Condition: { StringLike: { 's3:prefix': 'selfies/*' } },
+      }),
+      expect.objectContaining({
+        Action: 's3:DeleteObject',
+        Resource: { 'Fn::Join': ['', [arnOf(pipeline.bucket), '/selfies/*']] },
+      }),
+    ]);
+    expect(actionsOf(statements('sweeper')).filter((a) => a.startsWith('kms:'))).toEqual([]);
+    expect(fnProps('sweeper').Environment.Variables).toMatchObject({
+      SELFIE_BUCKET: ref(pipeline.bucket),
+      SELFIE_PREFIX: 'selfies/',
+      CLAIM_WAIT_SECONDS: '3600',
+    });
   });
 
   it('lets the sweeper query only the bySweep index and the checker invoke only the refresher', () => {

@@ -74,7 +74,8 @@ describe('resolveSettings', () => {
     expect(() =>
       resolveSettings({
         checker: { timeoutSeconds: 900, leaseSeconds: 901 },
-        sweeper: { staleCheckGraceSeconds: 16_201 }, // past 5,400 s x 3 receives
+        // The retry window grows with the timeout: 5,400 s x 3 receives.
+        sweeper: { staleCheckGraceSeconds: 16_201, claimWaitSeconds: 16_200 },
       }),
     ).not.toThrow();
     expect(() => resolveSettings({ checker: { timeoutSeconds: 7201 } })).toThrow(/exceeds SQS's 43200 s/);
@@ -130,6 +131,10 @@ describe('functionEnvironment', () => {
     });
     expect(functionEnvironment('sweeper', DEFAULT_SETTINGS, names)).toEqual({
       TABLE_NAME: 'checks',
+      SELFIE_BUCKET: 'selfies-bucket',
+      SELFIE_PREFIX: 'selfies/',
+      RETAIN_SELFIES: 'false',
+      CLAIM_WAIT_SECONDS: '3600',
       UPLOAD_GRACE_SECONDS: '300',
       STALE_CHECK_GRACE_SECONDS: '1800',
       MAX_SWEEP_ITEMS: '500',
@@ -243,6 +248,19 @@ describe('the declared function environments', () => {
     ).not.toThrow();
   });
 
+  it('refuses a claim wait shorter than the queue retry window, saying how to fix it', () => {
+    // checkerTimeoutSeconds 250: visibility 1500 s x 3 receives = 4500 s, above the 3600 s default wait.
+    expect(() => resolveSettings({ checker: { timeoutSeconds: 250, leaseSeconds: 300 } })).toThrow(
+      /sweeper\.claimWaitSeconds \(3600\) must be at least the queue's retry window \(visibility timeout 1500 s x checker\.maxReceiveCount 3 = 4500 s\).*raise sweeper\.claimWaitSeconds/,
+    );
+    expect(() =>
+      resolveSettings({
+        checker: { timeoutSeconds: 250, leaseSeconds: 300 },
+        sweeper: { claimWaitSeconds: 4500, staleCheckGraceSeconds: 4501 },
+      }),
+    ).not.toThrow();
+  });
+
   it('renews the refresh token before it lapses even when one scheduled run fails, by default', () => {
     const t = DEFAULT_SETTINGS.tokenRefresher;
     // The first run that logs in finds more than margin - interval left: still positive after
@@ -259,6 +277,7 @@ describe('the declared function environments', () => {
       'refresh-margin-exceeds-schedule',
       'checker-timeout-fits-a-record',
       'stale-grace-exceeds-retry-window',
+      'claim-wait-covers-retry-window',
     ]);
     for (const rule of SETTINGS_RULES) expect(rule.check(DEFAULT_SETTINGS), rule.id).toBeUndefined();
   });

@@ -1,3 +1,4 @@
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -24,6 +25,7 @@ const scheduled: ScheduledEvent = {
 };
 
 const ddb = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
 
 function emfLines(spy: { mock: { calls: unknown[][] } }): Record<string, unknown>[] {
   return spy.mock.calls
@@ -35,7 +37,12 @@ function emfLines(spy: { mock: { calls: unknown[][] } }): Record<string, unknown
 beforeEach(() => {
   vi.resetModules();
   ddb.reset();
+  s3.reset();
+  s3.on(ListObjectsV2Command).resolves({ KeyCount: 0 });
+  s3.on(DeleteObjectCommand).resolves({});
+  ddb.on(QueryCommand).resolves({ Items: [] });
   vi.stubEnv('TABLE_NAME', 'checks-table');
+  vi.stubEnv('SELFIE_BUCKET', 'selfies-bucket');
   vi.stubEnv('AWS_REGION', 'eu-west-1');
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
@@ -59,10 +66,35 @@ describe('sweeper handler', () => {
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const { handler } = await import('../../../functions/sweeper/handler.js');
 
-    expect(await handler(scheduled, context)).toEqual({ expired: 2, failed: 1, skipped: 0, errors: 0 });
+    expect(await handler(scheduled, context)).toEqual({
+      expired: 2,
+      failed: 1,
+      waiting: 0,
+      unclaimed: 0,
+      skipped: 0,
+      errors: 0,
+    });
     expect(ddb).toReceiveCommandWith(QueryCommand, { TableName: 'checks-table' });
     const [emf] = emfLines(stdout);
     expect(emf).toMatchObject({ ChecksExpired: 2, ChecksFailedStale: 1 });
+  });
+
+  it('looks for the selfie in the configured bucket and publishes ChecksAwaitingChecker when it is there', async () => {
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':status': 'AWAITING_UPLOAD' } })
+      .resolves({ Items: [{ checkId: 'a1' }] });
+    ddb.on(UpdateCommand).resolves({ Attributes: {} });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'selfies/a1' }], KeyCount: 1 });
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const { handler } = await import('../../../functions/sweeper/handler.js');
+
+    expect(await handler(scheduled, context)).toMatchObject({ expired: 0, waiting: 1 });
+    expect(s3).toReceiveCommandWith(ListObjectsV2Command, { Bucket: 'selfies-bucket', Prefix: 'selfies/a1' });
+    expect(emfLines(stdout)[0]).toMatchObject({
+      ChecksExpired: 0,
+      ChecksAwaitingChecker: 1,
+      ChecksFailedUnclaimed: 0,
+    });
   });
 
   it('fails the run when some writes failed, after publishing what it did', async () => {

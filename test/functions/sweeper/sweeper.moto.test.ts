@@ -5,7 +5,9 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSelfieStore } from '../../../functions/sweeper/selfie-store.js';
 import { LEASE_EXPIRED_FAILURE, type SweeperDeps, sweep } from '../../../functions/sweeper/sweeper.js';
 import { isFinalStatus } from '../../../shared/check.js';
 import { CheckRepository, type ObjectFacts } from '../../../shared/check-repository.js';
@@ -16,7 +18,14 @@ import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 const t0 = new Date('2026-11-25T10:00:00.000Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 const object: ObjectFacts = { bucket: 'b', objectKey: 'selfies/x', objectSize: 1000 };
-const config = { uploadGraceSeconds: 300, staleCheckGraceSeconds: 1800, maxSweepItems: 500 };
+const config = {
+  uploadGraceSeconds: 300,
+  staleCheckGraceSeconds: 1800,
+  claimWaitSeconds: 3600,
+  maxSweepItems: 500,
+  selfiePrefix: 'selfies/',
+  retainSelfies: false,
+};
 const logger = () => ({ info: vi.fn(), warn: vi.fn() });
 
 describe('sweeper on moto', () => {
@@ -26,11 +35,14 @@ describe('sweeper on moto', () => {
   let repo: CheckRepository;
   let streamArn: string;
   let table = 0;
+  let s3: S3Client;
+  let bucket: string;
 
   beforeAll(async () => {
     moto = await startMoto();
     client = new DynamoDBClient(awsClientConfig(moto.endpoint));
     streams = new DynamoDBStreamsClient(awsClientConfig(moto.endpoint));
+    s3 = new S3Client(awsClientConfig(moto.endpoint));
   });
   afterAll(async () => {
     await moto?.stop();
@@ -39,10 +51,28 @@ describe('sweeper on moto', () => {
     const name = `checks-${++table}`;
     ({ streamArn } = await createCheckTable(client, name));
     repo = new CheckRepository(client, name, 86_400);
+    bucket = `selfies-${table}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   });
 
   const run = (now: Date, repository: SweeperDeps['repository'] = repo, overrides = {}) =>
-    sweep({ config: { ...config, ...overrides }, repository, clock: testClock(() => now), logger: logger() });
+    sweep({
+      config: { ...config, ...overrides },
+      repository,
+      selfies: createSelfieStore(s3, bucket),
+      clock: testClock(() => now),
+      logger: logger(),
+    });
+  const upload = async (key: string) =>
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array([0xff, 0xd8, 0xff]) }),
+    );
+  const stored = async (key: string) =>
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      () => false,
+    );
+  const none = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, errors: 0 };
 
   /** Every stream record that moves a check into a final status: what the notifier turns into events. */
   async function finalTransitions(): Promise<{ checkId: string; status: string }[]> {
@@ -72,8 +102,8 @@ describe('sweeper on moto', () => {
     await repo.createAwaitingUpload({ checkId: 'gone', now: t0, uploadExpiresAt: at(300) });
     await repo.createAwaitingUpload({ checkId: 'fresh', now: at(400), uploadExpiresAt: at(700) });
 
-    expect(await run(at(599))).toEqual({ expired: 0, failed: 0, skipped: 0, errors: 0 });
-    expect(await run(at(601))).toEqual({ expired: 1, failed: 0, skipped: 0, errors: 0 });
+    expect(await run(at(599))).toEqual({ ...none, expired: 0, failed: 0, skipped: 0, errors: 0 });
+    expect(await run(at(601))).toEqual({ ...none, expired: 1, failed: 0, skipped: 0, errors: 0 });
 
     expect(await repo.get('gone')).toMatchObject({ status: 'EXPIRED', decidedAt: at(601).toISOString() });
     expect(await repo.get('gone')).not.toHaveProperty('sweepStatus');
@@ -99,8 +129,9 @@ describe('sweeper on moto', () => {
         return page;
       },
       finalize: (input) => repo.finalize(input),
+      awaitClaim: (input) => repo.awaitClaim(input),
     };
-    expect(await run(at(601), racing)).toEqual({ expired: 0, failed: 0, skipped: 1, errors: 0 });
+    expect(await run(at(601), racing)).toEqual({ ...none, expired: 0, failed: 0, skipped: 1, errors: 0 });
     expect((await repo.get('race'))?.status).toBe('CHECKING');
     expect(await finalTransitions()).toEqual([]);
   });
@@ -110,7 +141,7 @@ describe('sweeper on moto', () => {
     await repo.claim({ checkId: 'busy', object, leaseId: 'L2', leaseMs: 60_000, now: at(1800) });
 
     expect(await run(at(60 + 1799))).toMatchObject({ failed: 0 });
-    expect(await run(at(60 + 1801))).toEqual({ expired: 0, failed: 1, skipped: 0, errors: 0 });
+    expect(await run(at(60 + 1801))).toEqual({ ...none, expired: 0, failed: 1, skipped: 0, errors: 0 });
     expect(await repo.get('stuck')).toMatchObject({ status: 'FAILED', failure: LEASE_EXPIRED_FAILURE });
     expect((await repo.get('busy'))?.status).toBe('CHECKING');
   });
@@ -152,8 +183,9 @@ describe('sweeper on moto', () => {
         return page;
       },
       finalize: (input) => repo.finalize(input),
+      awaitClaim: (input) => repo.awaitClaim(input),
     };
-    expect(await run(at(2000), racing)).toEqual({ expired: 0, failed: 0, skipped: 1, errors: 0 });
+    expect(await run(at(2000), racing)).toEqual({ ...none, expired: 0, failed: 0, skipped: 1, errors: 0 });
     expect(await repo.get('slow')).toMatchObject({ status: 'PASSED', result: { transactionId: 'tx-late' } });
     expect(await finalTransitions()).toEqual([{ checkId: 'slow', status: 'PASSED' }]);
   });
@@ -169,8 +201,9 @@ describe('sweeper on moto', () => {
         return page;
       },
       finalize: (input) => repo.finalize(input),
+      awaitClaim: (input) => repo.awaitClaim(input),
     };
-    expect(await run(at(2000), racing)).toEqual({ expired: 0, failed: 0, skipped: 1, errors: 0 });
+    expect(await run(at(2000), racing)).toEqual({ ...none, expired: 0, failed: 0, skipped: 1, errors: 0 });
     expect(await repo.get('renewed')).toMatchObject({ status: 'CHECKING', leaseId: 'L2', attempts: 2 });
     const verdict = await repo.finalize({
       checkId: 'renewed',
@@ -189,19 +222,100 @@ describe('sweeper on moto', () => {
     const first = await sweep({
       config: { ...config, maxSweepItems: 5 },
       repository: repo,
+      selfies: createSelfieStore(s3, bucket),
       clock: testClock(() => at(1000)),
       logger: logger(),
       pageSize: 2,
     });
-    expect(first).toEqual({ expired: 5, failed: 0, skipped: 0, errors: 0 });
+    expect(first).toEqual({ ...none, expired: 5, failed: 0, skipped: 0, errors: 0 });
     const second = await sweep({
       config,
       repository: repo,
+      selfies: createSelfieStore(s3, bucket),
       clock: testClock(() => at(1000)),
       logger: logger(),
       pageSize: 2,
     });
-    expect(second).toEqual({ expired: 2, failed: 0, skipped: 0, errors: 0 });
+    expect(second).toEqual({ ...none, expired: 2, failed: 0, skipped: 0, errors: 0 });
     expect(await finalTransitions()).toHaveLength(7);
+  });
+
+  it('never expires a check whose selfie arrived in time, however long the queue holds its notification', async () => {
+    const checkId = '6f1d2c3b-4a5e-4f60-8a7b-9c8d7e6f5a41';
+    await repo.createAwaitingUpload({ checkId, now: t0, uploadExpiresAt: at(300) });
+    await upload(`selfies/${checkId}`);
+
+    expect(await run(at(601))).toEqual({ ...none, waiting: 1 });
+    expect(await repo.get(checkId)).toMatchObject({
+      status: 'AWAITING_UPLOAD',
+      sweepStatus: 'UPLOADED',
+      sweepAt: at(601 + 3600).toISOString(),
+    });
+    // Later runs inside the wait leave it alone, and the upload-expired write is refused outright.
+    expect(await run(at(601 + 3599))).toEqual(none);
+    const expire = await repo.finalize({
+      checkId,
+      outcome: { status: 'EXPIRED' },
+      guard: { kind: 'upload-expired', cutoff: at(4000).toISOString() },
+      now: at(4000),
+    });
+    expect(expire.written).toBe(false);
+
+    // The backlogged notification arrives: the checker claims and decides as usual.
+    const claim = await repo.claim({ checkId, object, leaseId: 'M1', leaseMs: 120_000, now: at(3000) });
+    expect(claim.written).toBe(true);
+    await repo.finalize({
+      checkId,
+      outcome: { status: 'PASSED', result: { valid: true, transactionId: 'tx-1' } },
+      guard: { kind: 'lease', leaseId: 'M1' },
+      now: at(3001),
+    });
+    expect(await run(at(601 + 3601))).toEqual(none);
+    expect(await repo.get(checkId)).toMatchObject({ status: 'PASSED' });
+    expect(await finalTransitions()).toEqual([{ checkId, status: 'PASSED' }]);
+  });
+
+  it('still expires a check whose selfie never arrived', async () => {
+    const checkId = '7f1d2c3b-4a5e-4f60-8a7b-9c8d7e6f5a42';
+    await repo.createAwaitingUpload({ checkId, now: t0, uploadExpiresAt: at(300) });
+    await upload(`selfies/${checkId}-not-this-one`);
+    expect(await run(at(601))).toEqual({ ...none, expired: 1 });
+    expect(await finalTransitions()).toEqual([{ checkId, status: 'EXPIRED' }]);
+  });
+
+  it('fails an uploaded check no checker claimed within the wait with INTERNAL_ERROR and deletes its selfie', async () => {
+    const checkId = '8f1d2c3b-4a5e-4f60-8a7b-9c8d7e6f5a43';
+    await repo.createAwaitingUpload({ checkId, now: t0, uploadExpiresAt: at(300) });
+    await upload(`selfies/${checkId}`);
+    expect(await run(at(601))).toEqual({ ...none, waiting: 1 });
+
+    expect(await run(at(601 + 3601))).toEqual({ ...none, unclaimed: 1 });
+    expect(await repo.get(checkId)).toMatchObject({
+      status: 'FAILED',
+      failure: { reason: 'INTERNAL_ERROR' },
+    });
+    expect(await repo.get(checkId)).not.toHaveProperty('sweepStatus');
+    expect(await stored(`selfies/${checkId}`)).toBe(false);
+    expect(await finalTransitions()).toEqual([{ checkId, status: 'FAILED' }]);
+    // A notification that turns up after all finds the check decided.
+    const late = await repo.claim({ checkId, object, leaseId: 'M9', leaseMs: 120_000, now: at(5000) });
+    expect(late).toMatchObject({ written: false, current: { status: 'FAILED' } });
+  });
+
+  it('deletes the selfie of a check it fails for a stale lease, unless selfies are retained', async () => {
+    const facts = (checkId: string): ObjectFacts => ({
+      bucket,
+      objectKey: `selfies/${checkId}`,
+      objectSize: 3,
+    });
+    await repo.claim({ checkId: 'stale', object: facts('stale'), leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    await upload('selfies/stale');
+    expect(await run(at(60 + 1801))).toEqual({ ...none, failed: 1 });
+    expect(await stored('selfies/stale')).toBe(false);
+
+    await repo.claim({ checkId: 'kept', object: facts('kept'), leaseId: 'L2', leaseMs: 60_000, now: t0 });
+    await upload('selfies/kept');
+    expect(await run(at(60 + 1801), repo, { retainSelfies: true })).toEqual({ ...none, failed: 1 });
+    expect(await stored('selfies/kept')).toBe(true);
   });
 });

@@ -10,20 +10,51 @@ import { testClock } from '../../support/clock.js';
 const NOW = new Date('2026-11-25T12:00:00.000Z');
 const ddb = mockClient(DynamoDBDocumentClient);
 
-function setup(config: Partial<SweeperDeps['config']> = {}) {
+/** A plain fake of the selfie bucket: the keys it holds, and what was asked of it. */
+function fakeSelfies(...present: string[]) {
+  const keys = new Set(present);
+  return {
+    keys,
+    looked: [] as string[],
+    deleted: [] as string[],
+    failDeletes: false,
+    async exists(key: string) {
+      this.looked.push(key);
+      return keys.has(key);
+    },
+    async delete(key: string) {
+      if (this.failDeletes) throw Object.assign(new Error('slow down'), { name: 'SlowDown' });
+      this.deleted.push(key);
+      keys.delete(key);
+    },
+  };
+}
+
+function setup(config: Partial<SweeperDeps['config']> = {}, selfies = fakeSelfies()) {
   const logger = { info: vi.fn(), warn: vi.fn() };
   const deps: SweeperDeps = {
-    config: { uploadGraceSeconds: 300, staleCheckGraceSeconds: 1800, maxSweepItems: 500, ...config },
+    config: {
+      uploadGraceSeconds: 300,
+      staleCheckGraceSeconds: 1800,
+      claimWaitSeconds: 3600,
+      maxSweepItems: 500,
+      selfiePrefix: 'selfies/',
+      retainSelfies: false,
+      ...config,
+    },
     repository: new CheckRepository(new DynamoDBClient({ region: 'eu-west-1' }), 'checks', 86_400),
+    selfies,
     clock: testClock(() => NOW),
     logger,
   };
-  return { deps, logger };
+  return { deps, logger, selfies };
 }
+
+const NO_COUNTS = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, errors: 0 };
 
 const keys = (status: string, ...ids: string[]) =>
   ids.map((checkId) => ({ checkId, sweepStatus: status, sweepAt: '2026-11-25T09:00:00.000Z' }));
-const onQuery = (status: 'AWAITING_UPLOAD' | 'CHECKING') =>
+const onQuery = (status: 'AWAITING_UPLOAD' | 'CHECKING' | 'UPLOADED') =>
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':status': status } });
 const updatesFor = (status: string) =>
   ddb
@@ -41,7 +72,7 @@ describe('sweep', () => {
   it('expires uploads whose URL expired more than the grace ago, with the upload-expired guard', async () => {
     onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'a1', 'a2') });
     const { deps } = setup();
-    expect(await sweep(deps)).toEqual({ expired: 2, failed: 0, skipped: 0, errors: 0 });
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 2, failed: 0, skipped: 0, errors: 0 });
     expect(ddb).toReceiveCommandWith(QueryCommand, {
       IndexName: 'bySweep',
       ExpressionAttributeValues: { ':status': 'AWAITING_UPLOAD', ':cutoff': '2026-11-25T11:55:00.000Z' },
@@ -49,7 +80,7 @@ describe('sweep', () => {
     const writes = updatesFor('EXPIRED');
     expect(writes.map((w) => w.Key)).toEqual([{ checkId: 'a1' }, { checkId: 'a2' }]);
     expect(writes[0]).toMatchObject({
-      ConditionExpression: '#status = :awaiting AND #uploadExpiresAt < :cutoff',
+      ConditionExpression: '#status = :awaiting AND #sweepStatus = :awaiting AND #uploadExpiresAt < :cutoff',
       ExpressionAttributeValues: { ':cutoff': '2026-11-25T11:55:00.000Z', ':now': NOW.toISOString() },
     });
   });
@@ -57,7 +88,7 @@ describe('sweep', () => {
   it('fails checks whose lease ran out more than the grace ago with LEASE_EXPIRED', async () => {
     onQuery('CHECKING').resolves({ Items: keys('CHECKING', 'c1') });
     const { deps } = setup();
-    expect(await sweep(deps)).toEqual({ expired: 0, failed: 1, skipped: 0, errors: 0 });
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 0, failed: 1, skipped: 0, errors: 0 });
     const cutoffMs = NOW.getTime() - 1800 * 1000;
     expect(ddb).toReceiveCommandWith(QueryCommand, {
       ExpressionAttributeValues: { ':status': 'CHECKING', ':cutoff': new Date(cutoffMs).toISOString() },
@@ -85,7 +116,7 @@ describe('sweep', () => {
       }),
     );
     const { deps, logger } = setup();
-    expect(await sweep(deps)).toEqual({ expired: 0, failed: 0, skipped: 1, errors: 0 });
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 0, failed: 0, skipped: 1, errors: 0 });
     expect(logger.info).toHaveBeenCalledWith('sweep skipped check', {
       checkId: 'late',
       currentStatus: 'CHECKING',
@@ -98,7 +129,7 @@ describe('sweep', () => {
       .on(UpdateCommand, { Key: { checkId: 'x' } })
       .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException', $fault: 'client' }));
     const { deps, logger } = setup();
-    expect(await sweep(deps)).toEqual({ expired: 1, failed: 0, skipped: 0, errors: 1 });
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 1, failed: 0, skipped: 0, errors: 1 });
     expect(logger.warn).toHaveBeenCalledWith('sweep write failed', {
       checkId: 'x',
       error: { name: 'RetryableError', message: 'DynamoDB UpdateItem failed with ThrottlingException' },
@@ -122,10 +153,11 @@ describe('sweep', () => {
       LastEvaluatedKey: { checkId: 'a2' },
     });
     const { deps } = setup({ maxSweepItems: 3 });
-    expect(await sweep(deps)).toEqual({ expired: 2, failed: 1, skipped: 0, errors: 0 });
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 2, failed: 1, skipped: 0, errors: 0 });
     const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(queries.map((q) => [q.ExpressionAttributeValues?.[':status'], q.Limit])).toEqual([
       ['CHECKING', 2],
+      ['UPLOADED', 2],
       ['AWAITING_UPLOAD', 2],
     ]);
   });
@@ -137,7 +169,7 @@ describe('sweep', () => {
     });
     onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'a1', 'a2') });
     const { deps } = setup({ maxSweepItems: 4 });
-    expect(await sweep(deps)).toEqual({ expired: 2, failed: 2, skipped: 0, errors: 0 });
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 2, failed: 2, skipped: 0, errors: 0 });
   });
 
   it('lets a query failure fail the run', async () => {
@@ -146,5 +178,129 @@ describe('sweep', () => {
     );
     const { deps } = setup();
     await expect(sweep(deps)).rejects.toThrow('DynamoDB Query failed with InternalServerError');
+  });
+});
+
+describe('sweep of uploads the checker has not claimed yet', () => {
+  const uploadCutoff = '2026-11-25T11:55:00.000Z';
+  const waits = () =>
+    ddb
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input)
+      .filter(
+        (input) =>
+          input.ExpressionAttributeValues?.[':uploaded'] === 'UPLOADED' &&
+          !input.ExpressionAttributeValues?.[':final'],
+      );
+
+  it('leaves a check whose selfie is in the bucket to the checker: not EXPIRED, waits the claim window', async () => {
+    onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'in-time', 'never') });
+    const { deps, selfies } = setup({}, fakeSelfies('selfies/in-time'));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 1, waiting: 1 });
+
+    expect(selfies.looked.sort()).toEqual(['selfies/in-time', 'selfies/never']);
+    expect(updatesFor('EXPIRED').map((w) => w.Key)).toEqual([{ checkId: 'never' }]);
+    expect(waits()).toEqual([
+      expect.objectContaining({
+        Key: { checkId: 'in-time' },
+        UpdateExpression: expect.stringContaining('#sweepStatus = :uploaded, #sweepAt = :until'),
+        ConditionExpression:
+          '#status = :awaiting AND #sweepStatus = :awaiting AND #uploadExpiresAt < :cutoff',
+        ExpressionAttributeValues: expect.objectContaining({
+          ':until': new Date(NOW.getTime() + 3600 * 1000).toISOString(),
+          ':cutoff': uploadCutoff,
+        }),
+      }),
+    ]);
+    expect(selfies.deleted).toEqual([]);
+  });
+
+  it('fails an uploaded check nobody claimed within the window with INTERNAL_ERROR and deletes its selfie', async () => {
+    onQuery('UPLOADED').resolves({ Items: keys('UPLOADED', 'lost') });
+    const { deps, selfies } = setup({}, fakeSelfies('selfies/lost'));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, unclaimed: 1 });
+
+    expect(ddb).toReceiveCommandWith(QueryCommand, {
+      ExpressionAttributeValues: { ':status': 'UPLOADED', ':cutoff': NOW.toISOString() },
+    });
+    expect(updatesFor('FAILED')[0]).toMatchObject({
+      Key: { checkId: 'lost' },
+      ConditionExpression: '#status = :awaiting AND #sweepStatus = :uploaded AND #sweepAt < :cutoff',
+      ExpressionAttributeValues: {
+        ':cutoff': NOW.toISOString(),
+        ':failure': { reason: 'INTERNAL_ERROR', message: expect.stringContaining('no checker') },
+      },
+    });
+    expect(updatesFor('EXPIRED')).toEqual([]);
+    expect(selfies.deleted).toEqual(['selfies/lost']);
+  });
+
+  it('keeps the selfie of an unclaimed check when selfies are retained', async () => {
+    onQuery('UPLOADED').resolves({ Items: keys('UPLOADED', 'lost') });
+    const { deps, selfies } = setup({ retainSelfies: true }, fakeSelfies('selfies/lost'));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, unclaimed: 1 });
+    expect(selfies.deleted).toEqual([]);
+  });
+
+  it('deletes nothing when the checker claimed the check first: the write is refused', async () => {
+    onQuery('UPLOADED').resolves({ Items: keys('UPLOADED', 'claimed') });
+    ddb.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall({ checkId: 'claimed', status: 'CHECKING' }),
+      }),
+    );
+    const { deps, selfies } = setup({}, fakeSelfies('selfies/claimed'));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
+    expect(selfies.deleted).toEqual([]);
+  });
+
+  it('counts a failed bucket lookup as an error and neither expires nor waits', async () => {
+    onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'unknown') });
+    const selfies = fakeSelfies();
+    selfies.exists = async () => {
+      throw Object.assign(new Error('down'), { name: 'InternalError' });
+    };
+    const { deps, logger } = setup({}, selfies);
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, errors: 1 });
+    expect(ddb.commandCalls(UpdateCommand)).toEqual([]);
+    expect(logger.warn).toHaveBeenCalledWith('sweep lookup failed', {
+      checkId: 'unknown',
+      error: { name: 'InternalError', message: 'down' },
+    });
+  });
+});
+
+describe('sweep of stale leases', () => {
+  it('deletes the selfie of a check it fails for a stale lease, under the key the check recorded', async () => {
+    onQuery('CHECKING').resolves({ Items: keys('CHECKING', 'c1') });
+    ddb.on(UpdateCommand).resolves({
+      Attributes: { checkId: 'c1', status: 'FAILED', objectKey: 'selfies/direct-upload.jpg' },
+    });
+    const { deps, selfies } = setup({}, fakeSelfies('selfies/direct-upload.jpg'));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1 });
+    expect(selfies.deleted).toEqual(['selfies/direct-upload.jpg']);
+  });
+
+  it('keeps it when selfies are retained', async () => {
+    onQuery('CHECKING').resolves({ Items: keys('CHECKING', 'c1') });
+    ddb.on(UpdateCommand).resolves({ Attributes: { checkId: 'c1', objectKey: 'selfies/c1' } });
+    const { deps, selfies } = setup({ retainSelfies: true }, fakeSelfies('selfies/c1'));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1 });
+    expect(selfies.deleted).toEqual([]);
+  });
+
+  it('counts a failed delete as an error, with the verdict recorded', async () => {
+    onQuery('CHECKING').resolves({ Items: keys('CHECKING', 'c1') });
+    ddb.on(UpdateCommand).resolves({ Attributes: { checkId: 'c1', objectKey: 'selfies/c1' } });
+    const selfies = fakeSelfies('selfies/c1');
+    selfies.failDeletes = true;
+    const { deps, logger } = setup({}, selfies);
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1, errors: 1 });
+    expect(logger.warn).toHaveBeenCalledWith('selfie delete failed', {
+      checkId: 'c1',
+      error: { name: 'SlowDown', message: 'slow down' },
+    });
   });
 });
