@@ -111,7 +111,7 @@ export const FAILURE_REASONS = [
   'VENDOR_UNAVAILABLE',
   /** The vendor refused our credentials or tokens past every retry. */
   'VENDOR_AUTH_REFUSED',
-  /** The vendor refused the request itself (a 4xx that is not a verdict). */
+  /** The vendor refused the request itself (a 4xx that is neither a verdict nor about the selfie file). */
   'VENDOR_REQUEST_REFUSED',
   /** The vendor answered something we cannot interpret. */
   'VENDOR_RESPONSE_INVALID',

@@ -497,6 +497,11 @@ function decide(outcome: LivenessOutcome, lastReceive: boolean): Decision {
         outcome: { status: 'REJECTED', rejection, result: resultOf(false, outcome) },
       };
     }
+    case 'image-refused': {
+      // The vendor refused the file itself (HTTP 413, or a 400 about the selfie field): a verdict.
+      const rejection = { reason: outcome.reason, source: 'apptenticate' as const, message: outcome.message };
+      return { kind: 'final', toDlq: false, outcome: { status: 'REJECTED', rejection } };
+    }
     case 'auth-refused':
     case 'retryable': {
       if (!lastReceive)

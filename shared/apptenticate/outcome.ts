@@ -22,6 +22,13 @@ export type RetryableReason =
   | 'TOKEN_REFRESH_FAILED';
 
 /**
+ * Why the vendor refused the selfie file itself, without a rejection code: `OBJECT_TOO_LARGE` for
+ * HTTP 413, `IMAGE_REFUSED` for a 400 whose only field error is the `selfie` file (DRF's answer to a
+ * file that is not an image, is corrupt, empty or over its size limit). A verdict on the image.
+ */
+export type ImageRefusalReason = 'OBJECT_TOO_LARGE' | 'IMAGE_REFUSED';
+
+/**
  * Every answer of the liveness endpoint, and every way of not getting one, as one typed outcome.
  * The client never throws for a vendor answer; it throws only for programming errors.
  */
@@ -37,6 +44,7 @@ export type LivenessOutcome =
       /** HTTP status the rejection came with (200 or a 4xx, the vendor does not say which). */
       httpStatus: number;
     } & LivenessScores)
+  | { kind: 'image-refused'; reason: ImageRefusalReason; httpStatus: number; message: string }
   | { kind: 'auth-refused'; httpStatus: number; message: string }
   | { kind: 'retryable'; reason: RetryableReason; httpStatus?: number; message: string }
   | {

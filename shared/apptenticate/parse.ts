@@ -11,7 +11,11 @@
  *   `UNKNOWN_CODE`;
  * - `id` may be a number or a string and is always reported as a string; a malformed `id` or
  *   malformed scores are dropped rather than losing a verdict we have already paid for;
- * - `message` is kept (truncated) for people to read; no decision ever depends on it.
+ * - `message` is kept (truncated) for people to read; no decision ever depends on it;
+ * - a 413, or a 400 whose only field error is the `selfie` file, is the vendor refusing the image
+ *   itself (too large, not an image, corrupt): a verdict on the selfie, never retried; decided by
+ *   the status and the field's name, never by the error's words (which are not kept).
+ * Other 4xx without a verdict are refusals of our request.
  * Error messages name the HTTP status and what to do next; they never quote a vendor body.
  */
 import { reasonForCode } from './codes.js';
@@ -37,9 +41,45 @@ export function parseLivenessResponse(status: number, bodyText: string): Livenes
   }
   const unavailable = classifyUnavailableStatus(status);
   if (unavailable) return unavailable;
-  const verdict = readVerdict(status, parseJson(bodyText));
+  const body = parseJson(bodyText);
+  const verdict = readVerdict(status, body);
   if (verdict) return verdict;
+  const refusal = readImageRefusal(status, body);
+  if (refusal) return refusal;
   return noVerdict(status, 'a liveness verdict');
+}
+
+function readImageRefusal(status: number, body: unknown): LivenessOutcome | undefined {
+  if (status === 413) {
+    return {
+      kind: 'image-refused',
+      reason: 'OBJECT_TOO_LARGE',
+      httpStatus: status,
+      message: 'Apptenticate refused the selfie as too large (HTTP 413)',
+    };
+  }
+  // DRF's field errors: `{"selfie": ["..."]}` names the file as what is wrong with the request.
+  if (status === 400 && isRecord(body) && isSelfieFieldErrorOnly(body)) {
+    return {
+      kind: 'image-refused',
+      reason: 'IMAGE_REFUSED',
+      httpStatus: status,
+      message: 'Apptenticate refused the selfie file itself (HTTP 400)',
+    };
+  }
+  return undefined;
+}
+
+function isSelfieFieldErrorOnly(body: Record<string, unknown>): boolean {
+  const keys = Object.keys(body);
+  const errors = body.selfie;
+  return (
+    keys.length === 1 &&
+    keys[0] === 'selfie' &&
+    Array.isArray(errors) &&
+    errors.length > 0 &&
+    errors.every((error) => typeof error === 'string')
+  );
 }
 
 /** Turns the login endpoint's answer into exactly one outcome. Never throws. */

@@ -54,7 +54,9 @@ export interface LivenessEventRejection {
   /**
    * A stable upper-snake-case name: `FACE_TOO_CLOSE` for 700 and so on, `UNKNOWN_CODE` for a code
    * this release does not know, or a pre-check reason (`EMPTY_OBJECT`, `OBJECT_TOO_LARGE`,
-   * `UNSUPPORTED_IMAGE_FORMAT`, `IMAGE_TOO_SMALL`, `IMAGE_DIMENSIONS_INVALID`).
+   * `UNSUPPORTED_IMAGE_FORMAT`, `IMAGE_TOO_SMALL`, `IMAGE_DIMENSIONS_INVALID`). When the vendor
+   * refuses the file itself without a code (`source: 'apptenticate'`, no `code`): `OBJECT_TOO_LARGE`
+   * (its HTTP 413) or `IMAGE_REFUSED` (its 400 about the selfie file: not an image, corrupt, too big).
    */
   reason: string;
   /** Human-readable, informative only (the vendor's may be in Spanish, and has typos). */

@@ -454,7 +454,10 @@ describe('HTTP API', () => {
   it('keeps no personal data in the access log: no source IP, user agent or caller identity', () => {
     const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
     expect(stages).toHaveLength(1);
-    const format = JSON.parse(stages[0]?.Properties.AccessLogSettings.Format as string) as Record<string, string>;
+    const format = JSON.parse(stages[0]?.Properties.AccessLogSettings.Format as string) as Record<
+      string,
+      string
+    >;
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
     for (const value of Object.values(format)) expect(value).not.toMatch(/\$context\.identity\./);
   });

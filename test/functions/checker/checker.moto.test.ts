@@ -192,6 +192,34 @@ describe('checker on moto with the simulator', () => {
     });
   });
 
+  it('records REJECTED by apptenticate when the vendor refuses the file itself (over its size limit, HTTP 413)', async () => {
+    const small = makePng({ width: 200, height: 200 });
+    simulator.control.configure({ maxImageBytes: small.length - 1 });
+    simulator.control.script({ type: 'status', status: 413, endpoint: 'liveness' });
+    const [tooBig, refused] = [
+      '1c7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60',
+      '1d7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60',
+    ];
+    const event = await upload([
+      { key: `${PREFIX}${tooBig}`, body: small },
+      { key: `${PREFIX}${refused}`, body: small },
+    ]);
+    expect(
+      (await checkBatch(event, { ...deps, config: { ...deps.config, batchConcurrency: 1 } }))
+        .batchItemFailures,
+    ).toEqual([]);
+    const rejected = [await item(tooBig), await item(refused)];
+    expect(rejected.map((check) => check?.status)).toEqual(['REJECTED', 'REJECTED']);
+    expect(rejected.map((check) => check?.rejection?.source)).toEqual(['apptenticate', 'apptenticate']);
+    expect(rejected.map((check) => check?.rejection?.reason).sort()).toEqual([
+      'IMAGE_REFUSED',
+      'OBJECT_TOO_LARGE',
+    ]);
+    expect(vendorCalls()).toBe(2);
+    expect(await exists(`${PREFIX}${tooBig}`)).toBe(false);
+    expect(await exists(`${PREFIX}${refused}`)).toBe(false);
+  });
+
   it('calls the vendor once for the same notification delivered twice at once', async () => {
     const checkId = '2b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
     const event = await upload([

@@ -212,6 +212,26 @@ describe('checkBatch', () => {
     });
   });
 
+  it.each([
+    ['IMAGE_REFUSED', 400],
+    ['OBJECT_TOO_LARGE', 413],
+  ] as const)(
+    'records REJECTED with %s by apptenticate when the vendor refuses the image itself (HTTP %i)',
+    async (reason, httpStatus) => {
+      const deps = makeDeps([{ kind: 'image-refused', reason, httpStatus, message: 'refused' }]);
+      const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+      expect(response.batchItemFailures).toEqual([]);
+      expect(deps.vendorCalls()).toBe(1);
+      expect(finalWrites()).toHaveLength(1);
+      const values = finalWrites()[0]?.ExpressionAttributeValues ?? {};
+      expect(values[':final']).toBe('REJECTED');
+      expect(values[':rejection']).toEqual({ reason, source: 'apptenticate', message: 'refused' });
+      expect(values).not.toHaveProperty(':failure');
+      expect(values).not.toHaveProperty(':result');
+      expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
+    },
+  );
+
   it('rejects an oversize object from the notification alone, without downloading it or calling the vendor', async () => {
     const deps = makeDeps([]);
     await checkBatch(sqsEventOf([notificationBody(KEY, 3 * 1024 * 1024)]), deps);

@@ -187,12 +187,22 @@ describe('liveness against the simulator', () => {
     });
   });
 
-  it("reports an empty selfie (DRF's 400 field error) as terminal REQUEST_REFUSED", async () => {
+  it("reports an empty selfie (DRF's 400 field error on the file) as the image refused", async () => {
     const empty = { selfie: new Uint8Array(), contentType: 'image/png', fileName: 'selfie.png' };
 
     await expect(client.checkLiveness(access, empty)).resolves.toMatchObject({
-      kind: 'terminal',
-      reason: 'REQUEST_REFUSED',
+      kind: 'image-refused',
+      reason: 'IMAGE_REFUSED',
+      httpStatus: 400,
+    });
+  });
+
+  it("reports a selfie over the vendor's size limit (its 400 field error) as the image refused", async () => {
+    simulator.control.configure({ maxImageBytes: png.selfie.length - 1 });
+
+    await expect(client.checkLiveness(access, png)).resolves.toMatchObject({
+      kind: 'image-refused',
+      reason: 'IMAGE_REFUSED',
       httpStatus: 400,
     });
   });

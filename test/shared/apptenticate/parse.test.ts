@@ -163,15 +163,57 @@ describe('parseLivenessResponse', () => {
     });
   });
 
-  it('reports DRF field errors as terminal REQUEST_REFUSED', () => {
-    expect(parseLivenessResponse(400, json({ selfie: ['No file was submitted.'] }))).toMatchObject({
+  it.each([
+    [
+      'unreadable',
+      'Upload a valid image. The file you uploaded was either not an image or a corrupted image.',
+    ],
+    ['too large', 'File too large. Size should not exceed 2 MB.'],
+    ['in Spanish', 'Suba una imagen válida.'],
+  ])(
+    'reports a 400 whose only field error is the selfie (%s) as the image refused, whatever the words',
+    (_label, words) => {
+      const outcome = parseLivenessResponse(400, json({ selfie: [words] }));
+      expect(outcome).toEqual({
+        kind: 'image-refused',
+        reason: 'IMAGE_REFUSED',
+        httpStatus: 400,
+        message: 'Apptenticate refused the selfie file itself (HTTP 400)',
+      });
+      expect(JSON.stringify(outcome)).not.toContain(words);
+    },
+  );
+
+  it.each([
+    ['413 with a JSON body', json({ detail: 'Request Entity Too Large' })],
+    ['413 with an HTML page', '<html><body><h1>413 Request Entity Too Large</h1></body></html>'],
+  ])('reports HTTP %s as the image refused for its size', (_label, body) => {
+    expect(parseLivenessResponse(413, body)).toEqual({
+      kind: 'image-refused',
+      reason: 'OBJECT_TOO_LARGE',
+      httpStatus: 413,
+      message: 'Apptenticate refused the selfie as too large (HTTP 413)',
+    });
+  });
+
+  it.each([
+    ['another field', { device: ['"X" is not a valid choice.'] }],
+    [
+      'the selfie and another field',
+      { selfie: ['Upload a valid image.'], details: ['Must be a valid boolean.'] },
+    ],
+    ['a non-field error', { non_field_errors: ['Invalid data.'] }],
+    ['a selfie error that is not a list of strings', { selfie: { code: 'invalid' } }],
+    ['an empty selfie error list', { selfie: [] }],
+  ])('reports 400 field errors about %s as terminal REQUEST_REFUSED', (_label, body) => {
+    expect(parseLivenessResponse(400, json(body))).toMatchObject({
       kind: 'terminal',
       reason: 'REQUEST_REFUSED',
       httpStatus: 400,
     });
   });
 
-  it.each([403, 404, 413, 415])('reports HTTP %i without a verdict as terminal REQUEST_REFUSED', (status) => {
+  it.each([403, 404, 415])('reports HTTP %i without a verdict as terminal REQUEST_REFUSED', (status) => {
     expect(parseLivenessResponse(status, json({ detail: 'no' }))).toMatchObject({
       kind: 'terminal',
       reason: 'REQUEST_REFUSED',
