@@ -108,18 +108,21 @@ describe('checker on moto with the simulator', () => {
     await Promise.all([moto?.stop(), simulator?.stop()]);
   });
 
+  /** The checker's environment for the current test's table. */
+  const configEnv = () => ({
+    TABLE_NAME: `checks-${table}`,
+    TOKEN_SECRET_ARN: tokenSecretArn,
+    LIVENESS_API_URL: simulator.baseUrl,
+    VENDOR_RESPONSE_TIMEOUT_MS: '1000',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+
   beforeEach(async () => {
     simulator.control.reset();
     await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
     const tableName = `checks-${++table}`;
     await createCheckTable(dynamodb, tableName);
-    const config = readConfig({
-      TABLE_NAME: tableName,
-      TOKEN_SECRET_ARN: tokenSecretArn,
-      LIVENESS_API_URL: simulator.baseUrl,
-      VENDOR_RESPONSE_TIMEOUT_MS: '1000',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    });
+    const config = readConfig(configEnv());
     deps = buildDeps(config, { s3, dynamodb, secretsManager: secrets });
     repo = new CheckRepository(dynamodb, tableName, config.retentionSeconds);
     deps.logger.setLogLevel('ERROR');
@@ -606,5 +609,43 @@ describe('checker on moto with the simulator', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
     expect((await checkBatch(event, container())).batchItemFailures).toEqual([]);
     expect(await item(checkId)).toMatchObject({ status: 'FAILED', failure: { reason: 'OBJECT_NOT_FOUND' } });
+  });
+
+  it('stops a liveness call at the record deadline, frees the claim, and the redelivery passes', async () => {
+    const checkId = crypto.randomUUID();
+    const key = `${PREFIX}${checkId}`;
+    const event = await upload([{ key, body: makePng({ width: 200, height: 200, seed: 17 }) }]);
+    // The vendor takes 3 s, well inside these client timeouts: only the record's deadline can stop it.
+    const patient = readConfig({ ...configEnv(), VENDOR_RESPONSE_TIMEOUT_MS: '20000' });
+    simulator.control.script({ type: 'slow', delayMs: 3_000, endpoint: 'liveness' });
+    const deadline = new AbortController();
+    const poll = setInterval(() => {
+      if (vendorCalls() >= 1) deadline.abort(); // the record's deadline passes while a call is in flight
+    }, 5);
+    const asked: number[] = [];
+    const first = {
+      ...container({}, patient),
+      // The first signal is the record's deadline; the second, the outcome write's, never fires here.
+      deadlineSignal: (ms: number) => {
+        asked.push(ms);
+        return asked.length === 1 ? deadline.signal : new AbortController().signal;
+      },
+    };
+
+    const response = await checkBatch(event, first, { remainingMs: () => 900_000 });
+    clearInterval(poll);
+
+    expect(response.batchItemFailures).toHaveLength(1);
+    const released = await item(checkId);
+    expect(released).toMatchObject({ status: 'CHECKING', attempts: 1 });
+    expect(released?.leaseExpiresAt).toBeLessThanOrEqual(Date.now());
+    expect(await exists(key)).toBe(true);
+    const callsBefore = vendorCalls();
+
+    // The redelivery claims the freed check at once and pays for its own call (an earlier test may have
+    // expired the stored access token, so a 401 and its retry can come first).
+    expect((await checkBatch(event, container())).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 2 });
+    expect(vendorCalls()).toBeGreaterThan(callsBefore);
   });
 });
