@@ -10,7 +10,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } 
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIdForKey } from '../../functions/checker/notification.js';
-import { checkSelfie, issueCheck, uploadSelfie, waitForFinal } from '../../tools/app-client.js';
+import { checkSelfie, issueCheck, readCheck, uploadSelfie, waitForFinal } from '../../tools/app-client.js';
 import { createEventTap } from '../../tools/local/provision.js';
 import { type LocalPipeline, startLocalPipeline, type TappedEvent } from '../../tools/local/runtime.js';
 import { makeJpeg, makePng } from '../../tools/simulator/images.js';
@@ -137,6 +137,31 @@ describe('the pipeline end to end on moto with the simulator', () => {
     const [event] = await eventsFor(issued.checkId);
     expect(event?.['detail-type']).toBe('Liveness Check Expired');
     expect(event?.detail.reference).toBe('never-uploaded');
+  });
+
+  it('checks a selfie uploaded in time whose notification waited in a backlog past the upload grace', async () => {
+    // A backlog: the played SQS source stops, so the notification waits in the queue.
+    await pipeline.pauseChecker();
+    const issued = await issueCheck(pipeline.apiUrl, { reference: 'backlogged' });
+    await uploadSelfie(issued, makeJpeg({ width: 640, height: 480, seed: 7 }), 'image/jpeg');
+    // Age the check past its form's expiry and the grace, as a long backlog would; the sweeper runs unchanged.
+    await DynamoDBDocumentClient.from(pipeline.clients.dynamodb).send(
+      new UpdateCommand({
+        TableName: pipeline.resources.tableName,
+        Key: { checkId: issued.checkId },
+        UpdateExpression: 'SET uploadExpiresAt = :old, sweepAt = :old',
+        ExpressionAttributeValues: { ':old': new Date(Date.now() - 3_600_000).toISOString() },
+      }),
+    );
+    await pipeline.sweep();
+    // Its selfie is in the bucket: the upload was in time, so the check waits for the checker.
+    expect((await readCheck(pipeline.apiUrl, issued.checkId)).status).toBe('AWAITING_UPLOAD');
+
+    pipeline.resumeChecker();
+    const check = await waitForFinal(pipeline.apiUrl, issued.checkId, 20_000);
+    expect(check).toMatchObject({ status: 'PASSED', reference: 'backlogged' });
+    const events = await eventsFor(issued.checkId);
+    expect(events.map((e) => e['detail-type'])).toEqual(['Liveness Check Passed']);
   });
 
   it('calls the vendor once and publishes one event when S3 delivers a notification twice', async () => {

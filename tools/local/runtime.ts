@@ -109,6 +109,13 @@ export interface LocalPipeline {
   events: TappedEvent[];
   /** Runs the sweeper once now. */
   sweep(): Promise<unknown>;
+  /**
+   * Stops the played SQS source (a backlog: notifications wait in the queue); resolves once no
+   * poll is in flight.
+   */
+  pauseChecker(): Promise<void>;
+  /** Starts the played SQS source again. */
+  resumeChecker(): void;
   /** Stops the pollers and the server, and whatever the pipeline started. */
   stop(): Promise<void>;
 }
@@ -243,9 +250,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       }
       return response;
     };
+    let checkerPaused = false;
+    let checkerPolls = 0;
     // Lambda runs up to maxConcurrency pollers' batches at once; play that many.
     for (let i = 0; i < effective.checker.maxConcurrency; i++) {
       loop('checker', async () => {
+        if (checkerPaused) return false;
+        checkerPolls++;
         const { received } = await pollOnce(
           clients.sqs,
           {
@@ -256,7 +267,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
             waitSeconds: 1,
           },
           checkerHandler,
-        );
+        ).finally(() => checkerPolls--);
         return received > 0;
       });
     }
@@ -354,6 +365,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       clients,
       events,
       sweep,
+      pauseChecker: async () => {
+        checkerPaused = true;
+        while (checkerPolls > 0) await sleep(50);
+      },
+      resumeChecker: () => {
+        checkerPaused = false;
+      },
       stop: async () => {
         for (const stop of stops.splice(0).reverse()) await stop();
         await stopStarted(started);
