@@ -42,8 +42,9 @@ describe('CheckRepository on moto', () => {
       device: 'IOS' as const,
       reference: 'r',
     };
-    const item = await repo.createAwaitingUpload(input);
+    const item = await repo.createAwaitingUpload({ ...input, contentType: 'image/png' });
     expect(item).toMatchObject({ status: 'AWAITING_UPLOAD', version: 1, sweepStatus: 'AWAITING_UPLOAD' });
+    expect(await repo.get('c1')).toMatchObject({ device: 'IOS', reference: 'r', contentType: 'image/png' });
     expect(item.expiresAt).toBe(t0.getTime() / 1000 + 86_400);
     await expect(repo.createAwaitingUpload(input)).rejects.toThrow(
       /PutItem failed with ConditionalCheckFailed/,
@@ -188,6 +189,68 @@ describe('CheckRepository on moto', () => {
     // With the new holder's lease intact, a third delivery finds the check taken and pays nothing.
     const third = await repo.claim({ checkId: 'c7', object, leaseId: 'L3', leaseMs: 60_000, now: at(63) });
     expect(third).toMatchObject({ written: false, current: { leaseId: 'L2' } });
+  });
+
+  it('stores only the optional fields a check was created with', async () => {
+    const item = await repo.createAwaitingUpload({ checkId: 'bare', now: t0, uploadExpiresAt: at(300) });
+    expect(Object.keys(item)).not.toContain('reference');
+    expect(Object.keys(item)).not.toContain('device');
+    expect(Object.keys(item)).not.toContain('contentType');
+    const stored = await repo.get('bare');
+    expect(stored).toBeDefined();
+    expect(Object.keys(stored ?? {})).not.toContain('reference');
+  });
+
+  it('records a verdict whose optional fields are present but undefined, leaving them out', async () => {
+    await repo.claim({ checkId: 'c8', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    const written = await repo.finalize({
+      checkId: 'c8',
+      outcome: {
+        status: 'REJECTED',
+        rejection: { code: 704, reason: 'FACE_NOT_DETECTED', message: undefined, source: 'apptenticate' },
+        result: undefined,
+      },
+      guard: { kind: 'lease', leaseId: 'L1' },
+      now: at(1),
+    });
+    expect(written).toMatchObject({ written: true, item: { status: 'REJECTED' } });
+    const stored = await repo.get('c8');
+    expect(stored?.rejection).toEqual({ code: 704, reason: 'FACE_NOT_DETECTED', source: 'apptenticate' });
+    expect(stored).not.toHaveProperty('result');
+  });
+
+  it('records an unclaimed verdict on a check that awaits its upload', async () => {
+    await repo.createAwaitingUpload({ checkId: 'c9', now: t0, uploadExpiresAt: at(300), reference: 'r-9' });
+    const rejected = await repo.finalize({
+      checkId: 'c9',
+      outcome: { status: 'REJECTED', rejection: { reason: 'IMAGE_TOO_SMALL', source: 'precheck' } },
+      guard: { kind: 'unclaimed' },
+      now: at(10),
+      object,
+    });
+    expect(rejected).toMatchObject({ written: true, item: { status: 'REJECTED', reference: 'r-9' } });
+  });
+
+  it('pages through the sweep index with the key each page returns', async () => {
+    for (const id of ['s1', 's2', 's3']) {
+      await repo.createAwaitingUpload({ checkId: id, now: t0, uploadExpiresAt: at(300) });
+    }
+    const seen: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    let pages = 0;
+    do {
+      const page = await repo.listSweepable({
+        status: 'AWAITING_UPLOAD',
+        cutoff: at(600),
+        limit: 2,
+        ...(startKey ? { startKey } : {}),
+      });
+      seen.push(...page.items.map((item) => item.checkId));
+      startKey = page.nextKey;
+      pages++;
+    } while (startKey && pages < 5);
+    expect(seen.sort()).toEqual(['s1', 's2', 's3']);
+    expect(pages).toBe(2);
   });
 
   it('lists expired uploads and stale leases from the sweep index, and only those', async () => {
