@@ -44,7 +44,8 @@ export type FinalizeGuard =
 export interface ObjectFacts {
   bucket: string;
   objectKey: string;
-  objectSize: number;
+  /** Unknown (left unset) until the object is read, when its notification carried no size. */
+  objectSize?: number;
   device?: Device;
   reference?: string;
 }
@@ -392,10 +393,13 @@ export class CheckRepository {
 
 /** Adds the object's facts to an update; the API's device and reference win over object metadata. */
 function setObjectFacts(object: ObjectFacts, sets: string[], values: Record<string, unknown>): void {
-  sets.push('#bucket = :bucket', '#objectKey = :key', '#objectSize = :size');
+  sets.push('#bucket = :bucket', '#objectKey = :key');
   values[':bucket'] = object.bucket;
   values[':key'] = object.objectKey;
-  values[':size'] = object.objectSize;
+  if (object.objectSize !== undefined) {
+    sets.push('#objectSize = :size');
+    values[':size'] = object.objectSize;
+  }
   if (object.device) {
     sets.push('#device = if_not_exists(#device, :device)');
     values[':device'] = object.device;

@@ -311,8 +311,9 @@ async function checkObject(
   const log = { checkId, receiveCount: delivery.receiveCount };
   const facts: ObjectFacts = { bucket: object.bucket, objectKey: object.key, objectSize: object.size };
 
-  // Cheap rejections first, from the notification alone: no download, no claim, no paid call.
-  const early = precheckSize(object.size, config);
+  // Cheap rejections first, from the notification alone: no download, no claim, no paid call. A
+  // notification without a size settles nothing: the read below finds the object's real size.
+  const early = object.size === undefined ? undefined : precheckSize(object.size, config);
   if (early) return await recordUnclaimed(checkId, facts, rejectedByPrecheck(early), delivery, log, deps);
 
   // An earlier delivery of this message paid for an answer and could not write it: write it now.

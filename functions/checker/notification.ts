@@ -5,7 +5,8 @@ export interface CreatedObject {
   bucket: string;
   /** The decoded key. */
   key: string;
-  size: number;
+  /** Bytes, as the notification says; unknown when it carries no valid size (then read the object). */
+  size?: number;
 }
 
 /** What one SQS message body holds. */
@@ -48,8 +49,9 @@ export function parseNotification(body: string): ParsedNotification {
     const key = decodeS3Key(object.key);
     if (key === undefined)
       return { kind: 'malformed', reason: 'an object key is not valid percent-encoding' };
-    const size = typeof object.size === 'number' && object.size >= 0 ? object.size : 0;
-    objects.push({ bucket, key, size });
+    const { size } = object;
+    const known = typeof size === 'number' && Number.isSafeInteger(size) && size >= 0;
+    objects.push(known ? { bucket, key, size } : { bucket, key });
   }
   return { kind: 'objects', objects, ignored };
 }

@@ -223,6 +223,20 @@ describe('checker on moto with the simulator', () => {
     expect(await exists(`${PREFIX}${refused}`)).toBe(false);
   });
 
+  it('checks a selfie whose notification carries no size by its real size, not as an empty object', async () => {
+    const checkId = '1e7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
+    const body = makeJpeg({ width: 640, height: 480, seed: 3 });
+    const event = await upload([{ key: `${PREFIX}${checkId}`, body }]);
+    for (const record of event.Records) {
+      const notification = JSON.parse(record.body) as { Records: { s3: { object: { size?: number } } }[] };
+      for (const created of notification.Records) delete created.s3.object.size;
+      record.body = JSON.stringify(notification);
+    }
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED', objectSize: body.length });
+    expect(vendorCalls()).toBe(1);
+  });
+
   it('calls the vendor once for the same notification delivered twice at once', async () => {
     const checkId = '2b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
     const event = await upload([

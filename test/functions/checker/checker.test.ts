@@ -232,6 +232,23 @@ describe('checkBatch', () => {
     },
   );
 
+  it('reads the selfie and checks it when the notification carries no size, instead of calling it empty', async () => {
+    const body = JSON.parse(notificationBody(KEY, selfie.length)) as {
+      Records: { s3: { object: { size?: number } } }[];
+    };
+    delete body.Records[0]?.s3.object.size;
+    const deps = makeDeps([{ kind: 'passed', transactionId: 'tx-1' }]);
+    const response = await checkBatch(sqsEventOf([JSON.stringify(body)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3Mock).toReceiveCommand(GetObjectCommand);
+    expect(deps.vendorCalls()).toBe(1);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({ ':final': 'PASSED' });
+    const sizes = ddbMock
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input.ExpressionAttributeValues?.[':size']);
+    expect(sizes.filter((size) => size !== undefined)).toEqual([selfie.length]);
+  });
+
   it('rejects an oversize object from the notification alone, without downloading it or calling the vendor', async () => {
     const deps = makeDeps([]);
     await checkBatch(sqsEventOf([notificationBody(KEY, 3 * 1024 * 1024)]), deps);

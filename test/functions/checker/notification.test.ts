@@ -18,6 +18,21 @@ describe('parseNotification', () => {
     });
   });
 
+  it.each([
+    ['absent', undefined],
+    ['a string', '2048'],
+    ['negative', -1],
+    ['not an integer', 1.5],
+  ])('leaves the size unknown, not zero, when the notification has it %s', (_label, size) => {
+    const copy = structuredClone(notification);
+    const object = (copy.Records[0] as { s3: { object: { size?: unknown } } }).s3.object;
+    if (size === undefined) delete object.size;
+    else object.size = size;
+    const parsed = parseNotification(JSON.stringify(copy));
+    expect(parsed).toMatchObject({ kind: 'objects', objects: [{ bucket: 'selfie-bucket' }] });
+    expect(parsed.kind === 'objects' && parsed.objects[0]?.size).toBeUndefined();
+  });
+
   it('recognises the s3:TestEvent S3 sends when notifications are configured', () => {
     expect(parseNotification(JSON.stringify(testEvent))).toEqual({ kind: 'test-event' });
   });
