@@ -76,6 +76,20 @@ export class PipelineMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
     });
+    add('UnclaimedUploads', {
+      alarmDescription:
+        'The sweeper failed checks (INTERNAL_ERROR) whose selfie arrived in time but that no checker claimed within sweeper.claimWaitSeconds: a lost S3 notification or a queue backlog longer than that wait.',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'ChecksFailedUnclaimed',
+        dimensionsMap: { service: 'sweeper' },
+        period: PERIOD,
+        statistic: 'Sum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
 
     for (const [name, fn] of Object.entries(props.functions)) {
       add(`${name}Errors`, {

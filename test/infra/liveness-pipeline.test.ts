@@ -493,9 +493,20 @@ describe('alarms and dashboard', () => {
     });
   });
 
+  it('alarms when the sweeper fails an upload that arrived in time but no checker claimed', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'SelfieLiveness',
+      MetricName: 'ChecksFailedUnclaimed',
+      Dimensions: [{ Name: 'service', Value: 'sweeper' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
   it('sends every alarm to the encrypted, TLS-only alarm topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(15);
+    expect(alarms).toHaveLength(16);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([ref(pipeline.alarmTopic)]);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arnOf(pipeline.encryptionKey) });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
