@@ -29,7 +29,7 @@ describe('200 checks while the vendor fails 20% of calls', () => {
     await pipeline?.stop();
   });
 
-  it('ends with every check final, one event each, and one vendor call per attempt', {
+  it('ends with every check final, one event each, and one paid call per verdict plus the vendor faults', {
     timeout: 240_000,
   }, async () => {
     const ids = await mapWithConcurrency(
@@ -66,10 +66,14 @@ describe('200 checks while the vendor fails 20% of calls', () => {
     expect(new Set(events.map((e) => e.detail.checkId)).size).toBe(CHECKS);
     expect(new Set(events.map((e) => e.detail.eventId)).size).toBe(CHECKS);
 
-    // Each claim pays for exactly one call: no call is made twice, and faults cost only their retries.
+    // Never paid twice: one call per verdict, plus the calls the vendor failed. A claim may end
+    // without a call (a kept answer written, a call that no longer fits the deadline), never with two.
+    const state = pipeline.simulator?.control.state();
+    const calls = state?.counts.liveness ?? 0;
+    const verdicts = checks.filter((c) => c.status === 'PASSED' || c.status === 'REJECTED').length;
+    expect(state?.randomFaults.liveness).toBeGreaterThan(0);
+    expect(calls).toBe(verdicts + (state?.randomFaults.liveness ?? 0));
     const attempts = events.reduce((sum, e) => sum + Number(e.detail.attempts), 0);
-    const calls = pipeline.simulator?.control.state().counts.liveness ?? 0;
-    expect(attempts).toBeGreaterThan(CHECKS);
-    expect(calls).toBe(attempts);
+    expect(calls).toBeLessThanOrEqual(attempts);
   });
 });

@@ -94,6 +94,8 @@ export interface LivenessRequestRecord {
 /** A snapshot of the simulator's state. */
 export interface SimulatorState {
   counts: Record<SimulatorEndpoint, number>;
+  /** Calls answered with a random fault (`faultRate`): each is paid, and none carries a verdict. */
+  randomFaults: Record<SimulatorEndpoint, number>;
   lastLiveness?: LivenessRequestRecord;
   pendingAnswers: number;
   variants: SimulatorVariants;
@@ -162,6 +164,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let variants = { ...initialVariants };
   let script: (ScriptedAnswer & { remaining: number })[] = [];
   let counts = zeroCounts();
+  let randomFaults = zeroCounts();
   let lastLiveness: LivenessRequestRecord | undefined;
   let nextId = 1000;
   let accessGeneration = 0;
@@ -186,6 +189,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     state() {
       return {
         counts: { ...counts },
+        randomFaults: { ...randomFaults },
         ...(lastLiveness ? { lastLiveness: { ...lastLiveness } } : {}),
         pendingAnswers: script.reduce((sum, answer) => sum + answer.remaining, 0),
         variants: { ...variants },
@@ -194,6 +198,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     reset() {
       script = [];
       counts = zeroCounts();
+      randomFaults = zeroCounts();
       lastLiveness = undefined;
       variants = { ...initialVariants };
       random = mulberry32(variants.faultSeed);
@@ -236,6 +241,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const randomFault = (endpoint: SimulatorEndpoint): ScriptedAnswer | undefined => {
     if (variants.faultRate <= 0 || !variants.faultEndpoints.includes(endpoint)) return undefined;
     if (random() >= variants.faultRate) return undefined;
+    randomFaults[endpoint] += 1;
     const pick = Math.floor(random() * 4);
     if (pick === 0) return { type: 'status', status: 500 };
     if (pick === 1) return { type: 'status', status: 429 };
