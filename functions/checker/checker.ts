@@ -598,15 +598,33 @@ async function skipClaimed(
   deps: CheckerDeps,
   writes: AbortSignal,
 ): Promise<Disposition> {
-  deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
   if (current && isFinalStatus(current.status)) {
-    deps.logger.info('skipping duplicate of a decided check', { ...log, status: current.status });
+    if (createdAfter(object, current.decidedAt)) {
+      // Keys are single-use (decision 6): an object created after the verdict is a new upload to
+      // a decided key, not a duplicate; it gets no check of its own.
+      deps.metrics.addMetric('ReusedKeyUploads', MetricUnit.Count, 1);
+      deps.logger.warn('selfie key reused after its check was decided; deleting the new upload unchecked', {
+        ...log,
+        status: current.status,
+      });
+    } else {
+      deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
+      deps.logger.info('skipping duplicate of a decided check', { ...log, status: current.status });
+    }
     // A late duplicate or a re-upload after the verdict: the selfie is not needed any more.
     return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
   }
+  deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
   // The holder's own message carries the retry; if it dies, its redelivery takes the lease over.
   deps.logger.info('skipping check in progress elsewhere', { ...log, status: current?.status });
   return 'ack';
+}
+
+/** Whether S3 created the object after the check was decided (so it cannot be the checked upload). */
+function createdAfter(object: CreatedObject, decidedAt: string | undefined): boolean {
+  const created = object.eventTime === undefined ? Number.NaN : Date.parse(object.eventTime);
+  const decided = decidedAt === undefined ? Number.NaN : Date.parse(decidedAt);
+  return created > decided;
 }
 
 type SelfieRead =

@@ -7,6 +7,8 @@ export interface CreatedObject {
   key: string;
   /** Bytes, as the notification says; unknown when it carries no valid size (then read the object). */
   size?: number;
+  /** When S3 created the object (the record's `eventTime`, ISO 8601), when the notification says. */
+  eventTime?: string;
 }
 
 /** What one SQS message body holds. */
@@ -51,7 +53,13 @@ export function parseNotification(body: string): ParsedNotification {
       return { kind: 'malformed', reason: 'an object key is not valid percent-encoding' };
     const { size } = object;
     const known = typeof size === 'number' && Number.isSafeInteger(size) && size >= 0;
-    objects.push(known ? { bucket, key, size } : { bucket, key });
+    const eventTime = typeof record.eventTime === 'string' ? record.eventTime : undefined;
+    objects.push({
+      bucket,
+      key,
+      ...(known ? { size } : {}),
+      ...(eventTime !== undefined ? { eventTime } : {}),
+    });
   }
   return { kind: 'objects', objects, ignored };
 }

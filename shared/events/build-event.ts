@@ -31,12 +31,17 @@ export class InvalidCheckItemError extends TerminalError {
 }
 
 /**
- * The deterministic id of the event announcing that `checkId` reached `status`: a UUID v5 (RFC 9562)
- * of `<checkId>:<status>` in {@link EVENT_ID_NAMESPACE}. Every republication of the same
- * transition carries the same id, so subscribers drop duplicates by it.
+ * The deterministic id of the event announcing that the check `checkId` created at `createdAt`
+ * reached `status`: a UUID v5 (RFC 9562) of `<checkId>:<status>:<createdAt>` in
+ * {@link EVENT_ID_NAMESPACE}. Every republication of the same transition carries the same id, so
+ * subscribers drop duplicates by it; a later check under the same id (a direct upload's key reused
+ * after its item expired) has another `createdAt` and so another event id.
+ * See docs/decisions/0006-direct-upload-keys-are-single-use.md.
+ *
+ * @param createdAt the check item's `createdAt`, as ISO 8601 in UTC with milliseconds
  */
-export function eventIdFor(checkId: string, status: LivenessEventStatus): string {
-  return uuidV5(EVENT_ID_NAMESPACE, `${checkId}:${status}`);
+export function eventIdFor(checkId: string, status: LivenessEventStatus, createdAt: string): string {
+  return uuidV5(EVENT_ID_NAMESPACE, `${checkId}:${status}:${createdAt}`);
 }
 
 /** The public view of a check's outcome, as events and `GET /checks/{checkId}` show it. */
@@ -89,15 +94,16 @@ export function buildEventDetail(item: CheckItem): LivenessEventDetail {
   ) {
     throw new InvalidCheckItemError('check item has no valid checkId');
   }
+  const createdAt = isoTimestamp(item.createdAt, 'createdAt');
   const base = {
     schemaVersion: SCHEMA_VERSION,
-    eventId: eventIdFor(item.checkId, status),
+    eventId: eventIdFor(item.checkId, status, createdAt),
     checkId: item.checkId,
     // Listed here so that `status` comes right after `checkId` in the JSON.
     status,
     ...(isReference(item.reference) ? { reference: item.reference } : {}),
     ...(isDevice(item.device) ? { device: item.device } : {}),
-    createdAt: isoTimestamp(item.createdAt, 'createdAt'),
+    createdAt,
     decidedAt: isoTimestamp(item.decidedAt ?? item.updatedAt, 'decidedAt'),
     attempts: Number.isInteger(item.attempts) && item.attempts >= 0 ? item.attempts : 0,
   };

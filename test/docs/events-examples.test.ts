@@ -49,7 +49,9 @@ describe('docs/events.md', () => {
     (_label, event) => {
       expect(validateEvent(event), errorsOf(validateEvent)).toBe(true);
       expect(validateDetail(event.detail), errorsOf(validateDetail)).toBe(true);
-      expect(event.detail.eventId).toBe(eventIdFor(event.detail.checkId, event.detail.status));
+      expect(event.detail.eventId).toBe(
+        eventIdFor(event.detail.checkId, event.detail.status, event.detail.createdAt),
+      );
       expect(event.source).toBe(DEFAULT_EVENT_SOURCE);
     },
   );

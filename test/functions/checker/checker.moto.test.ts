@@ -16,9 +16,10 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CheckerDeps, checkBatch } from '../../../functions/checker/checker.js';
 import { readConfig } from '../../../functions/checker/config.js';
+import { checkIdForKey } from '../../../functions/checker/notification.js';
 import { buildDeps } from '../../../functions/checker/wiring.js';
 import { refreshTokenSecret } from '../../../functions/token-refresher/refresher.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
@@ -237,6 +238,23 @@ describe('checker on moto with the simulator', () => {
     expect(vendorCalls()).toBe(1);
   });
 
+  it('deletes a re-upload to a decided key unchecked and counts it as a reused key, not a duplicate', async () => {
+    const key = `${PREFIX}backend/reused-key.jpg`;
+    const first = await upload([{ key, body: makeJpeg({ width: 640, height: 480, seed: 4 }) }]);
+    expect((await checkBatch(first, deps)).batchItemFailures).toEqual([]);
+    const checkId = checkIdForKey(key, PREFIX);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED' });
+    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+    const again = await upload([{ key, body: makeJpeg({ width: 640, height: 480, seed: 5 }) }]);
+    expect((await checkBatch(again, deps)).batchItemFailures).toEqual([]);
+    expect(vendorCalls()).toBe(1);
+    expect(await exists(key)).toBe(false);
+    const counted = addMetric.mock.calls.map(([name]) => name);
+    expect(counted).toContain('ReusedKeyUploads');
+    expect(counted).not.toContain('DuplicateNotifications');
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 1 });
+  });
+
   it('calls the vendor once for the same notification delivered twice at once', async () => {
     const checkId = '2b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
     const event = await upload([
@@ -399,7 +417,6 @@ describe('checker on moto with the simulator', () => {
     );
     expect(event.Records).toHaveLength(4);
     expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
-    const { checkIdForKey } = await import('../../../functions/checker/notification.js');
     for (const [i, key] of keys.entries()) {
       expect(await item(checkIdForKey(key, PREFIX))).toMatchObject({
         status: 'PASSED',
@@ -513,7 +530,6 @@ describe('checker on moto with the simulator', () => {
   it('ends a direct upload FAILED with INTERNAL_ERROR when S3 reads keep failing on the last receive', async () => {
     const key = `${PREFIX}direct/${crypto.randomUUID()}.png`;
     const event = await upload([{ key, body: makePng({ width: 200, height: 200, seed: 11 }) }]);
-    const { checkIdForKey } = await import('../../../functions/checker/notification.js');
     const checkId = checkIdForKey(key, PREFIX);
     const failingReads = withFault(new S3Client(oneAttempt()), (c) => c === 'GetObjectCommand', slowDown);
     const response = await checkBatch(lastReceive(event), container({ s3: failingReads }));

@@ -285,6 +285,44 @@ describe('checkBatch', () => {
     expect(s3Mock).toReceiveCommand(DeleteObjectCommand);
   });
 
+  it.each([
+    ['a re-upload to a decided key', '2026-11-25T10:05:00.000Z', 'ReusedKeyUploads'],
+    ['a late duplicate of the checked upload', '2026-11-25T09:59:00.000Z', 'DuplicateNotifications'],
+  ])(
+    'tells %s by its event time against the verdict, and counts it so',
+    async (_label, eventTime, metric) => {
+      ddbMock.on(UpdateCommand).rejects(
+        new ConditionalCheckFailedException({
+          message: 'no',
+          $metadata: {},
+          Item: marshall({ checkId: CHECK_ID, status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }),
+        }),
+      );
+      const notification = JSON.parse(notificationBody(KEY, selfie.length)) as {
+        Records: { eventTime: string }[];
+      };
+      for (const record of notification.Records) record.eventTime = eventTime;
+      const deps = makeDeps([]);
+      const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+      const warn = vi.spyOn(deps.logger, 'warn');
+      const response = await checkBatch(sqsEventOf([JSON.stringify(notification)]), deps);
+      expect(response.batchItemFailures).toEqual([]);
+      expect(deps.vendorCalls()).toBe(0);
+      expect(s3Mock).toReceiveCommand(DeleteObjectCommand);
+      const counted = addMetric.mock.calls.map(([name]) => name);
+      expect(counted).toContain(metric);
+      expect(counted).not.toContain(
+        metric === 'ReusedKeyUploads' ? 'DuplicateNotifications' : 'ReusedKeyUploads',
+      );
+      if (metric === 'ReusedKeyUploads') {
+        expect(warn).toHaveBeenCalledWith(
+          'selfie key reused after its check was decided; deleting the new upload unchecked',
+          expect.objectContaining({ checkId: CHECK_ID, status: 'PASSED' }),
+        );
+      }
+    },
+  );
+
   it('leaves a check in progress elsewhere alone', async () => {
     ddbMock.on(UpdateCommand).rejects(
       new ConditionalCheckFailedException({

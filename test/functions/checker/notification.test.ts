@@ -13,7 +13,14 @@ describe('parseNotification', () => {
   it('reads bucket, decoded key and size from an S3 notification', () => {
     expect(parseNotification(JSON.stringify(notification))).toEqual({
       kind: 'objects',
-      objects: [{ bucket: 'selfie-bucket', key: 'selfies/3f6c1e0a-2b4d-4c8e-9f1a-7b2c3d4e5f60', size: 2048 }],
+      objects: [
+        {
+          bucket: 'selfie-bucket',
+          key: 'selfies/3f6c1e0a-2b4d-4c8e-9f1a-7b2c3d4e5f60',
+          size: 2048,
+          eventTime: '2026-11-25T10:00:00.000Z',
+        },
+      ],
       ignored: 0,
     });
   });

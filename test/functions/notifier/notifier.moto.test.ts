@@ -180,7 +180,7 @@ describe('notifier on moto: DynamoDB stream -> PutEvents -> rule -> SQS', () => 
     expect(received).toMatchObject({ 'detail-type': 'Liveness Check Passed', source: 'selfie-liveness' });
     expect(received?.detail).toEqual({
       schemaVersion: 1,
-      eventId: eventIdFor(CHECK_ID, 'PASSED'),
+      eventId: eventIdFor(CHECK_ID, 'PASSED', '2026-11-25T10:00:00.000Z'),
       checkId: CHECK_ID,
       status: 'PASSED',
       reference: 'order-4711',

@@ -124,7 +124,7 @@ describe('publishFinalTransitions: which records become events', () => {
     expect(passed).toMatchObject({
       status: 'PASSED',
       checkId: '1f0e6c2a-7b1d-4d8e-9a3c-5e2f4b6a8c01',
-      eventId: eventIdFor('1f0e6c2a-7b1d-4d8e-9a3c-5e2f4b6a8c01', 'PASSED'),
+      eventId: eventIdFor('1f0e6c2a-7b1d-4d8e-9a3c-5e2f4b6a8c01', 'PASSED', '2026-11-25T10:00:00.000Z'),
       device: 'IOS',
       result: { valid: true, transactionId: 'tx-8c1f2a', score: 0.98, quality: 0.91, liveness: 0.97 },
       attempts: 1,

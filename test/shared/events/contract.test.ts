@@ -105,7 +105,7 @@ describe('buildEventDetail', () => {
     expect(validateDetail(detail), errorsOf(validateDetail)).toBe(true);
     expect(detail.status).toBe(status);
     expect(detail.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(detail.eventId).toBe(eventIdFor(detail.checkId, status));
+    expect(detail.eventId).toBe(eventIdFor(detail.checkId, status, detail.createdAt));
   });
 
   it.each(FINAL_STATUSES)('emits every field the %s schema declares when the item has them all', (status) => {
@@ -131,7 +131,7 @@ describe('buildEventDetail', () => {
   it('builds the PASSED detail field by field', () => {
     expect(buildEventDetail(finalCheckItem('PASSED'))).toEqual({
       schemaVersion: 1,
-      eventId: eventIdFor('5b0c3f9e-8a2d-4c61-9f7a-1e2d3c4b5a69', 'PASSED'),
+      eventId: eventIdFor('5b0c3f9e-8a2d-4c61-9f7a-1e2d3c4b5a69', 'PASSED', '2026-11-25T10:00:00.000Z'),
       checkId: '5b0c3f9e-8a2d-4c61-9f7a-1e2d3c4b5a69',
       status: 'PASSED',
       reference: 'order-4711',
@@ -200,23 +200,39 @@ describe('buildEventDetail', () => {
 });
 
 describe('eventIdFor', () => {
-  it('gives the same UUID v5 for the same check and status, every time', () => {
-    expect(eventIdFor('check-1', 'PASSED')).toBe(eventIdFor('check-1', 'PASSED'));
-    expect(eventIdFor('check-1', 'PASSED')).toMatch(
+  const CREATED = '2026-11-25T10:00:00.000Z';
+
+  it('gives the same UUID v5 for the same check, status and creation, every time', () => {
+    expect(eventIdFor('check-1', 'PASSED', CREATED)).toBe(eventIdFor('check-1', 'PASSED', CREATED));
+    expect(eventIdFor('check-1', 'PASSED', CREATED)).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
   });
 
   it('gives different ids for different statuses and checks', () => {
     const ids = new Set([
-      ...FINAL_STATUSES.map((status) => eventIdFor('check-1', status)),
-      ...FINAL_STATUSES.map((status) => eventIdFor('check-2', status)),
+      ...FINAL_STATUSES.map((status) => eventIdFor('check-1', status, CREATED)),
+      ...FINAL_STATUSES.map((status) => eventIdFor('check-2', status, CREATED)),
     ]);
     expect(ids.size).toBe(8);
   });
 
-  it('keeps its namespace, so republished events keep their ids across releases', () => {
-    expect(eventIdFor('5b0c3f9e-8a2d-4c61-9f7a-1e2d3c4b5a69', 'PASSED')).toBe(PINNED_PASSED_ID);
+  it('gives a new id to a later check under the same check id (a direct upload key reused after the TTL)', () => {
+    expect(eventIdFor('check-1', 'PASSED', CREATED)).not.toBe(
+      eventIdFor('check-1', 'PASSED', '2026-12-26T10:00:00.000Z'),
+    );
+  });
+
+  it('gives every event of one check the same id, whatever else its item carries', () => {
+    const item = finalCheckItem('PASSED');
+    const republished = { ...item, version: item.version + 1, updatedAt: '2026-11-25T11:00:00.000Z' };
+    expect(buildEventDetail(republished).eventId).toBe(buildEventDetail(item).eventId);
+    const later = { ...item, createdAt: '2026-12-26T10:00:00.000Z' };
+    expect(buildEventDetail(later).eventId).not.toBe(buildEventDetail(item).eventId);
+  });
+
+  it('keeps its namespace and derivation, so republished events keep their ids across releases', () => {
+    expect(eventIdFor('5b0c3f9e-8a2d-4c61-9f7a-1e2d3c4b5a69', 'PASSED', CREATED)).toBe(PINNED_PASSED_ID);
   });
 });
 
@@ -240,4 +256,4 @@ describe('toPublicOutcome', () => {
 });
 
 // Python: uuid.uuid5(uuid.UUID(EVENT_ID_NAMESPACE), '5b0c3f9e-8a2d-4c61-9f7a-1e2d3c4b5a69:PASSED')
-const PINNED_PASSED_ID = 'cb4f2d32-5719-5f26-9047-c572e8426241';
+const PINNED_PASSED_ID = 'e9effd0a-d121-5c87-8cf3-af91272a3c79';
