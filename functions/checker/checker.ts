@@ -599,7 +599,8 @@ async function skipClaimed(
   writes: AbortSignal,
 ): Promise<Disposition> {
   if (current && isFinalStatus(current.status)) {
-    if (createdAfter(object, current.decidedAt)) {
+    const reused = createdAfter(object, current.decidedAt);
+    if (reused) {
       // Keys are single-use (decision 6): an object created after the verdict is a new upload to
       // a decided key, not a duplicate; it gets no check of its own.
       deps.metrics.addMetric('ReusedKeyUploads', MetricUnit.Count, 1);
@@ -611,8 +612,10 @@ async function skipClaimed(
       deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
       deps.logger.info('skipping duplicate of a decided check', { ...log, status: current.status });
     }
-    // A late duplicate or a re-upload after the verdict: the selfie is not needed any more.
-    return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
+    // A late duplicate or a re-upload after the verdict: the selfie is not needed any more. A
+    // re-upload replaced the checked selfie, so it goes even when selfies are retained: what is
+    // kept is only ever the image that was checked (decision 7).
+    return (await deleteSelfie(object, checkId, deps, writes, { evenIfRetained: reused })) ? 'ack' : 'retry';
   }
   deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
   // The holder's own message carries the retry; if it dies, its redelivery takes the lease over.
@@ -683,8 +686,9 @@ async function deleteSelfie(
   checkId: string,
   deps: CheckerDeps,
   abortSignal: AbortSignal,
+  options: { evenIfRetained?: boolean } = {},
 ): Promise<boolean> {
-  if (deps.config.retainSelfies) return true;
+  if (deps.config.retainSelfies && !options.evenIfRetained) return true;
   try {
     await deps.s3.send(new DeleteObjectCommand({ Bucket: object.bucket, Key: object.key }), { abortSignal });
     return true;

@@ -255,6 +255,19 @@ describe('checker on moto with the simulator', () => {
     expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 1 });
   });
 
+  it('with retainSelfies keeps the checked selfie, and deletes an upload that replaced it after the verdict', async () => {
+    const retaining = { ...deps, config: { ...deps.config, retainSelfies: true } };
+    const key = `${PREFIX}backend/retained-key.jpg`;
+    const first = await upload([{ key, body: makeJpeg({ width: 640, height: 480, seed: 6 }) }]);
+    expect((await checkBatch(first, retaining)).batchItemFailures).toEqual([]);
+    expect(await item(checkIdForKey(key, PREFIX))).toMatchObject({ status: 'PASSED' });
+    expect(await exists(key)).toBe(true);
+    const replaced = await upload([{ key, body: makeJpeg({ width: 640, height: 480, seed: 7 }) }]);
+    expect((await checkBatch(replaced, retaining)).batchItemFailures).toEqual([]);
+    expect(await exists(key)).toBe(false);
+    expect(vendorCalls()).toBe(1);
+  });
+
   it('calls the vendor once for the same notification delivered twice at once', async () => {
     const checkId = '2b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
     const event = await upload([

@@ -323,6 +323,31 @@ describe('checkBatch', () => {
     },
   );
 
+  it.each([
+    ['deletes a re-upload to a decided key', '2026-11-25T10:05:00.000Z', true],
+    ['keeps the checked selfie on a late duplicate', '2026-11-25T09:59:00.000Z', false],
+  ])(
+    'with retainSelfies, %s: a kept selfie is only ever the checked one',
+    async (_label, eventTime, deleted) => {
+      ddbMock.on(UpdateCommand).rejects(
+        new ConditionalCheckFailedException({
+          message: 'no',
+          $metadata: {},
+          Item: marshall({ checkId: CHECK_ID, status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }),
+        }),
+      );
+      const notification = JSON.parse(notificationBody(KEY, selfie.length)) as {
+        Records: { eventTime: string }[];
+      };
+      for (const record of notification.Records) record.eventTime = eventTime;
+      const deps = makeDeps([], { RETAIN_SELFIES: 'true' });
+      const response = await checkBatch(sqsEventOf([JSON.stringify(notification)]), deps);
+      expect(response.batchItemFailures).toEqual([]);
+      expect(deps.vendorCalls()).toBe(0);
+      expect(s3Mock.commandCalls(DeleteObjectCommand)).toHaveLength(deleted ? 1 : 0);
+    },
+  );
+
   it('leaves a check in progress elsewhere alone', async () => {
     ddbMock.on(UpdateCommand).rejects(
       new ConditionalCheckFailedException({
