@@ -120,8 +120,10 @@ export interface LocalPipeline {
   stop(): Promise<void>;
 }
 
-const localContext = (name: string): Context =>
-  ({
+/** A Lambda context whose remaining time runs down from the function's timeout, as Lambda's does. */
+export const localContext = (name: string, timeoutSeconds: number): Context => {
+  const endsAt = Date.now() + timeoutSeconds * 1000;
+  return {
     functionName: `local-${name}`,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${name}`,
@@ -130,11 +132,12 @@ const localContext = (name: string): Context =>
     logGroupName: `/aws/lambda/local-${name}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
-  }) as Context;
+  } as Context;
+};
 
 /**
  * Starts the whole pipeline on one machine: moto (or the given endpoint), the simulator (or the given
@@ -223,7 +226,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     const retryDelay = options.retryDelaySeconds;
     const checkerHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-      const response = await checker.handler(event);
+      // The checker starts a record only when its whole worst case fits in what is left.
+      const response = await checker.handler(
+        event,
+        localContext('checker', effective.checker.timeoutSeconds),
+      );
       if (retryDelay !== undefined) {
         // Local speed-up only: make reported failures visible again sooner than the visibility timeout,
         // but never inside a lease still live, which AWS's longer wait always outlasts.
@@ -296,7 +303,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         },
       },
       async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
-        await notifier.handler(event, localContext('notifier')),
+        await notifier.handler(event, localContext('notifier', effective.notifier.timeoutSeconds)),
     );
     loop('notifier', async () => (await streamSource.pollOnce()) > 0);
 
@@ -326,7 +333,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       return Messages.length > 0;
     });
 
-    const sweep = async () => await sweeper.handler({}, localContext('sweeper'));
+    const sweep = async () =>
+      await sweeper.handler({}, localContext('sweeper', effective.sweeper.timeoutSeconds));
     const sweepEvery = options.sweepIntervalMs ?? effective.sweeper.scheduleMinutes * 60_000;
     const sweepTimer = setInterval(() => {
       sweep().catch((error: Error) => process.stderr.write(`local sweeper: ${error.message}\n`));
@@ -344,7 +352,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     });
 
     started.server = createServer((request, response) => {
-      serveApi(request, response, async (event) => await api.handler(event, localContext('api')));
+      serveApi(
+        request,
+        response,
+        async (event) => await api.handler(event, localContext('api', effective.api.timeoutSeconds)),
+      );
     });
     const port = await listen(started.server, options.port ?? 3000);
     const apiUrl = `http://127.0.0.1:${port}`;
