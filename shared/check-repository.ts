@@ -9,63 +9,23 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CheckItem, Device, FinalOutcome, SweepStatus } from './check.js';
+import {
+  attributeNames,
+  CLAIMABLE_CONDITION,
+  type FinalizeGuard,
+  guardCondition,
+  type ObjectFacts,
+  setObjectFacts,
+  setOutcome,
+  UPLOAD_EXPIRED_CONDITION,
+} from './check-conditions.js';
 import { CHECK_TABLE } from './check-table.js';
 import { classifyAwsError } from './errors.js';
 
+export type { FinalizeGuard, ObjectFacts } from './check-conditions.js';
+
 /** The sparse global secondary index the sweeper queries: `sweepStatus` (hash) + `sweepAt` (range). */
 export const SWEEP_INDEX_NAME = CHECK_TABLE.sweepIndex.name;
-
-/** Who may make a check final, expressed as the condition the write carries. */
-export type FinalizeGuard =
-  /** The checker that holds the claim: only while it still holds it. */
-  | { kind: 'lease'; leaseId: string }
-  /**
-   * A verdict that needs no vendor call (pre-check, object gone): the item may not exist yet, may be
-   * awaiting its upload, or may be CHECKING under a lease that has run out.
-   */
-  | { kind: 'unclaimed' }
-  /**
-   * The checker giving up on a message's last receive: as `unclaimed`, or under the message's own
-   * lease (live or not), so a failure is recorded whoever claimed first, but never over another
-   * message's live lease or a final status.
-   */
-  | { kind: 'own-or-unclaimed'; leaseId: string }
-  /**
-   * The sweeper: still awaiting its upload, not known to have arrived, and the upload URL expired
-   * before `cutoff` (ISO).
-   */
-  | { kind: 'upload-expired'; cutoff: string }
-  /** The sweeper: the upload arrived in time, but no checker claimed the check before `cutoff` (ISO). */
-  | { kind: 'upload-unclaimed'; cutoff: string }
-  /** The sweeper: still CHECKING and the lease ran out before `cutoffMs`. */
-  | { kind: 'lease-expired'; cutoffMs: number };
-
-/** Fields a checker knows from the S3 object; used when the check did not come through the API. */
-export interface ObjectFacts {
-  bucket: string;
-  objectKey: string;
-  /** Unknown (left unset) until the object is read, when its notification carried no size. */
-  objectSize?: number;
-  device?: Device;
-  reference?: string;
-}
-
-/**
- * The condition under which a check may be taken without a vendor call's lease: the item does not
- * exist yet, awaits its upload, or is CHECKING under a lease that ran out before `:nowMs`.
- */
-const UNCLAIMED_CONDITION =
-  'attribute_not_exists(#checkId) OR #status = :awaiting OR (#status = :checking AND #leaseExpiresAt < :nowMs)';
-
-/**
- * A check the sweeper may expire, or leave to the checker once its selfie is found: awaiting its
- * upload (and not already found uploaded) with an upload URL that expired before `:cutoff`.
- */
-const UPLOAD_EXPIRED_CONDITION =
-  '#status = :awaiting AND #sweepStatus = :awaiting AND #uploadExpiresAt < :cutoff';
-
-/** A claim also resumes a lease this caller (`:leaseId`) already holds; so may its last-receive failure. */
-const CLAIMABLE_CONDITION = `${UNCLAIMED_CONDITION} OR (#status = :checking AND #leaseId = :leaseId)`;
 
 /** The result of a conditional write: either it was applied, or here is what stopped it. */
 export type WriteResult = { written: true; item: CheckItem } | { written: false; current?: CheckItem };
@@ -251,21 +211,9 @@ export class CheckRepository {
       '#attempts = if_not_exists(#attempts, :zero)',
       '#expiresAt = if_not_exists(#expiresAt, :ttl)',
     ];
-    const outcome = input.outcome;
-    if ('result' in outcome && outcome.result) {
-      sets.push('#result = :result');
-      values[':result'] = outcome.result;
-    }
-    if (outcome.status === 'REJECTED') {
-      sets.push('#rejection = :rejection');
-      values[':rejection'] = outcome.rejection;
-    }
-    if (outcome.status === 'FAILED') {
-      sets.push('#failure = :failure');
-      values[':failure'] = outcome.failure;
-    }
+    setOutcome(input.outcome, sets, values);
     if (input.object) setObjectFacts(input.object, sets, values);
-    const condition = this.guardCondition(input.guard, input.now, values);
+    const condition = guardCondition(input.guard, input.now, values);
     return await this.update(
       {
         TableName: this.tableName,
@@ -332,38 +280,6 @@ export class CheckRepository {
     }
   }
 
-  private guardCondition(guard: FinalizeGuard, now: Date, values: Record<string, unknown>): string {
-    values[':checking'] = 'CHECKING';
-    switch (guard.kind) {
-      case 'lease':
-        values[':leaseId'] = guard.leaseId;
-        return '#status = :checking AND #leaseId = :leaseId';
-      case 'unclaimed':
-        values[':awaiting'] = 'AWAITING_UPLOAD';
-        values[':nowMs'] = now.getTime();
-        return UNCLAIMED_CONDITION;
-      case 'own-or-unclaimed':
-        values[':awaiting'] = 'AWAITING_UPLOAD';
-        values[':nowMs'] = now.getTime();
-        values[':leaseId'] = guard.leaseId;
-        return CLAIMABLE_CONDITION;
-      case 'upload-expired':
-        delete values[':checking'];
-        values[':awaiting'] = 'AWAITING_UPLOAD';
-        values[':cutoff'] = guard.cutoff;
-        return UPLOAD_EXPIRED_CONDITION;
-      case 'upload-unclaimed':
-        delete values[':checking'];
-        values[':awaiting'] = 'AWAITING_UPLOAD';
-        values[':uploaded'] = 'UPLOADED';
-        values[':cutoff'] = guard.cutoff;
-        return '#status = :awaiting AND #sweepStatus = :uploaded AND #sweepAt < :cutoff';
-      case 'lease-expired':
-        values[':cutoffMs'] = guard.cutoffMs;
-        return '#status = :checking AND #leaseExpiresAt < :cutoffMs';
-    }
-  }
-
   private async update(command: UpdateCommandInput, abortSignal?: AbortSignal): Promise<WriteResult> {
     try {
       const { Attributes } = await this.doc.send(
@@ -389,32 +305,4 @@ export class CheckRepository {
   private ttlFrom(now: Date): number {
     return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
   }
-}
-
-/** Adds the object's facts to an update; the API's device and reference win over object metadata. */
-function setObjectFacts(object: ObjectFacts, sets: string[], values: Record<string, unknown>): void {
-  sets.push('#bucket = :bucket', '#objectKey = :key');
-  values[':bucket'] = object.bucket;
-  values[':key'] = object.objectKey;
-  if (object.objectSize !== undefined) {
-    sets.push('#objectSize = :size');
-    values[':size'] = object.objectSize;
-  }
-  if (object.device) {
-    sets.push('#device = if_not_exists(#device, :device)');
-    values[':device'] = object.device;
-  }
-  if (object.reference !== undefined) {
-    sets.push('#reference = if_not_exists(#reference, :reference)');
-    values[':reference'] = object.reference;
-  }
-}
-
-/** Every `#name` placeholder in the expressions, mapped to its attribute: no reserved-word surprises. */
-function attributeNames(...expressions: (string | undefined)[]): Record<string, string> {
-  const names: Record<string, string> = {};
-  for (const expression of expressions) {
-    for (const match of expression?.matchAll(/#(\w+)/g) ?? []) names[match[0]] = match[1] as string;
-  }
-  return names;
 }

@@ -15,7 +15,7 @@ export interface MutationModule {
 export const MUTATION_MODULES: readonly MutationModule[] = [
   {
     name: 'check-repository',
-    mutate: ['shared/check-repository.ts'],
+    mutate: ['shared/check-repository.ts', 'shared/check-conditions.ts'],
     tests: [
       'test/shared/check-repository.test.ts',
       'test/shared/check-repository.moto.test.ts',
