@@ -101,7 +101,8 @@ describe('cdk synth of the app (cdk.json), offline and without credentials', () 
     }
   });
 
-  it('passes cfn-lint without errors', () => {
+  // cfn-lint loads its whole rule set (~20 s on a busy 2-core machine): a bound, not a speed check.
+  it('passes cfn-lint without errors', { timeout: 120_000 }, () => {
     const lint = cfnLint(join(outdir, 'SelfieLiveness.template.json'));
     expect(lint.errors, lint.output).toBe(false);
   });
@@ -177,7 +178,8 @@ describe('a stack bringing every existing resource', () => {
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
   });
 
-  it('passes cfn-lint without errors', () => {
+  // cfn-lint loads its whole rule set (~20 s on a busy 2-core machine): a bound, not a speed check.
+  it('passes cfn-lint without errors', { timeout: 120_000 }, () => {
     const lint = cfnLint(join(outdir, 'Byo.template.json'));
     expect(lint.errors, lint.output).toBe(false);
   });
