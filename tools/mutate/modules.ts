@@ -53,7 +53,11 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'notifier',
-    mutate: ['functions/notifier/notifier.ts'],
+    mutate: [
+      'functions/notifier/notifier.ts',
+      'functions/notifier/put-events.ts',
+      'functions/notifier/stream-record.ts',
+    ],
     tests: ['test/functions/notifier/notifier.test.ts', 'test/functions/notifier/handler.test.ts'],
   },
   {

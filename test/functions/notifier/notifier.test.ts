@@ -12,10 +12,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type NotifierDeps,
   type NotifierOptions,
-  PUT_EVENTS_MAX_BYTES,
   publishFinalTransitions,
-  putEventsEntrySize,
 } from '../../../functions/notifier/notifier.js';
+import { PUT_EVENTS_MAX_BYTES, putEventsEntrySize } from '../../../functions/notifier/put-events.js';
 import { type CheckItem, type CheckStatus, FINAL_STATUSES } from '../../../shared/check.js';
 import { DETAIL_TYPES, eventIdFor, type LivenessEventDetail } from '../../../shared/events/index.js';
 import { finalCheckItem } from '../../shared/events/check-items.js';
