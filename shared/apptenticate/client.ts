@@ -14,12 +14,8 @@ import type {
   RefreshOutcome,
   VendorRetryable,
 } from './outcome.js';
-import {
-  classifyTransportError,
-  parseLivenessResponse,
-  parseLoginResponse,
-  parseRefreshResponse,
-} from './parse.js';
+import { parseLivenessResponse, parseLoginResponse, parseRefreshResponse } from './parse.js';
+import { classifyTransportError } from './transport-errors.js';
 
 /**
  * The most of a vendor answer the client reads. Every documented answer is well under 1 KiB; a

@@ -48,7 +48,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'parse',
-    mutate: ['shared/apptenticate/parse.ts'],
+    mutate: ['shared/apptenticate/parse.ts', 'shared/apptenticate/transport-errors.ts'],
     tests: ['test/shared/apptenticate/parse.test.ts', 'test/shared/apptenticate/client.test.ts'],
   },
   {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KNOWN_REJECTION_CODES, REJECTION_CODES } from '../../../shared/apptenticate/codes.js';
 import {
-  classifyTransportError,
   parseLivenessResponse,
   parseLoginResponse,
   parseRefreshResponse,
 } from '../../../shared/apptenticate/parse.js';
+import { classifyTransportError } from '../../../shared/apptenticate/transport-errors.js';
 
 const json = (value: unknown) => JSON.stringify(value);
 
