@@ -23,3 +23,21 @@ export function deadlineIn(
   const signal = timer(Math.max(0, ms));
   return { signal, remainingMs: () => (signal.aborted ? 0 : endsAt - clock()) };
 }
+
+/**
+ * `work`'s result, or `aborted` as soon as `signal` aborts, whichever comes first. `work` itself
+ * runs on: it may be shared with callers whose deadline has not passed.
+ */
+export async function untilAborted<T>(work: Promise<T>, signal: AbortSignal, aborted: T): Promise<T> {
+  if (signal.aborted) return aborted;
+  let onAbort: () => void = () => undefined;
+  const whenAborted = new Promise<T>((resolve) => {
+    onAbort = () => resolve(aborted);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, whenAborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -6,11 +6,11 @@
  * token until shortly before it lapses, and runs at most one refresh at a time. The checker never
  * sees the password: the provider is given only a reader of the token secret (`token-secret.ts`).
  *
- * Renewal margin: a token is renewed `min(skewSeconds, renewFraction x its lifetime)` before it
- * lapses, the lifetime read from the JWT (`exp - iat`). A fixed 30 s margin would refresh before
- * every call with tokens that live less than that. A token this container minted lapses, by our
- * clock, at (when we asked for it + its lifetime): it cannot have been issued earlier, and a skewed
- * clock between us and the vendor does not matter.
+ * Renewal margin (`token-lifetime.ts`): a token is renewed `min(skewSeconds, renewFraction x its
+ * lifetime)` before it lapses, the lifetime read from the JWT (`exp - iat`). A fixed 30 s margin
+ * would refresh before every call with tokens that live less than that. A token this container
+ * minted lapses, by our clock, at (when we asked for it + its lifetime): it cannot have been issued
+ * earlier, and a skewed clock between us and the vendor does not matter.
  *
  * A refresh token is never sent past its `refreshExpiresAt`: it counts as refused at once.
  * Only a refused refresh token (the vendor's 401) walks the ladder below; any other failure of the
@@ -25,14 +25,21 @@
  *    is retried later.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { untilAborted } from '../deadline.js';
 import { describeError, RetryableError } from '../errors.js';
 import { createLogger } from '../observability.js';
 import type { ApptenticateClient } from './client.js';
-import { decodeJwtExp, decodeJwtIat } from './jwt.js';
 import type { VendorRetryable, VendorTerminal } from './outcome.js';
+import { lapseOf, type RenewalPolicy, renewAt, storedTokenRenewAt } from './token-lifetime.js';
 import type { TokenSecret, TokenSecretReader } from './token-secret.js';
 
 const MAX_REFUSED_ACCESS_TOKENS = 8;
+
+const DEADLINE_PASSED: VendorRetryable = {
+  kind: 'retryable',
+  reason: 'TIMEOUT',
+  message: "the record's deadline passed while waiting for an access token; retry later",
+};
 
 /**
  * The payload a checker sends to the token-refresher when its refresh token is refused
@@ -90,11 +97,9 @@ export class AccessTokenProvider {
   private readonly client: Pick<ApptenticateClient, 'refresh'>;
   private readonly requestTokenRefresh: ((request: TokenRefreshRequest) => Promise<void>) | undefined;
   private readonly now: () => number;
-  private readonly skewMs: number;
-  private readonly renewFraction: number;
+  private readonly renewal: RenewalPolicy;
   private readonly refreshRequestIntervalMs: number;
   private readonly forcedReadIntervalMs: number;
-  private readonly fallbackAccessTtlMs: number;
   private readonly logger: Logger;
 
   /** The access token in use and when (our clock) to stop using it. */
@@ -115,11 +120,13 @@ export class AccessTokenProvider {
     this.client = options.client;
     this.requestTokenRefresh = options.requestTokenRefresh;
     this.now = options.now ?? Date.now;
-    this.skewMs = (options.skewSeconds ?? 30) * 1000;
-    this.renewFraction = options.renewFraction ?? 0.25;
+    this.renewal = {
+      skewMs: (options.skewSeconds ?? 30) * 1000,
+      renewFraction: options.renewFraction ?? 0.25,
+      fallbackAccessTtlMs: (options.fallbackAccessTtlSeconds ?? 300) * 1000,
+    };
     this.refreshRequestIntervalMs = (options.refreshRequestIntervalSeconds ?? 300) * 1000;
     this.forcedReadIntervalMs = (options.forcedReadIntervalSeconds ?? 30) * 1000;
-    this.fallbackAccessTtlMs = (options.fallbackAccessTtlSeconds ?? 300) * 1000;
     this.logger = options.logger ?? createLogger('apptenticate');
   }
 
@@ -138,7 +145,9 @@ export class AccessTokenProvider {
         this.inflight = undefined;
       });
     }
-    return options.signal ? await untilAborted(this.inflight, options.signal) : await this.inflight;
+    return options.signal
+      ? await untilAborted(this.inflight, options.signal, DEADLINE_PASSED)
+      : await this.inflight;
   }
 
   /** Forgets an access token the vendor refused. A token that was already replaced is ignored. */
@@ -192,16 +201,10 @@ export class AccessTokenProvider {
   private async tryToken(secret: TokenSecret | undefined): Promise<AccessTokenResult | 'refused'> {
     if (!secret) return 'refused';
     if (secret.access && !this.refusedAccess.has(secret.access)) {
-      // Minted by the refresher: only its absolute `exp` tells when it lapses.
-      const expSeconds = decodeJwtExp(secret.access) ?? secret.accessExpiresAt;
-      if (expSeconds !== undefined) {
-        const iat = decodeJwtIat(secret.access);
-        const lifetimeMs = iat !== undefined && expSeconds > iat ? (expSeconds - iat) * 1000 : undefined;
-        const renewAtMs = this.renewAt(expSeconds * 1000, lifetimeMs);
-        if (renewAtMs > this.now()) {
-          this.access = { token: secret.access, renewAtMs };
-          return { kind: 'ok', token: secret.access };
-        }
+      const renewAtMs = storedTokenRenewAt(secret.access, secret.accessExpiresAt, this.renewal);
+      if (renewAtMs !== undefined && renewAtMs > this.now()) {
+        this.access = { token: secret.access, renewAtMs };
+        return { kind: 'ok', token: secret.access };
       }
     }
     if (secret.refresh === this.refusedRefresh) return 'refused';
@@ -233,34 +236,11 @@ export class AccessTokenProvider {
       this.logger.warn('access token refresh failed', { kind: outcome.kind, reason: outcome.reason });
       return outcome;
     }
-    const renewAtMs = this.renewAt(...this.lapseOf(outcome.access, askedAtMs));
+    const [lapseMs, lifetimeMs] = lapseOf(outcome.access, askedAtMs, this.renewal);
+    const renewAtMs = renewAt(lapseMs, lifetimeMs, this.renewal);
     this.access = { token: outcome.access, renewAtMs };
     this.logger.debug('access token refreshed', { renewAt: new Date(renewAtMs).toISOString() });
     return { kind: 'ok', token: outcome.access };
-  }
-
-  /**
-   * When (our clock) a token we asked for at `askedAtMs` lapses, and its lifetime. With `iat` and
-   * `exp`: the lifetime after the ask, immune to clock skew. With `exp` only: the vendor's `exp`.
-   */
-  private lapseOf(token: string, askedAtMs: number): [lapseMs: number, lifetimeMs: number] {
-    const exp = decodeJwtExp(token);
-    const iat = decodeJwtIat(token);
-    if (exp !== undefined && iat !== undefined && exp > iat) {
-      const lifetimeMs = (exp - iat) * 1000;
-      return [askedAtMs + lifetimeMs, lifetimeMs];
-    }
-    if (exp !== undefined) return [exp * 1000, exp * 1000 - askedAtMs];
-    return [askedAtMs + this.fallbackAccessTtlMs, this.fallbackAccessTtlMs];
-  }
-
-  /** When to stop using a token: `min(skew, renewFraction x lifetime)` before it lapses. */
-  private renewAt(lapseMs: number, lifetimeMs: number | undefined): number {
-    const margin =
-      lifetimeMs === undefined
-        ? this.skewMs
-        : Math.min(this.skewMs, Math.max(0, lifetimeMs) * this.renewFraction);
-    return lapseMs - margin;
   }
 
   private mayForceRead(): boolean {
@@ -289,29 +269,5 @@ export class AccessTokenProvider {
       // Best effort: the scheduled run will log in anyway; the message is retried either way.
       this.logger.error('asking the token-refresher failed', { reason, error: describeError(error) });
     }
-  }
-}
-
-const DEADLINE_PASSED: VendorRetryable = {
-  kind: 'retryable',
-  reason: 'TIMEOUT',
-  message: "the record's deadline passed while waiting for an access token; retry later",
-};
-
-/** `work`'s result, or a retryable `TIMEOUT` as soon as `signal` aborts, whichever comes first. */
-async function untilAborted(
-  work: Promise<AccessTokenResult>,
-  signal: AbortSignal,
-): Promise<AccessTokenResult> {
-  if (signal.aborted) return DEADLINE_PASSED;
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<AccessTokenResult>((resolve) => {
-    onAbort = () => resolve(DEADLINE_PASSED);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
 }

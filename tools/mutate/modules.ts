@@ -35,7 +35,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'access-token-provider',
-    mutate: ['shared/apptenticate/access-token-provider.ts'],
+    mutate: ['shared/apptenticate/access-token-provider.ts', 'shared/apptenticate/token-lifetime.ts'],
     tests: [
       'test/shared/apptenticate/access-token-provider.test.ts',
       'test/shared/apptenticate/token-lifetime.test.ts',
