@@ -31,7 +31,11 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   {
     name: 'token-secret',
     mutate: ['shared/apptenticate/token-secret.ts'],
-    tests: ['test/shared/apptenticate/token-secret.test.ts'],
+    tests: [
+      'test/shared/apptenticate/token-secret.test.ts',
+      'test/functions/token-refresher/refresher.test.ts',
+      'test/functions/token-refresher/refresher.moto.test.ts',
+    ],
   },
   {
     name: 'access-token-provider',
@@ -44,12 +48,19 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   {
     name: 'authorized-liveness',
     mutate: ['shared/apptenticate/authorized-liveness.ts'],
-    tests: ['test/shared/apptenticate/authorized-liveness.test.ts'],
+    tests: [
+      'test/shared/apptenticate/authorized-liveness.test.ts',
+      'test/shared/apptenticate/token-lifetime.test.ts',
+    ],
   },
   {
     name: 'parse',
     mutate: ['shared/apptenticate/parse.ts', 'shared/apptenticate/transport-errors.ts'],
-    tests: ['test/shared/apptenticate/parse.test.ts', 'test/shared/apptenticate/client.test.ts'],
+    tests: [
+      'test/shared/apptenticate/parse.test.ts',
+      'test/shared/apptenticate/parse-edges.test.ts',
+      'test/shared/apptenticate/client.test.ts',
+    ],
   },
   {
     name: 'notifier',
@@ -58,7 +69,11 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       'functions/notifier/put-events.ts',
       'functions/notifier/stream-record.ts',
     ],
-    tests: ['test/functions/notifier/notifier.test.ts', 'test/functions/notifier/handler.test.ts'],
+    tests: [
+      'test/functions/notifier/notifier.test.ts',
+      'test/functions/notifier/notifier-edges.test.ts',
+      'test/functions/notifier/handler.test.ts',
+    ],
   },
   {
     name: 'presign',

@@ -174,3 +174,84 @@ describe('AuthorizedLivenessChecker with a record deadline', () => {
     expect(bed.simulator.control.state().counts.liveness).toBe(0);
   });
 });
+
+describe('AuthorizedLivenessChecker with fake tokens', () => {
+  const refused = { kind: 'auth-refused', httpStatus: 401, message: 'no' } as const;
+  const passed = { kind: 'passed', transactionId: 'tx' } as const;
+
+  function fakes(tokenResults: Array<{ kind: 'ok'; token: string } | typeof refused>) {
+    const tokens = {
+      getAccessToken: vi.fn(async (_options?: { signal?: AbortSignal }) => tokenResults.shift() ?? refused),
+      invalidate: vi.fn(),
+    };
+    return tokens;
+  }
+
+  it('reports what the token provider says when no second token can be had, without a second call', async () => {
+    const tokens = fakes([{ kind: 'ok', token: 't1' }, refused]);
+    const client = { checkLiveness: vi.fn(async () => refused) };
+    const subject = new AuthorizedLivenessChecker({ client, tokens, logger: silent });
+
+    await expect(subject.checkLiveness(selfie)).resolves.toBe(refused);
+    expect(client.checkLiveness).toHaveBeenCalledTimes(1);
+    expect(tokens.invalidate).toHaveBeenCalledWith('t1');
+  });
+
+  it('forgets the second token too when the vendor refuses it', async () => {
+    const tokens = fakes([
+      { kind: 'ok', token: 't1' },
+      { kind: 'ok', token: 't2' },
+    ]);
+    const client = { checkLiveness: vi.fn(async () => refused) };
+    const subject = new AuthorizedLivenessChecker({ client, tokens, logger: silent });
+
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'auth-refused' });
+    expect(tokens.invalidate.mock.calls).toEqual([['t1'], ['t2']]);
+  });
+
+  it('passes the deadline signal to the token provider and starts a call with exactly enough time left', async () => {
+    const tokens = fakes([{ kind: 'ok', token: 't1' }]);
+    const client = { checkLiveness: vi.fn(async () => passed) };
+    const subject = new AuthorizedLivenessChecker({ client, tokens, livenessCallMs: 5_000, logger: silent });
+    const deadline = { signal: new AbortController().signal, remainingMs: () => 5_000 };
+
+    await expect(subject.checkLiveness(selfie, { deadline })).resolves.toBe(passed);
+    expect(tokens.getAccessToken).toHaveBeenCalledWith({ signal: deadline.signal });
+    expect(client.checkLiveness).toHaveBeenCalledWith('t1', selfie, { signal: deadline.signal });
+  });
+
+  it('starts no paid call with less than the call timeout left, and says why', async () => {
+    const client = {
+      checkLiveness: vi.fn(async () => passed),
+      refresh: vi.fn(async () => ({ kind: 'ok', access: 'x' }) as const),
+      callTimeoutMs: 5_000,
+    };
+    const tokens = fakes([{ kind: 'ok', token: 't1' }]);
+    const direct = new AuthorizedLivenessChecker({ client, tokens, livenessCallMs: 5_000, logger: silent });
+    const deadline = { signal: new AbortController().signal, remainingMs: () => 4_999 };
+
+    await expect(direct.checkLiveness(selfie, { deadline })).resolves.toStrictEqual({
+      kind: 'retryable',
+      reason: 'TIMEOUT',
+      message: "too little of the record's deadline left for a whole liveness call; retry later",
+    });
+    expect(client.checkLiveness).not.toHaveBeenCalled();
+  });
+
+  it('takes the client call timeout as the time a call needs', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf(tokens) });
+    const client = Object.assign(Object.create(bed.client) as typeof bed.client, { callTimeoutMs: 5_000 });
+    const subject = createAuthorizedLivenessChecker({
+      tokenSecretId: SECRET_ID,
+      client,
+      secretsClient: new SecretsManagerClient({ region: 'us-east-1' }),
+      now: bed.now,
+      logger: silent,
+    });
+    const deadline = { signal: new AbortController().signal, remainingMs: () => 4_999 };
+
+    await expect(subject.checkLiveness(selfie, { deadline })).resolves.toMatchObject({ reason: 'TIMEOUT' });
+    expect(bed.simulator.control.state().counts.liveness).toBe(0);
+  });
+});

@@ -142,3 +142,62 @@ describe('successorVersionId', () => {
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 });
+
+describe('token secret edges', () => {
+  const base = { refresh: 'r', refreshExpiresAt: 10, updatedAt: '2026-01-01T00:00:00Z' };
+
+  it.each([
+    ['null', 'null'],
+    ['with an empty refresh token', JSON.stringify({ ...base, refresh: '' })],
+    [
+      'with an infinite expiry',
+      '{"refresh":"r","refreshExpiresAt":1e999,"updatedAt":"2026-01-01T00:00:00Z"}',
+    ],
+    ['with a numeric date', JSON.stringify({ ...base, updatedAt: 5 })],
+  ])('rejects a value that is %s', (_label, text) => {
+    expect(parseTokenSecret(text)).toBeUndefined();
+  });
+
+  it('drops an empty or non-string access token and a non-numeric or infinite access expiry', () => {
+    expect(parseTokenSecret(JSON.stringify({ ...base, access: '', accessExpiresAt: '5' }))).toStrictEqual(
+      base,
+    );
+    expect(parseTokenSecret(JSON.stringify({ ...base, access: 5 }))).toStrictEqual(base);
+    const infinite =
+      '{"refresh":"r","refreshExpiresAt":10,"updatedAt":"2026-01-01T00:00:00Z","accessExpiresAt":1e999}';
+    expect(parseTokenSecret(infinite)).toStrictEqual(base);
+  });
+
+  it('writes the access token and its expiry only when there are some', () => {
+    expect(JSON.parse(serializeTokenSecret(base))).toStrictEqual(base);
+    const full = { ...base, access: 'a', accessExpiresAt: 5 };
+    expect(JSON.parse(serializeTokenSecret(full))).toStrictEqual(full);
+  });
+
+  it('keeps the successor version id stable across releases', () => {
+    // Two refreshers on different code versions must agree on the id, or the compare-and-swap breaks.
+    expect(successorVersionId('arn:token', undefined)).toBe('98139ccc-28cd-d6fe-f6c3-8ca08eaf163f');
+    expect(successorVersionId('arn:token', 'v-1')).toBe('d1f98dfe-d2aa-5d2e-29e0-4041ebbd2608');
+  });
+
+  it('reads through the client it is given and names the operation when it fails', async () => {
+    const client = new SecretsManagerClient({ region: 'us-east-1' });
+    const own = mockClient(client);
+    own
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('no'), { name: 'AccessDeniedException', $fault: 'client' }));
+    const subject = new TokenSecretStore({ secretId: SECRET_ID, client });
+    await expect(subject.read()).rejects.toThrow(
+      /^reading the token secret failed with AccessDeniedException$/,
+    );
+    own.restore();
+  });
+
+  it('reads a binary value, and an empty one as not-found', async () => {
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretBinary: new TextEncoder().encode(serializeTokenSecret(secret)) })
+      .resolves({ SecretString: '' });
+    await expect(store(0).read()).resolves.toEqual({ kind: 'found', secret });
+    await expect(store(0).read()).resolves.toEqual({ kind: 'not-found' });
+  });
+});
