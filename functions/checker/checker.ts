@@ -80,9 +80,14 @@ export async function checkBatch(
   invocation: Invocation = UNBOUNDED,
 ): Promise<SQSBatchResponse> {
   const needed = recordStartMs(deps.config);
+  // Messages on their last receive start first: if the invocation runs short of time, the records it
+  // leaves are those SQS will deliver again, not those that would end FAILED for want of time.
+  const order = event.Records.map((_, i) => i).sort(
+    (a, b) => receiveCountOf(event.Records[b]) - receiveCountOf(event.Records[a]),
+  );
   // Powertools' BatchProcessor runs records all at once or one by one; we need a bound in between.
-  const dispositions = await mapWithConcurrency(
-    event.Records,
+  const started = await mapWithConcurrency(
+    order.map((i) => event.Records[i] as SQSRecord),
     deps.config.batchConcurrency,
     async (record) => {
       const remaining = invocation.remainingMs();
@@ -95,11 +100,19 @@ export async function checkBatch(
       return await checkMessage(record, deps, invocation, recordTime(remaining, deps));
     },
   );
+  const dispositions: Disposition[] = [];
+  order.forEach((recordIndex, i) => {
+    dispositions[recordIndex] = started[i] as Disposition;
+  });
   return {
     batchItemFailures: event.Records.flatMap((record, i) =>
       dispositions[i] === 'retry' ? [{ itemIdentifier: record.messageId }] : [],
     ),
   };
+}
+
+function receiveCountOf(record: SQSRecord | undefined): number {
+  return Number(record?.attributes.ApproximateReceiveCount) || 1;
 }
 
 /** The record's deadline: its budget, and never later than the invocation's end less the write margin. */
@@ -174,7 +187,7 @@ function deliveryOf(
   invocation: Invocation,
   time: RecordTime,
 ): Delivery {
-  const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+  const receiveCount = receiveCountOf(record);
   return {
     // The claim belongs to the message: SQS keeps a message's id across its redeliveries, so a
     // redelivery resumes its own claim at once, while another message (a duplicate) finds it taken.

@@ -440,6 +440,32 @@ describe('checkBatch near the function timeout', () => {
   });
 });
 
+describe('checkBatch order', () => {
+  it('starts the messages on their last receive first, so a busy invocation leaves only messages that will come back', async () => {
+    acceptWrites();
+    const deps = makeDeps([]);
+    let remaining = 60_000;
+    const invocation = { remainingMs: () => remaining };
+    const event = sqsEventOf([notificationBody(KEY, selfie.length), notificationBody(KEY, selfie.length)]);
+    const last = event.Records[1];
+    if (last) last.attributes.ApproximateReceiveCount = '3';
+    const checkLiveness = deps.liveness.checkLiveness;
+    deps.liveness.checkLiveness = async (request) => {
+      remaining = 10_000; // the first call used up most of the invocation
+      return await checkLiveness(request);
+    };
+    const response = await checkBatch(
+      event,
+      { ...deps, config: { ...deps.config, batchConcurrency: 1 } },
+      invocation,
+    );
+    // The message on its last receive was checked; the one on its first goes back to SQS unclaimed.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(deps.vendorCalls()).toBe(1);
+    expect(finalWrites()).toHaveLength(1);
+  });
+});
+
 describe('checkBatch when the vendor call throws', () => {
   it('gives the lease back and leaves the message to SQS', async () => {
     acceptWrites();

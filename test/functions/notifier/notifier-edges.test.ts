@@ -2,7 +2,11 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from 
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type NotifierDeps, type NotifierOptions, publishFinalTransitions } from '../../../functions/notifier/notifier.js';
+import {
+  type NotifierDeps,
+  type NotifierOptions,
+  publishFinalTransitions,
+} from '../../../functions/notifier/notifier.js';
 import { putEventsEntrySize, toPutEventsEntry } from '../../../functions/notifier/put-events.js';
 import type { CheckItem, CheckStatus } from '../../../shared/check.js';
 import { buildEventDetail } from '../../../shared/events/index.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  classifyTransportError,
   parseLivenessResponse,
   parseLoginResponse,
   parseRefreshResponse,
 } from '../../../shared/apptenticate/parse.js';
+import { classifyTransportError } from '../../../shared/apptenticate/transport-errors.js';
 
 // The edges mutation testing found unpinned: exact messages, status and field boundaries.
 const json = (value: unknown) => JSON.stringify(value);
