@@ -839,3 +839,54 @@ describe('checkBatch: one deadline per record', () => {
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 });
+
+describe('checkBatch: lease and size guards', () => {
+  it('claims the check for LEASE_SECONDS from now', async () => {
+    const deps = makeDeps([], { LEASE_SECONDS: '300' });
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    const claim = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(claim?.ExpressionAttributeValues).toMatchObject({
+      ':lease': Date.parse('2026-11-25T10:00:00Z') + 300_000,
+    });
+  });
+
+  it('takes the device from object metadata in any case, and ignores one it does not know', async () => {
+    s3Mock
+      .on(GetObjectCommand)
+      .callsFakeOnce(() => ({
+        Body: body(selfie),
+        ContentLength: selfie.length,
+        Metadata: { device: 'android' },
+      }))
+      .callsFake(() => ({
+        Body: body(selfie),
+        ContentLength: selfie.length,
+        Metadata: { device: 'toaster' },
+      }));
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    expect(ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':device': 'ANDROID',
+    });
+    ddbMock.resetHistory();
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    expect(
+      ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues,
+    ).not.toHaveProperty(':device');
+  });
+
+  it('rejects an object S3 reports larger than the notification said, without reading it or calling the vendor', async () => {
+    const cancel = vi.fn(async () => {});
+    s3Mock.on(GetObjectCommand).resolves({
+      Body: Object.assign(body(selfie), { transformToWebStream: () => ({ cancel }) }),
+      ContentLength: 3 * 1024 * 1024,
+      Metadata: {},
+    } as never);
+    const deps = makeDeps([]);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(cancel).toHaveBeenCalled();
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':rejection': { reason: 'OBJECT_TOO_LARGE', source: 'precheck' },
+    });
+  });
+});
