@@ -1,0 +1,351 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mapWithConcurrency } from '../../functions/checker/checker.js';
+import type { CheckItem } from '../../shared/check.js';
+import { issueCheck, uploadSelfie } from '../../tools/app-client.js';
+import { type LocalPipeline, startLocalPipeline } from '../../tools/local/runtime.js';
+import { makePng } from '../../tools/simulator/images.js';
+import { type Simulator, startSimulator } from '../../tools/simulator/server.js';
+
+const CHECKS = 200;
+const FINAL = new Set(['PASSED', 'REJECTED', 'FAILED', 'EXPIRED']);
+/**
+ * From the first upload: the run must be over by then (the whole suite stays under ~90 s on an idle
+ * machine). On a loaded machine moto drains the backlog slower; raise it
+ * (`AWS_FAULTS_E2E_BUDGET_SECONDS`) to tell a backlog from checks that never end.
+ */
+const RUN_BUDGET_MS = Number(process.env.AWS_FAULTS_E2E_BUDGET_SECONDS ?? 75) * 1000;
+
+/**
+ * Counts, in front of the simulator, how each paid liveness call ended for the checker: with a verdict
+ * it received, or failed (5xx, 429, an answer slower than the checker waits, a dropped connection).
+ */
+interface VendorTap {
+  url: string;
+  verdicts: number;
+  failed: number;
+  stop(): Promise<void>;
+}
+
+async function startVendorTap(target: string): Promise<VendorTap> {
+  const upstream = new URL(target);
+  const tap = { verdicts: 0, failed: 0 };
+  const server: Server = createServer((req, res) => {
+    const liveness = (req.url ?? '').includes('/liveness/');
+    let counted = false;
+    const count = (verdict: boolean) => {
+      if (!liveness || counted) return;
+      counted = true;
+      if (verdict) tap.verdicts++;
+      else tap.failed++;
+    };
+    res.on('close', () => count(res.writableFinished && res.statusCode === 200));
+    const forward = httpRequest(
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        if (res.destroyed) {
+          answer.resume(); // the checker gave up waiting: the call is paid, the answer lost
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => {
+      // The simulator dropped the connection: the checker sees the same.
+      count(false);
+      req.socket.destroy();
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get verdicts() {
+      return tap.verdicts;
+    },
+    get failed() {
+      return tap.failed;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('200 checks with 10% AWS faults, a DynamoDB and an S3 outage, and 20% vendor faults', () => {
+  let pipeline: LocalPipeline;
+  let simulator: Simulator;
+  let vendor: VendorTap;
+  const eventArrivals = new Map<string, number[]>();
+
+  beforeAll(async () => {
+    // 500s, 429s, answers slower than the checker waits, and dropped connections, at random.
+    simulator = await startSimulator({ faultRate: 0.2, faultSeed: 7, faultDelayMs: 1500 });
+    vendor = await startVendorTap(simulator.baseUrl);
+    pipeline = await startLocalPipeline({
+      port: 0,
+      retryDelaySeconds: 1,
+      vendor: { url: vendor.url, username: simulator.username, password: simulator.password },
+      // Local timing: vendor timeouts short enough for an 18 s checker timeout and a 19 s lease (AWS:
+      // 60 s and 120 s), so a lease held by a failed delivery runs out within the run.
+      settings: {
+        checker: {
+          timeoutSeconds: 18,
+          leaseSeconds: 19,
+          vendorConnectTimeoutMs: 1000,
+          vendorResponseTimeoutMs: 600,
+        },
+      },
+      awsFaults: { rates: 0.1, seed: 11 },
+      environment: {
+        POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      },
+      onEvent: (event) => {
+        const arrivals = eventArrivals.get(event.detail.checkId) ?? [];
+        arrivals.push(Date.now());
+        eventArrivals.set(event.detail.checkId, arrivals);
+      },
+      sweepIntervalMs: 3_600_000,
+    });
+  });
+
+  afterAll(async () => {
+    await pipeline?.stop();
+    await vendor?.stop();
+    await simulator?.stop();
+  });
+
+  it('ends every check final with the right status and one event, leaves no selfie, and pays once per verdict', {
+    timeout: RUN_BUDGET_MS + 75_000,
+  }, async () => {
+    const faults = pipeline.faults;
+    if (!faults) throw new Error('the pipeline runs without its fault proxy');
+    const { clients, resources } = pipeline;
+    const uploadedAt = new Map<string, number>();
+    const started = Date.now();
+
+    // Mid-run: DynamoDB down for 5 s, then S3 down for 5 s.
+    const outages = (async () => {
+      await sleep(6_000);
+      await faults.outage('dynamodb', 5);
+      await sleep(5_000);
+      await faults.outage('s3', 5);
+    })();
+
+    const ids = await mapWithConcurrency(
+      Array.from({ length: CHECKS }, (_, i) => i),
+      10,
+      async (i) => {
+        // An app retries a failed POST /checks (the api's own DynamoDB write can fail too).
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const issued = await issueCheck(pipeline.apiUrl, {
+              contentType: 'image/png',
+              reference: `aws-faults-${i}`,
+            });
+            await uploadSelfie(issued, makePng({ width: 128, height: 128, seed: 5000 + i }), 'image/png');
+            uploadedAt.set(issued.checkId, Date.now());
+            return issued.checkId;
+          } catch (error) {
+            if (attempt >= 60) throw error;
+            await sleep(500);
+          }
+        }
+      },
+    );
+    const submittedMs = Date.now() - started;
+
+    const table = DynamoDBDocumentClient.from(clients.dynamodb);
+    const readChecks = async (): Promise<Map<string, CheckItem>> => {
+      const items = new Map<string, CheckItem>();
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await table.send(
+          new ScanCommand({ TableName: resources.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+        );
+        for (const item of (page.Items ?? []) as CheckItem[]) items.set(item.checkId, item);
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    };
+    // Done when every check has its event, or when nothing moves any more: the queue is empty (nothing
+    // waiting, nothing in flight) and no event came for a while. What is not final then stays so.
+    const backlog = async () => {
+      const { Attributes: a } = await clients.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: resources.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Number(a?.ApproximateNumberOfMessages ?? 0) + Number(a?.ApproximateNumberOfMessagesNotVisible ?? 0)
+      );
+    };
+    let outagesOver = false;
+    void outages.then(() => {
+      outagesOver = true;
+    });
+    let quietSince = Date.now();
+    let seen = 0;
+    while (Date.now() - started < RUN_BUDGET_MS) {
+      const published = ids.filter((id) => eventArrivals.has(id)).length;
+      if (published === CHECKS) break;
+      if (published !== seen) {
+        seen = published;
+        quietSince = Date.now();
+      }
+      if (outagesOver && Date.now() - quietSince > 6000 && (await backlog()) === 0) break;
+      await sleep(1000);
+    }
+    await outages;
+    await sleep(1500); // let any duplicate event surface
+    const queueBacklogAtEnd = await backlog();
+    const checks = await readChecks();
+
+    // Figures, printed before the assertions so a failing run still reports them.
+    const byStatus: Record<string, number> = {};
+    for (const id of ids) {
+      const status = checks.get(id)?.status ?? 'NO_ITEM';
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+    }
+    const notFinal = ids.filter((id) => !FINAL.has(checks.get(id)?.status ?? ''));
+    const stuck: Record<string, number> = {};
+    for (const id of notFinal) {
+      const item = checks.get(id);
+      const key = `${item?.status ?? 'NO_ITEM'} (attempts ${item?.attempts ?? 0})`;
+      stuck[key] = (stuck[key] ?? 0) + 1;
+    }
+    const wrong = ids.filter((id) => {
+      const item = checks.get(id);
+      if (!item || !FINAL.has(item.status)) return false;
+      if (item.status === 'PASSED') return item.result?.valid !== true;
+      return !(item.status === 'FAILED' && item.failure?.reason === 'VENDOR_UNAVAILABLE');
+    });
+    const wrongDetail = wrong.map((id) => {
+      const item = checks.get(id);
+      return `${item?.status} ${item?.failure?.reason ?? item?.rejection?.reason ?? ''}`.trim();
+    });
+    const events = pipeline.events.filter((e) => ids.includes(e.detail.checkId));
+    const eventsPerCheck = new Map<string, number>();
+    for (const e of events)
+      eventsPerCheck.set(e.detail.checkId, (eventsPerCheck.get(e.detail.checkId) ?? 0) + 1);
+    const finalWithoutEvent = ids.filter(
+      (id) => FINAL.has(checks.get(id)?.status ?? '') && !eventsPerCheck.has(id),
+    );
+    const duplicateEvents = [...eventsPerCheck.values()].filter((n) => n > 1).length;
+    const eventStatusMismatch = events.filter(
+      (e) => e.detail.status !== checks.get(e.detail.checkId)?.status,
+    );
+    const { Contents = [] } = await clients.s3.send(
+      new ListObjectsV2Command({ Bucket: resources.bucketName, Prefix: pipeline.settings.selfiePrefix }),
+    );
+    const selfiesLeft = Contents.length;
+    const describeCheck = (id: string) => {
+      const item = checks.get(id);
+      const why = item?.failure?.reason ?? item?.rejection?.reason;
+      return `${id.slice(0, 8)} ${item?.status ?? 'NO_ITEM'} attempts ${item?.attempts ?? 0}${why ? ` ${why}` : ''}`;
+    };
+    const selfiesLeftDetail = Contents.map((o) =>
+      describeCheck((o.Key ?? '').slice(pipeline.settings.selfiePrefix.length)),
+    );
+    const dlqDetail: string[] = [];
+    for (;;) {
+      const { Messages = [] } = await clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: resources.dlqUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 600,
+        }),
+      );
+      if (Messages.length === 0) break;
+      for (const m of Messages) {
+        const key = /"key":\s*"([^"]+)"/.exec(m.Body ?? '')?.[1] ?? '';
+        dlqDetail.push(
+          describeCheck(
+            decodeURIComponent(key.replace(/\+/g, ' ')).slice(pipeline.settings.selfiePrefix.length),
+          ),
+        );
+      }
+    }
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: resources.dlqUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    const inDlq = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+
+    const paidCalls = simulator.control.state().counts.liveness;
+    const decidedByVendor = ids.filter((id) => checks.get(id)?.result !== undefined).length;
+    const expectedPaid = decidedByVendor + vendor.failed;
+    const attempts = ids.reduce((sum, id) => sum + (checks.get(id)?.attempts ?? 0), 0);
+    const latencies = ids
+      .filter((id) => eventArrivals.has(id))
+      .map((id) => (eventArrivals.get(id)?.[0] ?? 0) - (uploadedAt.get(id) ?? 0))
+      .sort((a, b) => a - b);
+    const percentile = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+    const figures = {
+      runSeconds: Math.round((Date.now() - started) / 100) / 10,
+      submittedSeconds: Math.round(submittedMs / 100) / 10,
+      byStatus,
+      stuck,
+      wrongStatus: wrongDetail,
+      events: events.length,
+      finalWithoutEvent: finalWithoutEvent.length,
+      checksWithDuplicateEvents: duplicateEvents,
+      eventStatusMismatch: eventStatusMismatch.length,
+      selfiesLeft,
+      selfiesLeftDetail,
+      messagesInDlq: inDlq,
+      dlqDetail,
+      notFinalDetail: notFinal.map(describeCheck),
+      queueBacklogAtEnd,
+      awsFaultsInjected: faults.counts().injected,
+      awsFaultTotals: faults.totals(),
+      awsCallsForwarded: faults.counts().forwarded,
+      paidVendorCalls: paidCalls,
+      paidCallsPerCheck: Math.round((paidCalls / CHECKS) * 1000) / 1000,
+      vendorVerdictsDelivered: vendor.verdicts,
+      vendorFailedAttempts: vendor.failed,
+      checksDecidedByVendor: decidedByVendor,
+      expectedPaidCalls: expectedPaid,
+      extraPaidCalls: paidCalls - expectedPaid,
+      claims: attempts,
+      uploadToEventMs: { p50: percentile(0.5), p95: percentile(0.95), max: latencies.at(-1) },
+    };
+    console.log(`aws-faults e2e figures: ${JSON.stringify(figures, null, 2)}`);
+
+    expect.soft(stuck, 'checks not in a final status').toEqual({});
+    expect.soft(wrongDetail, 'checks with a wrong final status').toEqual([]);
+    expect.soft(finalWithoutEvent.length, 'final checks without an event').toBe(0);
+    expect.soft(duplicateEvents, 'checks with more than one event').toBe(0);
+    expect.soft(new Set(events.map((e) => e.detail.eventId)).size, 'distinct event ids').toBe(CHECKS);
+    expect.soft(eventStatusMismatch, 'events whose status differs from the check').toEqual([]);
+    expect.soft(selfiesLeft, 'selfies left in the bucket').toBe(0);
+    expect
+      .soft(paidCalls, 'paid vendor calls (one per verdict plus the vendor-failed attempts)')
+      .toBe(expectedPaid);
+    // The run itself must have been a bad day.
+    expect(faults.totals().outage).toBeGreaterThan(0);
+    expect(faults.totals().throttle + faults.totals().error).toBeGreaterThan(50);
+    expect(vendor.failed).toBeGreaterThan(10);
+  });
+});
