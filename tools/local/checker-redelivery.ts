@@ -1,6 +1,7 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { checkIdForKey, parseNotification } from '../../functions/checker/notification.js';
 import type { CheckItem } from '../../shared/check.js';
 
@@ -50,4 +51,50 @@ export async function liveLeaseExpiries(
       expiries.push(item.leaseExpiresAt);
   }
   return expiries;
+}
+
+/** What {@link scheduleRedeliveries} needs: the queue, the table, and the local delay. */
+export interface RedeliveryOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  table: { dynamodb: DynamoDBClient; tableName: string; selfiePrefix: string };
+  retryDelaySeconds: number;
+  visibilityTimeoutSeconds: number;
+  now?: () => number;
+  /** Told about a message left to the visibility timeout because its redelivery could not be set. */
+  onError?: (messageId: string, error: unknown) => void;
+}
+
+/**
+ * After a checker invocation: makes each message the checker reported as failed visible again after
+ * {@link localRedeliverySeconds}. Never throws: a message whose lease or visibility it cannot
+ * read or set (moto busy or down) waits out the visibility timeout, as on AWS; the played invocation
+ * must not fail as a whole for the harness's own error, which would leave every message of the batch,
+ * the checked ones included, invisible for the visibility timeout.
+ */
+export async function scheduleRedeliveries(
+  event: SQSEvent,
+  response: SQSBatchResponse,
+  options: RedeliveryOptions,
+): Promise<void> {
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  for (const record of event.Records.filter((r) => failed.has(r.messageId))) {
+    try {
+      const leaseExpiries = await liveLeaseExpiries(record, options.table);
+      await options.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: options.queueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: localRedeliverySeconds({
+            retryDelaySeconds: options.retryDelaySeconds,
+            visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+            leaseExpiries,
+            nowMs: (options.now ?? Date.now)(),
+          }),
+        }),
+      );
+    } catch (error) {
+      options.onError?.(record.messageId, error);
+    }
+  }
 }

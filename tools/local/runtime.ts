@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, dirname, join } from 'node:path';
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEventV2,
   Context,
@@ -27,7 +22,7 @@ import {
 } from '../../infra/settings.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../simulator/server.js';
 import { type AwsFaultProxy, type AwsFaultProxyOptions, startAwsFaultProxy } from './aws-fault-proxy.js';
-import { liveLeaseExpiries, localRedeliverySeconds } from './checker-redelivery.js';
+import { scheduleRedeliveries } from './checker-redelivery.js';
 import { type Moto, startMoto } from './moto.js';
 import {
   type LocalAwsClients,
@@ -234,26 +229,23 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       if (retryDelay !== undefined) {
         // Local speed-up only: make reported failures visible again sooner than the visibility timeout,
         // but never inside a lease still live, which AWS's longer wait always outlasts.
-        const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-        for (const record of event.Records.filter((r) => failed.has(r.messageId))) {
-          const leaseExpiries = await liveLeaseExpiries(record, {
+        await scheduleRedeliveries(event, response, {
+          sqs: clients.sqs,
+          queueUrl: resources.queueUrl,
+          table: {
             dynamodb: clients.dynamodb,
             tableName: resources.tableName,
             selfiePrefix: effective.selfiePrefix,
-          });
-          await clients.sqs.send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: resources.queueUrl,
-              ReceiptHandle: record.receiptHandle,
-              VisibilityTimeout: localRedeliverySeconds({
-                retryDelaySeconds: retryDelay,
-                visibilityTimeoutSeconds: visibilityTimeoutSeconds(effective),
-                leaseExpiries,
-                nowMs: Date.now(),
-              }),
-            }),
-          );
-        }
+          },
+          retryDelaySeconds: retryDelay,
+          visibilityTimeoutSeconds: visibilityTimeoutSeconds(effective),
+          onError: (messageId, error) => {
+            if (running)
+              process.stderr.write(
+                `local checker redelivery of ${messageId}: ${(error as Error).message}; it waits out the visibility timeout\n`,
+              );
+          },
+        });
       }
       return response;
     };

@@ -1,6 +1,13 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveLeaseExpiries, localRedeliverySeconds } from '../../../tools/local/checker-redelivery.js';
+import {
+  liveLeaseExpiries,
+  localRedeliverySeconds,
+  scheduleRedeliveries,
+} from '../../../tools/local/checker-redelivery.js';
 import { localAwsClients } from '../../../tools/local/provision.js';
 import { createCheckTable } from '../../../tools/local/provision-table.js';
 import { type Moto, startMoto } from '../../support/moto.js';
@@ -80,5 +87,94 @@ describe('liveLeaseExpiries', () => {
       ),
     ).toEqual([5_000]);
     expect(await liveLeaseExpiries({ body: 'not json' }, table)).toEqual([]);
+  });
+});
+
+describe('scheduleRedeliveries', () => {
+  const now = 1_000_000;
+  const [heldId, freeId, okId] = Array.from({ length: 3 }, () => crypto.randomUUID());
+  const record = (messageId: string, checkId: string) => ({
+    messageId,
+    receiptHandle: `receipt-${messageId}`,
+    body: JSON.stringify({
+      Records: [
+        {
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:Post',
+          s3: { bucket: { name: 'b' }, object: { key: `selfies/${checkId}`, size: 1000 } },
+        },
+      ],
+    }),
+  });
+  const event = {
+    Records: [record('m-held', `${heldId}`), record('m-free', `${freeId}`), record('m-ok', `${okId}`)],
+  } as unknown as SQSEvent;
+  const failures = {
+    batchItemFailures: [{ itemIdentifier: 'm-held' }, { itemIdentifier: 'm-free' }],
+  };
+
+  const setup = () => {
+    const dynamodb = mockClient(DynamoDBClient);
+    const sqs = mockClient(SQSClient);
+    sqs.on(ChangeMessageVisibilityCommand).resolves({});
+    const options = {
+      sqs: new SQSClient({}),
+      queueUrl: 'queue',
+      table: { dynamodb: new DynamoDBClient({}), tableName: 'checks', selfiePrefix: 'selfies/' },
+      retryDelaySeconds: 11,
+      visibilityTimeoutSeconds: 114,
+      now: () => now,
+    };
+    return { dynamodb, sqs, options };
+  };
+
+  it('makes each reported failure visible again after the local delay, or past its live lease', async () => {
+    const { dynamodb, sqs, options } = setup();
+    dynamodb.on(GetItemCommand).callsFake(async (input: { Key: { checkId: { S: string } } }) =>
+      input.Key.checkId.S === heldId
+        ? {
+            Item: {
+              checkId: { S: heldId },
+              status: { S: 'CHECKING' },
+              leaseExpiresAt: { N: String(now + 19_500) },
+            },
+          }
+        : { Item: { checkId: { S: `${freeId}` }, status: { S: 'AWAITING_UPLOAD' } } },
+    );
+
+    await scheduleRedeliveries(event, failures, options);
+
+    expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 2);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, {
+      ReceiptHandle: 'receipt-m-held',
+      VisibilityTimeout: 21,
+    });
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, {
+      ReceiptHandle: 'receipt-m-free',
+      VisibilityTimeout: 11,
+    });
+  });
+
+  it('leaves a message whose lease it cannot read to the visibility timeout and still reschedules the others', async () => {
+    // A throw here would fail the played invocation as a whole: every message of the batch, the
+    // checked ones included, would wait out the visibility timeout, which no checker fault caused.
+    const { dynamodb, sqs, options } = setup();
+    dynamodb.on(GetItemCommand).callsFake(async (input: { Key: { checkId: { S: string } } }) => {
+      if (input.Key.checkId.S === heldId) throw new Error('socket hang up');
+      return {};
+    });
+    const errors: string[] = [];
+
+    await scheduleRedeliveries(event, failures, {
+      ...options,
+      onError: (messageId) => errors.push(messageId),
+    });
+
+    expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 1);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, {
+      ReceiptHandle: 'receipt-m-free',
+      VisibilityTimeout: 11,
+    });
+    expect(errors).toEqual(['m-held']);
   });
 });
