@@ -202,7 +202,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const events: TappedEvent[] = [];
     const loops: Promise<void>[] = [];
     let running = true;
-    const loop = (name: string, body: () => Promise<boolean>) => {
+    /** Runs `body` until stopped: again at once while it finds work, after `idleMs` when it found none. */
+    const loop = (name: string, body: () => Promise<boolean>, idleMs = 50) => {
       loops.push(
         (async () => {
           while (running) {
@@ -213,7 +214,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
               if (running) process.stderr.write(`local ${name} poller: ${(error as Error).message}\n`);
               await sleep(500);
             }
-            if (!busy) await sleep(50);
+            if (!busy) await sleep(idleMs);
           }
         })(),
       );
@@ -297,7 +298,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
         await notifier.handler(event, localContext('notifier', effective.notifier.timeoutSeconds)),
     );
-    loop('notifier', async () => (await streamSource.pollOnce()) > 0);
+    // Lambda polls a stream shard 4 times a second. Faster polling only queues more GetRecords behind
+    // the DynamoDB lock of the local moto (tools/local/moto_server.py), where the checker's writes wait.
+    loop('notifier', async () => (await streamSource.pollOnce()) > 0, STREAM_POLL_INTERVAL_MS);
 
     loop('tap', async () => {
       const { Messages = [] } = await clients.sqs.send(
@@ -391,6 +394,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     throw error;
   }
 }
+
+/** Lambda's base rate for polling a DynamoDB stream shard: 4 times a second. */
+const STREAM_POLL_INTERVAL_MS = 250;
 
 interface Started {
   moto?: Moto;
