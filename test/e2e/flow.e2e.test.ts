@@ -219,7 +219,10 @@ describe('the pipeline end to end on moto with the simulator', () => {
     expect(Messages[0]?.Body).toContain(check.checkId);
   });
 
-  it('keeps the event when PutEvents fails for a while, and publishes it once the bus is back', async () => {
+  // It waits up to 30 s for the event itself: the test's bound must be longer than its own wait.
+  it('keeps the event when PutEvents fails for a while, and publishes it once the bus is back', {
+    timeout: 60_000,
+  }, async () => {
     const { eventBridge } = pipeline.clients;
     const bus = pipeline.resources.eventBusName;
     const rule = pipeline.resources.tapRuleName;
