@@ -14,7 +14,7 @@ const CHECKS = 200;
 const FINAL = new Set(['PASSED', 'REJECTED', 'FAILED', 'EXPIRED']);
 /**
  * From the first upload: the run must be over by then. It ends as soon as every check has its event
- * (about 70 s, the last uploads at about 20 s and the slowest checks two redeliveries later); the
+ * (about 60 s: the last uploads at about 20 s, the slowest checks two redeliveries later); the
  * budget only bounds a failing run. On a loaded machine moto drains the backlog slower; raise it
  * (`AWS_FAULTS_E2E_BUDGET_SECONDS`) to tell a backlog from checks that never end.
  */
