@@ -25,7 +25,17 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'checker',
-    mutate: ['functions/checker/checker.ts', 'functions/checker/outcome-memory.ts'],
+    mutate: [
+      'functions/checker/checker.ts',
+      'functions/checker/check-object.ts',
+      'functions/checker/decide.ts',
+      'functions/checker/delivery.ts',
+      'functions/checker/last-receive.ts',
+      'functions/checker/selfie.ts',
+      'functions/checker/verdict-metrics.ts',
+      'functions/checker/write-retries.ts',
+      'functions/checker/outcome-memory.ts',
+    ],
     tests: ['test/functions/checker/checker.test.ts', 'test/functions/checker/outcome-memory.test.ts'],
   },
   {

@@ -1,0 +1,123 @@
+/**
+ * A check that threw, or a message the invocation has no time for: SQS delivers it again, or, on the
+ * message's last receive, every check it names ends in a final status.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSRecord } from 'aws-lambda';
+import { type FinalOutcome, isFinalStatus } from '../../shared/check.js';
+import type { WriteResult } from '../../shared/check-repository.js';
+import { describeError, RetryableError } from '../../shared/errors.js';
+import type { CheckerDeps, Invocation } from './checker.js';
+import { type Delivery, type Disposition, deliveryOf, recordTime } from './delivery.js';
+import { type CreatedObject, checkIdForKey, parseNotification } from './notification.js';
+import { deleteSelfie } from './selfie.js';
+import { logVerdict } from './verdict-metrics.js';
+import { withWriteRetries } from './write-retries.js';
+
+/** Recorded when a check cannot be completed on its message's last receive: safe to publish. */
+const INTERNAL_ERROR = {
+  reason: 'INTERNAL_ERROR',
+  message: 'the selfie could not be checked: an internal error persisted past every retry',
+} as const;
+const NO_TIME_LEFT = {
+  reason: 'INTERNAL_ERROR',
+  message: 'the selfie could not be checked: its last delivery came with no time left to check it',
+} as const;
+
+/** A check that threw: SQS delivers the message again, or, on its last receive, the check ends FAILED. */
+export async function afterError(
+  error: unknown,
+  object: CreatedObject,
+  checkId: string,
+  delivery: Delivery,
+  deps: CheckerDeps,
+): Promise<Disposition> {
+  const log = { checkId, receiveCount: delivery.receiveCount, error: describeError(error) };
+  if (!delivery.lastReceive) {
+    // AWS faults and anything unforeseen: SQS delivers again, and the DLQ holds what never succeeds.
+    deps.logger[error instanceof RetryableError ? 'warn' : 'error'](
+      'check will be retried after an error',
+      log,
+    );
+    return 'retry';
+  }
+  deps.logger.error('check failed on the last receive of its message', log);
+  return await endOnLastReceive(object, checkId, INTERNAL_ERROR, delivery, deps);
+}
+
+/** A message the invocation has no time for: SQS delivers it again, or, on its last receive, its checks end FAILED. */
+export async function leaveForLater(
+  record: SQSRecord,
+  deps: CheckerDeps,
+  invocation: Invocation,
+): Promise<Disposition> {
+  const delivery = deliveryOf(record, deps.config, invocation, recordTime(invocation.remainingMs(), deps));
+  if (!delivery.lastReceive) return 'retry';
+  const notification = parseNotification(record.body);
+  // A malformed notification has no check to record: it goes on to the DLQ as it is.
+  if (notification.kind !== 'objects') return notification.kind === 'test-event' ? 'ack' : 'retry';
+  for (const object of notification.objects) {
+    if (!object.key.startsWith(deps.config.selfiePrefix)) continue;
+    const checkId = checkIdForKey(object.key, deps.config.selfiePrefix);
+    await endOnLastReceive(object, checkId, NO_TIME_LEFT, delivery, deps);
+  }
+  return 'retry';
+}
+
+/**
+ * Ends a check on its message's last receive: the vendor answer this container kept for the message,
+ * else FAILED (`INTERNAL_ERROR`), written under the message's own lease or unclaimed (which creates the
+ * item of a direct upload), never over another live lease or a final status; then the selfie goes.
+ * The message still goes on to the DLQ for operators, as after a vendor failure.
+ */
+async function endOnLastReceive(
+  object: CreatedObject,
+  checkId: string,
+  failure: typeof INTERNAL_ERROR | typeof NO_TIME_LEFT,
+  delivery: Delivery,
+  deps: CheckerDeps,
+): Promise<Disposition> {
+  const log = { checkId, receiveCount: delivery.receiveCount };
+  const { leaseId } = delivery;
+  const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock.now().getTime());
+  const outcome: FinalOutcome = kept?.outcome ?? { status: 'FAILED', failure: { ...failure } };
+  let written: WriteResult;
+  try {
+    written = await withWriteRetries(
+      () =>
+        deps.repository.finalize({
+          checkId,
+          outcome,
+          guard: kept ? { kind: 'lease', leaseId } : { kind: 'own-or-unclaimed', leaseId },
+          now: deps.clock.now(),
+          object: { bucket: object.bucket, objectKey: object.key, objectSize: object.size },
+          abortSignal: delivery.time.writes,
+        }),
+      delivery.invocation,
+      log,
+      deps,
+    );
+  } catch (error) {
+    // Nothing recorded: the DLQ holds the message, the sweeper settles an API check, the lifecycle rule the selfie.
+    deps.logger.error('could not record the outcome on the last receive', {
+      ...log,
+      error: describeError(error),
+    });
+    deps.metrics.addMetric('LastReceiveWriteFailures', MetricUnit.Count, 1);
+    return 'retry';
+  }
+  if (written.written) {
+    deps.outcomeMemory.forget(checkId, leaseId);
+    logVerdict(written.item, log, deps);
+  } else if (!isFinalStatus(written.current?.status)) {
+    // Another message holds a live lease: its own delivery finishes the check and deletes the selfie.
+    deps.logger.warn('leaving the check to the message that holds it', {
+      ...log,
+      status: written.current?.status,
+    });
+    return 'retry';
+  }
+  const deleted = await deleteSelfie(object, checkId, deps, delivery.time.writes);
+  // A kept vendor verdict that finally got written is a success like any other.
+  return written.written && kept && !kept.toDlq && deleted ? 'ack' : 'retry';
+}
