@@ -11,119 +11,43 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-// undici's own Response (not the global one) so multipart parsing is the same on every Node version.
-import { Response } from 'undici';
 import { REJECTION_CODES } from '../../shared/apptenticate/codes.js';
+import { mulberry32 } from '../seeded-random.js';
+import { handleControl } from './control-routes.js';
+import {
+  bodyReply,
+  defaultStatus,
+  FALSE_VALUES,
+  type Form,
+  isTrue,
+  parseForm,
+  type Reply,
+  readBody,
+  requireFields,
+  send,
+  TRUE_VALUES,
+  unsupported,
+} from './http.js';
 import { inspectImage } from './inspect-image.js';
 import { JwtSigner } from './jwt.js';
+import type {
+  LivenessRequestRecord,
+  ScriptedAnswer,
+  Simulator,
+  SimulatorControl,
+  SimulatorEndpoint,
+  SimulatorOptions,
+  SimulatorVariants,
+} from './types.js';
 
-/** The vendor endpoints the simulator serves. */
-export type SimulatorEndpoint = 'login' | 'refresh' | 'liveness';
+// Callers import the simulator's types from here, with `startSimulator`.
+export type * from './types.js';
 
 const ROUTES: Record<string, SimulatorEndpoint> = {
   '/api/token/': 'login',
   '/api/token/refresh/': 'refresh',
   '/api/v3/biometrics/liveness/': 'liveness',
 };
-
-/** One scripted answer; `endpoint` scopes it (default: the next call to any endpoint). */
-export type ScriptedAnswer = (
-  | { type: 'rejection'; code: number; message?: string; status?: number }
-  | { type: 'status'; status: number; body?: unknown }
-  | { type: 'slow'; delayMs: number }
-  | { type: 'drop' }
-  | { type: 'non-json' }
-  | { type: 'passed' }
-) & { endpoint?: SimulatorEndpoint; times?: number };
-
-/** Answer variants the vendor does not document, and load-test faults. */
-export interface SimulatorVariants {
-  /** HTTP status of a `valid: false` answer. @default 200 */
-  rejectionStatus: 200 | 400 | 422;
-  /** `id` as an incrementing number or a UUID string. @default 'number' */
-  idType: 'number' | 'string';
-  /** Include `api_response` with a rejection when `details` was asked. @default false */
-  includeDetailsOnRejection: boolean;
-  /** Include `id` with a rejection when `return_id` was asked. @default false */
-  includeIdOnRejection: boolean;
-  /** Share of unscripted calls answered with a random fault (500, 429, slow, drop). @default 0 */
-  faultRate: number;
-  /** Seed of the fault PRNG. @default 1 */
-  faultSeed: number;
-  /** Delay of a random "slow" fault. @default 1500 */
-  faultDelayMs: number;
-  /** Endpoints random faults apply to. @default ['liveness'] */
-  faultEndpoints: SimulatorEndpoint[];
-  /** Added to every API answer. @default 0 */
-  latencyMs: number;
-  /** Smaller images (either side) are rejected with 706. @default 100 */
-  minDimension: number;
-  /** Larger selfies get a 400 field error. @default 2 MiB */
-  maxImageBytes: number;
-}
-
-/** Options of {@link startSimulator}. */
-export interface SimulatorOptions extends Partial<SimulatorVariants> {
-  /** 0 picks a free port. @default 0 */
-  port?: number;
-  /** @default 300 */
-  accessTtlSeconds?: number;
-  /** @default 86400 */
-  refreshTtlSeconds?: number;
-  /** @default 'simulator-user' */
-  username?: string;
-  /** @default 'simulator-password' */
-  password?: string;
-  /** Clock for token expiry, epoch milliseconds. @default Date.now */
-  now?: () => number;
-}
-
-/** What the simulator recorded about the last liveness request (never the image bytes). */
-export interface LivenessRequestRecord {
-  contentType?: string;
-  authorization: 'none' | 'bearer' | 'other';
-  device?: string;
-  returnId?: string;
-  details?: string;
-  selfieSize?: number;
-  selfieFileName?: string;
-  selfieContentType?: string;
-  fields: string[];
-}
-
-/** A snapshot of the simulator's state. */
-export interface SimulatorState {
-  counts: Record<SimulatorEndpoint, number>;
-  /** Calls answered with a random fault (`faultRate`): each is paid, and none carries a verdict. */
-  randomFaults: Record<SimulatorEndpoint, number>;
-  lastLiveness?: LivenessRequestRecord;
-  pendingAnswers: number;
-  variants: SimulatorVariants;
-}
-
-/** The control interface tests use in-process (the same operations exist over HTTP). */
-export interface SimulatorControl {
-  /** Queues answers; each is used by the next matching call (`times` calls, default 1). */
-  script(...answers: ScriptedAnswer[]): void;
-  /** Changes answer variants and faults. */
-  configure(variants: Partial<SimulatorVariants>): SimulatorVariants;
-  /** Refuses every refresh token issued so far. */
-  revokeRefreshTokens(): void;
-  /** Refuses every access token issued so far. */
-  expireAccessTokens(): void;
-  state(): SimulatorState;
-  /** Forgets scripts, counts and records; restores the start-up variants. Tokens stay valid. */
-  reset(): void;
-}
-
-/** A running simulator. */
-export interface Simulator {
-  baseUrl: string;
-  username: string;
-  password: string;
-  control: SimulatorControl;
-  stop(): Promise<void>;
-}
 
 const DEFAULT_VARIANTS: SimulatorVariants = {
   rejectionStatus: 200,
@@ -139,13 +63,7 @@ const DEFAULT_VARIANTS: SimulatorVariants = {
   maxImageBytes: 2 * 1024 * 1024,
 };
 
-const MAX_BODY_BYTES = 20 * 1024 * 1024;
 const DEVICES = new Set(['DESKTOP', 'IOS', 'ANDROID']);
-const TRUE_VALUES = new Set(['true', 'True', 'TRUE', '1', 'on', 'yes']);
-const FALSE_VALUES = new Set(['false', 'False', 'FALSE', '0', 'off', 'no']);
-
-type Form = Map<string, string | File>;
-type Reply = { status: number; body: unknown } | { status: number; text: string; contentType: string };
 
 /** Starts the simulator on 127.0.0.1. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -408,53 +326,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return send(res, livenessVerdict(form, selfieBytes ?? new Uint8Array(), answer?.type === 'passed'));
   };
 
-  const handleControl = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    const raw = await readBody(req);
-    let input: unknown;
-    try {
-      input = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : {};
-    } catch {
-      return send(res, { status: 400, body: { error: 'control bodies must be JSON' } });
-    }
-    const body = (input ?? {}) as Record<string, unknown>;
-    const route = `${req.method} ${path}`;
-    switch (route) {
-      case 'GET /__control/state':
-        return send(res, { status: 200, body: control.state() });
-      case 'POST /__control/script': {
-        const answers = body.answers;
-        if (!Array.isArray(answers) || !answers.every(isScriptedAnswer)) {
-          return send(res, {
-            status: 400,
-            body: {
-              error:
-                'expected {"answers": [{"type": "rejection"|"status"|"slow"|"drop"|"non-json"|"passed", ...}]}',
-            },
-          });
-        }
-        control.script(...answers);
-        return send(res, { status: 200, body: control.state() });
-      }
-      case 'POST /__control/configure':
-        return send(res, { status: 200, body: control.configure(body as Partial<SimulatorVariants>) });
-      case 'POST /__control/reset':
-        control.reset();
-        return send(res, { status: 200, body: control.state() });
-      case 'POST /__control/revoke-refresh-tokens':
-        control.revokeRefreshTokens();
-        return send(res, { status: 200, body: { revoked: true } });
-      case 'POST /__control/expire-access-tokens':
-        control.expireAccessTokens();
-        return send(res, { status: 200, body: { expired: true } });
-      default:
-        return send(res, { status: 404, body: { error: `no control route ${route}` } });
-    }
-  };
-
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const work = async () => {
-      if (path.startsWith('/__control/')) return await handleControl(req, res, path);
+      if (path.startsWith('/__control/')) return await handleControl(req, res, path, control);
       const endpoint = ROUTES[path];
       if (!endpoint) return send(res, { status: 404, body: { detail: 'Not found.' } });
       if (req.method !== 'POST') {
@@ -521,140 +396,6 @@ function recordLiveness(
   return record;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Parses a form body the way DRF's parsers would: multipart, urlencoded or JSON. */
-async function parseForm(contentType: string | undefined, raw: Buffer): Promise<Form | undefined> {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
-  const form: Form = new Map();
-  if (type === 'multipart/form-data') {
-    try {
-      const data = await new Response(raw, { headers: { 'content-type': contentType ?? '' } }).formData();
-      for (const [name, value] of data.entries()) if (!form.has(name)) form.set(name, value as string | File);
-      return form;
-    } catch {
-      return undefined;
-    }
-  }
-  if (type === 'application/x-www-form-urlencoded') {
-    for (const [name, value] of new URLSearchParams(raw.toString('utf8')))
-      if (!form.has(name)) form.set(name, value);
-    return form;
-  }
-  if (type === 'application/json') {
-    try {
-      const value = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-      for (const [name, field] of Object.entries(value)) if (typeof field === 'string') form.set(name, field);
-      return form;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-function requireFields(form: Form, names: string[]): Record<string, string[]> | undefined {
-  const errors: Record<string, string[]> = {};
-  for (const name of names) {
-    const value = form.get(name);
-    if (typeof value !== 'string' || value === '') errors[name] = ['This field is required.'];
-  }
-  return Object.keys(errors).length > 0 ? errors : undefined;
-}
-
-function unsupported(req: IncomingMessage): Reply {
-  return {
-    status: 415,
-    body: { detail: `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.` },
-  };
-}
-
-function defaultStatus(status: number): Reply {
-  if (status === 401) {
-    return {
-      status,
-      body: {
-        detail: 'Given token not valid for any token type',
-        code: 'token_not_valid',
-        messages: [
-          { token_class: 'AccessToken', token_type: 'access', message: 'Token is invalid or expired' },
-        ],
-      },
-    };
-  }
-  if (status === 429)
-    return { status, body: { detail: 'Request was throttled. Expected available in 1 second.' } };
-  if (status >= 500) {
-    return { status, contentType: 'text/html', text: `<h1>Server Error (${status})</h1>` };
-  }
-  return { status, body: { detail: `scripted status ${status}` } };
-}
-
-function bodyReply(status: number, body: unknown): Reply {
-  return typeof body === 'string' ? { status, contentType: 'text/plain', text: body } : { status, body };
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  if (res.destroyed) return;
-  const text = 'text' in reply ? reply.text : JSON.stringify(reply.body);
-  res.writeHead(reply.status, {
-    'content-type': 'text' in reply ? reply.contentType : 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-function isTrue(value: string | File | undefined): boolean {
-  return typeof value === 'string' && TRUE_VALUES.has(value);
-}
-
-function isScriptedAnswer(value: unknown): value is ScriptedAnswer {
-  if (value === null || typeof value !== 'object') return false;
-  const answer = value as Record<string, unknown>;
-  if (
-    answer.endpoint !== undefined &&
-    !['login', 'refresh', 'liveness'].includes(answer.endpoint as string)
-  ) {
-    return false;
-  }
-  if (answer.times !== undefined && !(typeof answer.times === 'number' && answer.times >= 1)) return false;
-  switch (answer.type) {
-    case 'rejection':
-      return typeof answer.code === 'number';
-    case 'status':
-      return typeof answer.status === 'number' && answer.status >= 100 && answer.status <= 599;
-    case 'slow':
-      return typeof answer.delayMs === 'number' && answer.delayMs >= 0;
-    case 'drop':
-    case 'non-json':
-    case 'passed':
-      return true;
-    default:
-      return false;
-  }
-}
-
 function round(value: number): number {
   return Math.round(value * 1e7) / 1e7;
-}
-
-/** A small seeded PRNG, so fault sequences repeat. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

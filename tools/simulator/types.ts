@@ -1,0 +1,103 @@
+/** The simulator's public types: endpoints, scripted answers, variants, options, state and control. */
+
+/** The vendor endpoints the simulator serves. */
+export type SimulatorEndpoint = 'login' | 'refresh' | 'liveness';
+
+/** One scripted answer; `endpoint` scopes it (default: the next call to any endpoint). */
+export type ScriptedAnswer = (
+  | { type: 'rejection'; code: number; message?: string; status?: number }
+  | { type: 'status'; status: number; body?: unknown }
+  | { type: 'slow'; delayMs: number }
+  | { type: 'drop' }
+  | { type: 'non-json' }
+  | { type: 'passed' }
+) & { endpoint?: SimulatorEndpoint; times?: number };
+
+/** Answer variants the vendor does not document, and load-test faults. */
+export interface SimulatorVariants {
+  /** HTTP status of a `valid: false` answer. @default 200 */
+  rejectionStatus: 200 | 400 | 422;
+  /** `id` as an incrementing number or a UUID string. @default 'number' */
+  idType: 'number' | 'string';
+  /** Include `api_response` with a rejection when `details` was asked. @default false */
+  includeDetailsOnRejection: boolean;
+  /** Include `id` with a rejection when `return_id` was asked. @default false */
+  includeIdOnRejection: boolean;
+  /** Share of unscripted calls answered with a random fault (500, 429, slow, drop). @default 0 */
+  faultRate: number;
+  /** Seed of the fault PRNG. @default 1 */
+  faultSeed: number;
+  /** Delay of a random "slow" fault. @default 1500 */
+  faultDelayMs: number;
+  /** Endpoints random faults apply to. @default ['liveness'] */
+  faultEndpoints: SimulatorEndpoint[];
+  /** Added to every API answer. @default 0 */
+  latencyMs: number;
+  /** Smaller images (either side) are rejected with 706. @default 100 */
+  minDimension: number;
+  /** Larger selfies get a 400 field error. @default 2 MiB */
+  maxImageBytes: number;
+}
+
+/** Options of {@link startSimulator}. */
+export interface SimulatorOptions extends Partial<SimulatorVariants> {
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  /** @default 300 */
+  accessTtlSeconds?: number;
+  /** @default 86400 */
+  refreshTtlSeconds?: number;
+  /** @default 'simulator-user' */
+  username?: string;
+  /** @default 'simulator-password' */
+  password?: string;
+  /** Clock for token expiry, epoch milliseconds. @default Date.now */
+  now?: () => number;
+}
+
+/** What the simulator recorded about the last liveness request (never the image bytes). */
+export interface LivenessRequestRecord {
+  contentType?: string;
+  authorization: 'none' | 'bearer' | 'other';
+  device?: string;
+  returnId?: string;
+  details?: string;
+  selfieSize?: number;
+  selfieFileName?: string;
+  selfieContentType?: string;
+  fields: string[];
+}
+
+/** A snapshot of the simulator's state. */
+export interface SimulatorState {
+  counts: Record<SimulatorEndpoint, number>;
+  /** Calls answered with a random fault (`faultRate`): each is paid, and none carries a verdict. */
+  randomFaults: Record<SimulatorEndpoint, number>;
+  lastLiveness?: LivenessRequestRecord;
+  pendingAnswers: number;
+  variants: SimulatorVariants;
+}
+
+/** The control interface tests use in-process (the same operations exist over HTTP). */
+export interface SimulatorControl {
+  /** Queues answers; each is used by the next matching call (`times` calls, default 1). */
+  script(...answers: ScriptedAnswer[]): void;
+  /** Changes answer variants and faults. */
+  configure(variants: Partial<SimulatorVariants>): SimulatorVariants;
+  /** Refuses every refresh token issued so far. */
+  revokeRefreshTokens(): void;
+  /** Refuses every access token issued so far. */
+  expireAccessTokens(): void;
+  state(): SimulatorState;
+  /** Forgets scripts, counts and records; restores the start-up variants. Tokens stay valid. */
+  reset(): void;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  baseUrl: string;
+  username: string;
+  password: string;
+  control: SimulatorControl;
+  stop(): Promise<void>;
+}
