@@ -1,138 +1,28 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type {
-  APIGatewayProxyEventV2,
-  Context,
-  DynamoDBBatchResponse,
-  DynamoDBStreamEvent,
-  SQSBatchResponse,
-  SQSEvent,
-} from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {
   FUNCTION_NAMES,
   functionEnvironment,
   NOTIFIER_STREAM_FILTERS,
-  type PipelineSettings,
-  type PipelineSettingsOverrides,
   resolveSettings,
   visibilityTimeoutSeconds,
 } from '../../infra/settings.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../simulator/server.js';
-import { type AwsFaultProxy, type AwsFaultProxyOptions, startAwsFaultProxy } from './aws-fault-proxy.js';
+import { type Simulator, startSimulator } from '../simulator/server.js';
+import { type AwsFaultProxy, startAwsFaultProxy } from './aws-fault-proxy.js';
 import { scheduleRedeliveries } from './checker-redelivery.js';
+import { listen, serveApi } from './local-api.js';
+import { localContext } from './local-context.js';
+import type { LocalPipeline, LocalPipelineOptions, TappedEvent } from './local-pipeline-types.js';
 import { type Moto, startMoto } from './moto.js';
-import {
-  type LocalAwsClients,
-  type LocalResources,
-  localAwsClients,
-  provisionLocalResources,
-} from './provision.js';
+import { localAwsClients, provisionLocalResources } from './provision.js';
 import { pollOnce } from './sqs-event-source.js';
 import { StreamEventSource } from './stream-event-source.js';
 
-/** A real Apptenticate-compatible vendor to use instead of the simulator. */
-export interface VendorTarget {
-  url: string;
-  username: string;
-  password: string;
-}
-
-/** Options of {@link startLocalPipeline}. */
-export interface LocalPipelineOptions {
-  /** Port of the api on 127.0.0.1; 0 picks a free one. @default 3000 */
-  port?: number;
-  /** An AWS endpoint already running (e.g. `AWS_ENDPOINT_URL`); otherwise moto is started. */
-  awsEndpoint?: string;
-  /** @default 'us-east-1' */
-  region?: string;
-  /** A real vendor; otherwise the simulator is started. */
-  vendor?: VendorTarget;
-  /** Options for the simulator when it is started. */
-  simulator?: SimulatorOptions;
-  /** Overrides of the stack's settings (the same module the stack reads). */
-  settings?: PipelineSettingsOverrides;
-  /**
-   * Seconds before a failed message is delivered again. Lambda leaves it for the queue's visibility
-   * timeout (6x the checker timeout, minutes); locally that makes retries slow to watch, so this
-   * shortens it; a message whose check is still under a live lease waits for the lease's end instead
-   * (see `checker-redelivery.ts`). @default the queue's visibility timeout
-   */
-  retryDelaySeconds?: number;
-  /** Extra environment for the functions (e.g. `VENDOR_RESPONSE_TIMEOUT_MS`). */
-  environment?: Record<string, string>;
-  /** Where to write the resources file; `undefined` skips it. */
-  resourcesFile?: string;
-  /** Called with every event the tap rule delivers. */
-  onEvent?: (event: TappedEvent) => void;
-  /** Also write every tapped event to `<eventsDir>/<checkId>.json`, for other processes to read. */
-  eventsDir?: string;
-  /** How often the sweeper runs. @default the stack's schedule */
-  sweepIntervalMs?: number;
-  /**
-   * Route the functions' AWS calls through a fault-injecting proxy (`tools/local/aws-fault-proxy.ts`).
-   * The played event sources, the tap and provisioning keep talking to the AWS endpoint directly, as
-   * Lambda's own pollers are not the functions' calls; app uploads (presigned POSTs) pass the proxy
-   * untouched. The rates apply once the pipeline is up (provisioning and the refresher's first run
-   * are not faulted). @default no proxy
-   */
-  awsFaults?: Omit<AwsFaultProxyOptions, 'target' | 'port'>;
-}
-
-/** An EventBridge event copied to the tap queue. */
-export interface TappedEvent {
-  id: string;
-  'detail-type': string;
-  source: string;
-  time: string;
-  detail: Record<string, unknown> & { checkId: string; status: string; eventId: string };
-}
-
-/** A running local pipeline. */
-export interface LocalPipeline {
-  apiUrl: string;
-  resources: LocalResources & { apiUrl: string; vendorUrl: string; functionsAwsEndpoint?: string };
-  settings: PipelineSettings;
-  clients: LocalAwsClients;
-  /** The simulator, when the pipeline started one. */
-  simulator?: Simulator;
-  /** The AWS fault proxy the functions talk through, when `awsFaults` was given. */
-  faults?: AwsFaultProxy;
-  /** Every event tapped from the bus so far. */
-  events: TappedEvent[];
-  /** Runs the sweeper once now. */
-  sweep(): Promise<unknown>;
-  /**
-   * Stops the played SQS source (a backlog: notifications wait in the queue); resolves once no
-   * poll is in flight.
-   */
-  pauseChecker(): Promise<void>;
-  /** Starts the played SQS source again. */
-  resumeChecker(): void;
-  /** Stops the pollers and the server, and whatever the pipeline started. */
-  stop(): Promise<void>;
-}
-
-/** A Lambda context whose remaining time runs down from the function's timeout, as Lambda's does. */
-export const localContext = (name: string, timeoutSeconds: number): Context => {
-  const endsAt = Date.now() + timeoutSeconds * 1000;
-  return {
-    functionName: `local-${name}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/local-${name}`,
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  } as Context;
-};
+// Callers import the pipeline's types from here, with `startLocalPipeline`.
+export type * from './local-pipeline-types.js';
 
 /**
  * Starts the whole pipeline on one machine: moto (or the given endpoint), the simulator (or the given
@@ -415,83 +305,6 @@ async function stopStarted(started: Started): Promise<void> {
   }
   await started.faults?.stop();
   await Promise.all([started.simulator?.stop(), started.moto?.stop()]);
-}
-
-async function listen(server: Server, port: number): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`port ${port} on 127.0.0.1 is busy: stop what uses it or set PORT to another port`)
-          : error,
-      );
-    });
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
-
-/** Plays API Gateway (HTTP API, payload format 2.0) in front of the api function. */
-function serveApi(
-  request: IncomingMessage,
-  response: ServerResponse,
-  invoke: (
-    event: APIGatewayProxyEventV2,
-  ) => Promise<{ statusCode?: number; headers?: Record<string, unknown>; body?: string }>,
-): void {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).map(([name, value]) => [
-        name,
-        Array.isArray(value) ? value.join(',') : (value ?? ''),
-      ]),
-    );
-    const body = Buffer.concat(chunks);
-    const now = new Date();
-    const event: APIGatewayProxyEventV2 = {
-      version: '2.0',
-      routeKey: '$default',
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      headers,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: 'local',
-        domainName: url.host,
-        domainPrefix: 'local',
-        http: {
-          method: request.method ?? 'GET',
-          path: url.pathname,
-          protocol: `HTTP/${request.httpVersion}`,
-          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: headers['user-agent'] ?? '',
-        },
-        requestId: randomUUID(),
-        routeKey: '$default',
-        stage: '$default',
-        time: now.toUTCString(),
-        timeEpoch: now.getTime(),
-      },
-      ...(body.length > 0 ? { body: body.toString('base64') } : {}),
-      isBase64Encoded: body.length > 0,
-    };
-    invoke(event).then(
-      (result) => {
-        response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
-        response.end(result.body ?? '');
-      },
-      () => {
-        // What API Gateway answers when the integration fails.
-        response.writeHead(500, { 'content-type': 'application/json' });
-        response.end('{"message":"Internal Server Error"}');
-      },
-    );
-  });
 }
 
 function sleep(ms: number): Promise<void> {

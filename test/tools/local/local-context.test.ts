@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localContext } from '../../../tools/local/runtime.js';
+import { localContext } from '../../../tools/local/local-context.js';
 
 describe('localContext', () => {
   beforeEach(() => {

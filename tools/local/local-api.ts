@@ -1,0 +1,82 @@
+/** The local stand-in for API Gateway (HTTP API, payload format 2.0) in front of the api function. */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+
+/** Listens on 127.0.0.1 and resolves with the port; a busy port fails with what to do. */
+export async function listen(server: Server, port: number): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on 127.0.0.1 is busy: stop what uses it or set PORT to another port`)
+          : error,
+      );
+    });
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Plays API Gateway (HTTP API, payload format 2.0) in front of the api function. */
+export function serveApi(
+  request: IncomingMessage,
+  response: ServerResponse,
+  invoke: (
+    event: APIGatewayProxyEventV2,
+  ) => Promise<{ statusCode?: number; headers?: Record<string, unknown>; body?: string }>,
+): void {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [
+        name,
+        Array.isArray(value) ? value.join(',') : (value ?? ''),
+      ]),
+    );
+    const body = Buffer.concat(chunks);
+    const now = new Date();
+    const event: APIGatewayProxyEventV2 = {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: url.host,
+        domainPrefix: 'local',
+        http: {
+          method: request.method ?? 'GET',
+          path: url.pathname,
+          protocol: `HTTP/${request.httpVersion}`,
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId: randomUUID(),
+        routeKey: '$default',
+        stage: '$default',
+        time: now.toUTCString(),
+        timeEpoch: now.getTime(),
+      },
+      ...(body.length > 0 ? { body: body.toString('base64') } : {}),
+      isBase64Encoded: body.length > 0,
+    };
+    invoke(event).then(
+      (result) => {
+        response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+        response.end(result.body ?? '');
+      },
+      () => {
+        // What API Gateway answers when the integration fails.
+        response.writeHead(500, { 'content-type': 'application/json' });
+        response.end('{"message":"Internal Server Error"}');
+      },
+    );
+  });
+}

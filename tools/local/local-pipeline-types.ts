@@ -1,0 +1,87 @@
+/** The local pipeline's options and what a running one exposes. */
+import type { PipelineSettings, PipelineSettingsOverrides } from '../../infra/settings.js';
+import type { Simulator, SimulatorOptions } from '../simulator/server.js';
+import type { AwsFaultProxy, AwsFaultProxyOptions } from './aws-fault-proxy.js';
+import type { LocalAwsClients, LocalResources } from './provision.js';
+
+/** A real Apptenticate-compatible vendor to use instead of the simulator. */
+export interface VendorTarget {
+  url: string;
+  username: string;
+  password: string;
+}
+
+/** Options of {@link startLocalPipeline}. */
+export interface LocalPipelineOptions {
+  /** Port of the api on 127.0.0.1; 0 picks a free one. @default 3000 */
+  port?: number;
+  /** An AWS endpoint already running (e.g. `AWS_ENDPOINT_URL`); otherwise moto is started. */
+  awsEndpoint?: string;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** A real vendor; otherwise the simulator is started. */
+  vendor?: VendorTarget;
+  /** Options for the simulator when it is started. */
+  simulator?: SimulatorOptions;
+  /** Overrides of the stack's settings (the same module the stack reads). */
+  settings?: PipelineSettingsOverrides;
+  /**
+   * Seconds before a failed message is delivered again. Lambda leaves it for the queue's visibility
+   * timeout (6x the checker timeout, minutes); locally that makes retries slow to watch, so this
+   * shortens it; a message whose check is still under a live lease waits for the lease's end instead
+   * (see `checker-redelivery.ts`). @default the queue's visibility timeout
+   */
+  retryDelaySeconds?: number;
+  /** Extra environment for the functions (e.g. `VENDOR_RESPONSE_TIMEOUT_MS`). */
+  environment?: Record<string, string>;
+  /** Where to write the resources file; `undefined` skips it. */
+  resourcesFile?: string;
+  /** Called with every event the tap rule delivers. */
+  onEvent?: (event: TappedEvent) => void;
+  /** Also write every tapped event to `<eventsDir>/<checkId>.json`, for other processes to read. */
+  eventsDir?: string;
+  /** How often the sweeper runs. @default the stack's schedule */
+  sweepIntervalMs?: number;
+  /**
+   * Route the functions' AWS calls through a fault-injecting proxy (`tools/local/aws-fault-proxy.ts`).
+   * The played event sources, the tap and provisioning keep talking to the AWS endpoint directly, as
+   * Lambda's own pollers are not the functions' calls; app uploads (presigned POSTs) pass the proxy
+   * untouched. The rates apply once the pipeline is up (provisioning and the refresher's first run
+   * are not faulted). @default no proxy
+   */
+  awsFaults?: Omit<AwsFaultProxyOptions, 'target' | 'port'>;
+}
+
+/** An EventBridge event copied to the tap queue. */
+export interface TappedEvent {
+  id: string;
+  'detail-type': string;
+  source: string;
+  time: string;
+  detail: Record<string, unknown> & { checkId: string; status: string; eventId: string };
+}
+
+/** A running local pipeline. */
+export interface LocalPipeline {
+  apiUrl: string;
+  resources: LocalResources & { apiUrl: string; vendorUrl: string; functionsAwsEndpoint?: string };
+  settings: PipelineSettings;
+  clients: LocalAwsClients;
+  /** The simulator, when the pipeline started one. */
+  simulator?: Simulator;
+  /** The AWS fault proxy the functions talk through, when `awsFaults` was given. */
+  faults?: AwsFaultProxy;
+  /** Every event tapped from the bus so far. */
+  events: TappedEvent[];
+  /** Runs the sweeper once now. */
+  sweep(): Promise<unknown>;
+  /**
+   * Stops the played SQS source (a backlog: notifications wait in the queue); resolves once no
+   * poll is in flight.
+   */
+  pauseChecker(): Promise<void>;
+  /** Starts the played SQS source again. */
+  resumeChecker(): void;
+  /** Stops the pollers and the server, and whatever the pipeline started. */
+  stop(): Promise<void>;
+}
