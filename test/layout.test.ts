@@ -80,3 +80,24 @@ describe('project layout', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('shared/ and the environment', () => {
+  it('names no environment variable a function declares: config.ts files own them', async () => {
+    const declarations = [
+      (await import('../functions/api/environment.js')).API_ENVIRONMENT,
+      (await import('../functions/checker/environment.js')).CHECKER_ENVIRONMENT,
+      (await import('../functions/notifier/environment.js')).NOTIFIER_ENVIRONMENT,
+      (await import('../functions/sweeper/environment.js')).SWEEPER_ENVIRONMENT,
+      (await import('../functions/token-refresher/environment.js')).TOKEN_REFRESHER_ENVIRONMENT,
+    ];
+    const names = new Set(declarations.flatMap((declaration) => Object.keys(declaration)));
+    expect(names).toContain('LIVENESS_API_URL');
+    const found = sourceFiles(join(ROOT, 'shared')).flatMap((file) => {
+      const source = readFileSync(join(ROOT, file), 'utf8');
+      return [...names]
+        .filter((name) => new RegExp(`\\b${name}\\b`).test(source))
+        .map((n) => `${file}: ${n}`);
+    });
+    expect(found).toEqual([]);
+  });
+});

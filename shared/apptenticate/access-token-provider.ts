@@ -229,7 +229,7 @@ export class AccessTokenProvider {
         kind: 'retryable',
         reason: 'TOKEN_REFRESH_FAILED',
         ...(outcome.httpStatus !== undefined ? { httpStatus: outcome.httpStatus } : {}),
-        message: `the token refresh endpoint answered HTTP ${outcome.httpStatus ?? '?'} without an access token; retry later, and check LIVENESS_API_URL if this persists`,
+        message: `the token refresh endpoint answered HTTP ${outcome.httpStatus ?? '?'} without an access token; retry later, and check the vendor's base URL in the function's settings if this persists`,
       };
     }
     if (outcome.kind !== 'ok') {
