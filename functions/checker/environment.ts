@@ -1,14 +1,10 @@
 import { DEFAULT_APPTENTICATE_URL } from '../../shared/apptenticate/client.js';
-import {
-  DEFAULT_CHECK_RETENTION_DAYS,
-  DEFAULT_MAX_OBJECT_BYTES,
-  DEFAULT_SELFIE_PREFIX,
-} from '../../shared/check.js';
 import type { EnvDeclaration } from '../../shared/config.js';
+import { CHECK_RETENTION_DAYS, MAX_OBJECT_BYTES, SELFIE_PREFIX, TABLE_NAME } from '../commons/environment.js';
 
 /** The checker's environment: `config.ts` reads it, the stack sets it, the README documents it. */
 export const CHECKER_ENVIRONMENT = {
-  TABLE_NAME: { type: 'string', required: true, doc: 'the check table' },
+  TABLE_NAME,
   TOKEN_SECRET_ARN: {
     type: 'string',
     required: true,
@@ -19,14 +15,10 @@ export const CHECKER_ENVIRONMENT = {
     required: false,
     doc: 'invoked asynchronously (rate-guarded) when the refresh token is refused; unset: only logged',
   },
-  SELFIE_PREFIX: { type: 'string', default: DEFAULT_SELFIE_PREFIX, doc: 'only keys under it are checked' },
+  SELFIE_PREFIX: { ...SELFIE_PREFIX, doc: 'only keys under it are checked' },
   LIVENESS_API_URL: { type: 'url', default: DEFAULT_APPTENTICATE_URL, doc: "the vendor's base URL" },
   MAX_OBJECT_BYTES: {
-    type: 'int',
-    default: DEFAULT_MAX_OBJECT_BYTES,
-    min: 1024,
-    max: 50 * 1024 * 1024,
-    unit: 'bytes',
+    ...MAX_OBJECT_BYTES,
     doc: 'larger objects are rejected (`OBJECT_TOO_LARGE`) without being downloaded',
   },
   MIN_IMAGE_SIDE_PX: {
@@ -74,14 +66,7 @@ export const CHECKER_ENVIRONMENT = {
     default: false,
     doc: 'keep selfies after the verdict (the bucket lifecycle still expires them)',
   },
-  CHECK_RETENTION_DAYS: {
-    type: 'int',
-    default: DEFAULT_CHECK_RETENTION_DAYS,
-    min: 1,
-    max: 3650,
-    unit: 'days',
-    doc: 'DynamoDB TTL of check items',
-  },
+  CHECK_RETENTION_DAYS: { ...CHECK_RETENTION_DAYS, doc: 'DynamoDB TTL of check items' },
   VENDOR_CONNECT_TIMEOUT_MS: {
     type: 'int',
     default: 2000,

@@ -1,17 +1,16 @@
-import { DEFAULT_CHECK_RETENTION_DAYS, DEFAULT_SELFIE_PREFIX } from '../../shared/check.js';
 import type { EnvDeclaration } from '../../shared/config.js';
+import { CHECK_RETENTION_DAYS, SELFIE_PREFIX, TABLE_NAME } from '../commons/environment.js';
 
 /** The sweeper's environment: `config.ts` reads it, the stack sets it, the README documents it. */
 export const SWEEPER_ENVIRONMENT = {
-  TABLE_NAME: { type: 'string', required: true, doc: 'the check table' },
+  TABLE_NAME,
   SELFIE_BUCKET: {
     type: 'string',
     required: true,
     doc: 'where apps upload selfies: the sweeper looks for an upload (by listing its key) before expiring a check, and deletes the selfie of a check it fails',
   },
   SELFIE_PREFIX: {
-    type: 'string',
-    default: DEFAULT_SELFIE_PREFIX,
+    ...SELFIE_PREFIX,
     doc: 'a check awaiting its upload has its selfie at this prefix plus the check id',
   },
   RETAIN_SELFIES: {
@@ -51,12 +50,5 @@ export const SWEEPER_ENVIRONMENT = {
     unit: 'count',
     doc: 'the most checks one run settles; the next run picks up the rest',
   },
-  CHECK_RETENTION_DAYS: {
-    type: 'int',
-    default: DEFAULT_CHECK_RETENTION_DAYS,
-    min: 1,
-    max: 3650,
-    unit: 'days',
-    doc: 'DynamoDB TTL of the check items it creates',
-  },
+  CHECK_RETENTION_DAYS: { ...CHECK_RETENTION_DAYS, doc: 'DynamoDB TTL of the check items it creates' },
 } as const satisfies EnvDeclaration;
