@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -253,5 +254,101 @@ describe('AuthorizedLivenessChecker with fake tokens', () => {
 
     await expect(subject.checkLiveness(selfie, { deadline })).resolves.toMatchObject({ reason: 'TIMEOUT' });
     expect(bed.simulator.control.state().counts.liveness).toBe(0);
+  });
+});
+
+describe('createAuthorizedLivenessChecker wiring', () => {
+  function spiedLogger() {
+    const logger = new Logger({ logLevel: 'SILENT' });
+    return { logger, info: vi.spyOn(logger, 'info'), debug: vi.spyOn(logger, 'debug') };
+  }
+
+  it('reads the named token secret through the Secrets Manager client it is given', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf(tokens) });
+    const secretsClient = new SecretsManagerClient({ region: 'us-east-1' });
+    const subject = createAuthorizedLivenessChecker({
+      tokenSecretId: SECRET_ID,
+      client: bed.client,
+      secretsClient,
+      now: bed.now,
+      logger: silent,
+    });
+
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'passed' });
+    expect(bed.sm.send.callCount).toBe(1);
+    expect(bed.sm.send.getCall(0).thisValue).toBe(secretsClient);
+    expect(bed.sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toMatchObject({
+      SecretId: SECRET_ID,
+    });
+  });
+
+  it('caches the token secret for 300 s unless told otherwise', async () => {
+    const tokens = await bed.login();
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf(tokens) });
+    const reads = async (secretMaxAgeSeconds?: number) => {
+      bed.sm.resetHistory();
+      const subject = createAuthorizedLivenessChecker({
+        tokenSecretId: SECRET_ID,
+        client: bed.client,
+        secretsClient: new SecretsManagerClient({ region: 'us-east-1' }),
+        now: bed.now,
+        logger: silent,
+        ...(secretMaxAgeSeconds !== undefined ? { secretMaxAgeSeconds } : {}),
+      });
+      // The stored access token is refused once: the checker mints another, reading the secret again.
+      bed.simulator.control.script({ type: 'status', status: 401, endpoint: 'liveness' });
+      await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'passed' });
+      return bed.sm.commandCalls(GetSecretValueCommand).length;
+    };
+
+    await expect(reads()).resolves.toBe(1);
+    await expect(reads(0)).resolves.toBe(2);
+  });
+
+  it('logs through the logger it is given, from the checker and from the token provider', async () => {
+    const tokens = await bed.login();
+    // No stored access token: the provider refreshes one (and logs it) before the first call.
+    bed.sm.on(GetSecretValueCommand).resolves({ SecretString: bed.secretOf({ refresh: tokens.refresh }) });
+    bed.simulator.control.script({ type: 'status', status: 401, endpoint: 'liveness' });
+    const spied = spiedLogger();
+    const subject = createAuthorizedLivenessChecker({
+      tokenSecretId: SECRET_ID,
+      client: bed.client,
+      secretsClient: new SecretsManagerClient({ region: 'us-east-1' }),
+      now: bed.now,
+      logger: spied.logger,
+    });
+
+    await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'passed' });
+    expect(spied.debug).toHaveBeenCalledWith('access token refreshed', expect.anything());
+    expect(spied.info).toHaveBeenCalledWith('access token refused, refreshing and retrying once');
+  });
+
+  it('logs for service apptenticate when given no logger', async () => {
+    const tokens = {
+      getAccessToken: vi.fn(async () => ({ kind: 'ok', token: 't1' }) as const),
+      invalidate: vi.fn(),
+    };
+    const client = {
+      checkLiveness: vi
+        .fn()
+        .mockResolvedValueOnce({ kind: 'auth-refused', httpStatus: 401, message: 'no' })
+        .mockResolvedValueOnce({ kind: 'passed', transactionId: 'tx' }),
+    };
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const subject = new AuthorizedLivenessChecker({ client, tokens });
+      await expect(subject.checkLiveness(selfie)).resolves.toMatchObject({ kind: 'passed' });
+    } finally {
+      write.mockRestore();
+    }
+    const line = written.find((text) => text.includes('access token refused, refreshing and retrying once'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ service: 'apptenticate', level: 'INFO' });
   });
 });

@@ -5,7 +5,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   parseTokenSecret,
   serializeTokenSecret,
@@ -199,5 +199,135 @@ describe('token secret edges', () => {
       .resolves({ SecretString: '' });
     await expect(store(0).read()).resolves.toEqual({ kind: 'found', secret });
     await expect(store(0).read()).resolves.toEqual({ kind: 'not-found' });
+  });
+});
+
+describe('TokenSecretStore versioned read and compare-and-swap write', () => {
+  const throttled = () =>
+    Object.assign(new Error('slow down'), { name: 'ThrottlingException', $fault: 'client' });
+  const denied = () => Object.assign(new Error('no'), { name: 'AccessDeniedException', $fault: 'client' });
+
+  it('reads a secret without a value as not-found, with no version', async () => {
+    sm.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({ message: "can't find AWSCURRENT", $metadata: {} }),
+    );
+
+    await expect(store().readVersioned()).resolves.toStrictEqual({ read: { kind: 'not-found' } });
+  });
+
+  it('reads the value and its version from Secrets Manager on every call, never the cache', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({
+      SecretString: serializeTokenSecret(secret),
+      VersionId: 'v-1',
+    });
+    const subject = store(300);
+
+    await expect(subject.readVersioned()).resolves.toStrictEqual({
+      read: { kind: 'found', secret },
+      versionId: 'v-1',
+    });
+    await subject.readVersioned();
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('reads a value of another shape as malformed, with its version', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: '{"token": "x"}', VersionId: 'v-2' });
+
+    await expect(store().readVersioned()).resolves.toStrictEqual({
+      read: { kind: 'malformed' },
+      versionId: 'v-2',
+    });
+  });
+
+  it('reads an empty value as not-found with its version, and leaves out a version it was not given', async () => {
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: '', VersionId: 'v-3' })
+      .resolvesOnce({ SecretString: serializeTokenSecret(secret) })
+      .resolves({});
+
+    await expect(store().readVersioned()).resolves.toStrictEqual({
+      read: { kind: 'not-found' },
+      versionId: 'v-3',
+    });
+    await expect(store().readVersioned()).resolves.toStrictEqual({ read: { kind: 'found', secret } });
+    await expect(store().readVersioned()).resolves.toStrictEqual({ read: { kind: 'not-found' } });
+  });
+
+  it('classifies a failed versioned read and names the operation', async () => {
+    sm.on(GetSecretValueCommand).rejectsOnce(throttled()).rejects(denied());
+
+    const retryable = store().readVersioned();
+    await expect(retryable).rejects.toBeInstanceOf(RetryableError);
+    await expect(retryable).rejects.toThrow(/^reading the token secret failed with ThrottlingException$/);
+    const terminal = store().readVersioned();
+    await expect(terminal).rejects.toBeInstanceOf(TerminalError);
+    await expect(terminal).rejects.toThrow(/^reading the token secret failed with AccessDeniedException$/);
+  });
+
+  it('writes the successor of the version read and reports it written', async () => {
+    sm.on(PutSecretValueCommand).resolves({});
+
+    await expect(store().replace(secret, 'v-1')).resolves.toBe('written');
+    await expect(store().replace(secret, undefined)).resolves.toBe('written');
+    expect(sm.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input)).toStrictEqual([
+      {
+        SecretId: SECRET_ID,
+        SecretString: serializeTokenSecret(secret),
+        ClientRequestToken: successorVersionId(SECRET_ID, 'v-1'),
+      },
+      {
+        SecretId: SECRET_ID,
+        SecretString: serializeTokenSecret(secret),
+        ClientRequestToken: successorVersionId(SECRET_ID, undefined),
+      },
+    ]);
+  });
+
+  it('reports a conflict when another writer already replaced the version read', async () => {
+    sm.on(PutSecretValueCommand).rejects(
+      Object.assign(new Error('exists'), { name: 'ResourceExistsException', $fault: 'client' }),
+    );
+
+    await expect(store().replace(secret, 'v-1')).resolves.toBe('conflict');
+  });
+
+  it('classifies a failed compare-and-swap write and names the operation', async () => {
+    sm.on(PutSecretValueCommand).rejectsOnce(throttled()).rejects(denied());
+
+    const retryable = store().replace(secret, 'v-1');
+    await expect(retryable).rejects.toBeInstanceOf(RetryableError);
+    await expect(retryable).rejects.toThrow(/^writing the token secret failed with ThrottlingException$/);
+    const terminal = store().replace(secret, 'v-1');
+    await expect(terminal).rejects.toBeInstanceOf(TerminalError);
+    await expect(terminal).rejects.toThrow(/^writing the token secret failed with AccessDeniedException$/);
+  });
+
+  it('classifies a failed plain write and names the operation', async () => {
+    sm.on(PutSecretValueCommand).rejects(denied());
+
+    const failed = store().write(secret);
+    await expect(failed).rejects.toBeInstanceOf(TerminalError);
+    await expect(failed).rejects.toThrow(/^writing the token secret failed with AccessDeniedException$/);
+  });
+});
+
+describe('TokenSecretStore cache age', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reuses a read value for 300 s by default', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00.000Z'));
+    sm.on(GetSecretValueCommand).resolves({ SecretString: serializeTokenSecret(secret) });
+    const subject = store();
+
+    await subject.read();
+    vi.setSystemTime(new Date('2026-01-01T00:04:59.000Z'));
+    await subject.read();
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    vi.setSystemTime(new Date('2026-01-01T00:05:01.000Z'));
+    await subject.read();
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 });
