@@ -17,7 +17,7 @@ const FINAL = new Set(['PASSED', 'REJECTED', 'FAILED', 'EXPIRED']);
  * later); the budget only bounds a failing run. On a loaded machine moto drains the backlog slower;
  * raise it (`AWS_FAULTS_E2E_BUDGET_SECONDS`) to tell a backlog from checks that never end.
  */
-const RUN_BUDGET_MS = Number(process.env.AWS_FAULTS_E2E_BUDGET_SECONDS ?? 120) * 1000;
+const RUN_BUDGET_MS = Number(process.env.AWS_FAULTS_E2E_BUDGET_SECONDS ?? 180) * 1000;
 /** Mid-run, from the first submission: DynamoDB down for 5 s, then (5 s later) S3 down for 5 s. */
 const OUTAGES = { dynamodbAtMs: 6_000, s3AtMs: 16_000, seconds: 5 } as const;
 /**
