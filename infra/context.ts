@@ -44,6 +44,7 @@ export const CONTEXT_KEYS = {
     doc: 'Check items expire (TTL) after this many days',
   },
   logRetentionDays: { ...setting('logRetentionDays'), doc: 'Log retention, a CloudWatch Logs value' },
+  logLevel: { ...setting('logLevel'), doc: 'Least severe level every function logs' },
   eventArchiveRetentionDays: { ...setting('eventArchiveRetentionDays'), doc: 'Event archive retention' },
   checkerTimeoutSeconds: {
     ...setting('checker.timeoutSeconds'),

@@ -85,13 +85,15 @@ export const SETTINGS_ENVIRONMENT: { [F in PipelineFunctionName]: Record<Setting
     VENDOR_CONNECT_TIMEOUT_MS: 'checker.vendorConnectTimeoutMs',
     VENDOR_RESPONSE_TIMEOUT_MS: 'checker.vendorResponseTimeoutMs',
     TOKEN_CACHE_SECONDS: 'checker.tokenCacheSeconds',
+    POWERTOOLS_LOG_LEVEL: 'logLevel',
   },
-  notifier: { EVENT_SOURCE: 'eventSource' },
+  notifier: { EVENT_SOURCE: 'eventSource', POWERTOOLS_LOG_LEVEL: 'logLevel' },
   api: {
     SELFIE_PREFIX: 'selfiePrefix',
     UPLOAD_URL_TTL_SECONDS: 'api.uploadUrlTtlSeconds',
     MAX_OBJECT_BYTES: 'maxObjectBytes',
     CHECK_RETENTION_DAYS: 'checkRetentionDays',
+    POWERTOOLS_LOG_LEVEL: 'logLevel',
   },
   sweeper: {
     SELFIE_PREFIX: 'selfiePrefix',
@@ -102,11 +104,13 @@ export const SETTINGS_ENVIRONMENT: { [F in PipelineFunctionName]: Record<Setting
     STALE_CHECK_GRACE_SECONDS: 'sweeper.staleCheckGraceSeconds',
     MAX_SWEEP_ITEMS: 'sweeper.maxSweepItems',
     CHECK_RETENTION_DAYS: 'checkRetentionDays',
+    POWERTOOLS_LOG_LEVEL: 'logLevel',
   },
   'token-refresher': {
     LIVENESS_API_URL: 'livenessApiUrl',
     MIN_WRITE_INTERVAL_SECONDS: 'tokenRefresher.minWriteIntervalSeconds',
     REFRESH_MARGIN_SECONDS: 'tokenRefresher.refreshMarginSeconds',
+    POWERTOOLS_LOG_LEVEL: 'logLevel',
   },
 };
 
@@ -184,6 +188,8 @@ function rangeCell(spec: EnvVarSpec): string {
       return '`true` / `false`';
     case 'url':
       return 'https URL (http only to loopback)';
+    case 'enum':
+      return spec.values.map((value) => `\`${value}\``).join(' / ');
     case 'string':
       return '-';
   }

@@ -130,6 +130,8 @@ export interface PipelineSettings {
   eventArchiveRetentionDays: number;
   /** Retention of the dead-letter queues (SQS allows 1 to 14 days). */
   dlqRetentionDays: number;
+  /** The least severe level every function logs (`POWERTOOLS_LOG_LEVEL`): one of `LOG_LEVELS`. */
+  logLevel: string;
   checker: CheckerSettings;
   notifier: NotifierSettings;
   api: ApiSettings;
@@ -163,6 +165,7 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
   logRetentionDays: 30,
   eventArchiveRetentionDays: 30,
   dlqRetentionDays: 14,
+  logLevel: CHECKER_ENVIRONMENT.POWERTOOLS_LOG_LEVEL.default,
   checker: {
     timeoutSeconds: 60,
     memoryMb: 512,

@@ -166,6 +166,10 @@ export function validateSettings(s: PipelineSettings): string[] {
   // Settings that feed a function variable: the range its declaration gives.
   for (const { path, spec } of settingDeclarations()) {
     if (spec.type === 'int') int(path, settingValue(s, path) as number, spec.min, spec.max);
+    const value = settingValue(s, path);
+    if (spec.type === 'enum' && !spec.values.includes(value as string)) {
+      problems.push(`${path} must be one of ${spec.values.join(', ')}, got "${String(value)}"`);
+    }
   }
   for (const rule of SETTINGS_RULES) {
     const problem = rule.check(s);

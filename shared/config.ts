@@ -37,6 +37,17 @@ export function optionalBool(env: Env, name: string, fallback: boolean): boolean
   throw new ConfigError(`${name} must be "true" or "false", got "${raw}"`);
 }
 
+/** Reads an optional choice among upper-case `values` (given in any case) with a default. */
+export function optionalChoice(env: Env, name: string, fallback: string, values: readonly string[]): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = raw.toUpperCase();
+  if (!values.includes(value)) {
+    throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  }
+  return value;
+}
+
 /** Reads an optional http(s) URL with a default; strips a trailing slash. */
 export function optionalUrl(env: Env, name: string, fallback: string): string {
   const raw = optionalString(env, name, fallback);
@@ -83,6 +94,13 @@ export type EnvVarSpec =
   | { readonly type: 'url'; readonly default: string; readonly doc: string }
   | { readonly type: 'bool'; readonly default: boolean; readonly doc: string }
   | {
+      readonly type: 'enum';
+      readonly default: string;
+      /** The accepted values, upper case; the environment may give them in any case. */
+      readonly values: readonly string[];
+      readonly doc: string;
+    }
+  | {
       readonly type: 'int';
       readonly default: number;
       readonly min: number;
@@ -126,6 +144,8 @@ function readEnvVar(env: Env, name: string, spec: EnvVarSpec): string | number |
       return optionalBool(env, name, spec.default);
     case 'url':
       return optionalUrl(env, name, spec.default);
+    case 'enum':
+      return optionalChoice(env, name, spec.default, spec.values);
     case 'string':
       if ('default' in spec) return optionalString(env, name, spec.default);
       if (spec.required) return requireString(env, name);

@@ -1,5 +1,11 @@
 import type { EnvDeclaration } from '../../shared/config.js';
-import { CHECK_RETENTION_DAYS, MAX_OBJECT_BYTES, SELFIE_PREFIX, TABLE_NAME } from '../commons/environment.js';
+import {
+  CHECK_RETENTION_DAYS,
+  MAX_OBJECT_BYTES,
+  POWERTOOLS_LOG_LEVEL,
+  SELFIE_PREFIX,
+  TABLE_NAME,
+} from '../commons/environment.js';
 
 /** The api function's environment: `config.ts` reads it, the stack sets it, the README documents it. */
 export const API_ENVIRONMENT = {
@@ -16,4 +22,5 @@ export const API_ENVIRONMENT = {
   },
   MAX_OBJECT_BYTES: { ...MAX_OBJECT_BYTES, doc: 'the largest selfie the upload policy accepts' },
   CHECK_RETENTION_DAYS: { ...CHECK_RETENTION_DAYS, doc: 'DynamoDB TTL of the check items it creates' },
+  POWERTOOLS_LOG_LEVEL,
 } as const satisfies EnvDeclaration;

@@ -1,6 +1,12 @@
 import { DEFAULT_APPTENTICATE_URL } from '../../shared/apptenticate/client.js';
 import type { EnvDeclaration } from '../../shared/config.js';
-import { CHECK_RETENTION_DAYS, MAX_OBJECT_BYTES, SELFIE_PREFIX, TABLE_NAME } from '../commons/environment.js';
+import {
+  CHECK_RETENTION_DAYS,
+  MAX_OBJECT_BYTES,
+  POWERTOOLS_LOG_LEVEL,
+  SELFIE_PREFIX,
+  TABLE_NAME,
+} from '../commons/environment.js';
 
 /** The checker's environment: `config.ts` reads it, the stack sets it, the README documents it. */
 export const CHECKER_ENVIRONMENT = {
@@ -91,4 +97,5 @@ export const CHECKER_ENVIRONMENT = {
     unit: 'seconds',
     doc: 'how long the token secret is cached in memory',
   },
+  POWERTOOLS_LOG_LEVEL,
 } as const satisfies EnvDeclaration;

@@ -36,3 +36,17 @@ export const CHECK_RETENTION_DAYS = {
   max: 3650,
   unit: 'days',
 } as const;
+
+/** The levels Powertools Logger knows, quietest last. */
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+
+/**
+ * `POWERTOOLS_LOG_LEVEL`: Powertools Logger reads it itself; every function declares it so the
+ * stack sets it from one setting (`logLevel`) and a bad value fails the cold start by name.
+ */
+export const POWERTOOLS_LOG_LEVEL = {
+  type: 'enum',
+  default: 'INFO',
+  values: LOG_LEVELS,
+  doc: 'the least severe log level written (Powertools Logger); the same for every function',
+} as const satisfies EnvVarSpec;

@@ -1,5 +1,6 @@
 import type { EnvDeclaration } from '../../shared/config.js';
 import { DEFAULT_EVENT_SOURCE } from '../../shared/events/contract.js';
+import { POWERTOOLS_LOG_LEVEL } from '../commons/environment.js';
 
 /** The notifier's environment: `config.ts` reads it, the stack sets it, the README documents it. */
 export const NOTIFIER_ENVIRONMENT = {
@@ -13,4 +14,5 @@ export const NOTIFIER_ENVIRONMENT = {
     default: DEFAULT_EVENT_SOURCE,
     doc: 'the `source` of every event; at most 256 characters, not starting with `aws.`',
   },
+  POWERTOOLS_LOG_LEVEL,
 } as const satisfies EnvDeclaration;

@@ -1,5 +1,10 @@
 import type { EnvDeclaration } from '../../shared/config.js';
-import { CHECK_RETENTION_DAYS, SELFIE_PREFIX, TABLE_NAME } from '../commons/environment.js';
+import {
+  CHECK_RETENTION_DAYS,
+  POWERTOOLS_LOG_LEVEL,
+  SELFIE_PREFIX,
+  TABLE_NAME,
+} from '../commons/environment.js';
 
 /** The sweeper's environment: `config.ts` reads it, the stack sets it, the README documents it. */
 export const SWEEPER_ENVIRONMENT = {
@@ -51,4 +56,5 @@ export const SWEEPER_ENVIRONMENT = {
     doc: 'the most checks one run settles; the next run picks up the rest',
   },
   CHECK_RETENTION_DAYS: { ...CHECK_RETENTION_DAYS, doc: 'DynamoDB TTL of the check items it creates' },
+  POWERTOOLS_LOG_LEVEL,
 } as const satisfies EnvDeclaration;

@@ -1,5 +1,6 @@
 import { DEFAULT_APPTENTICATE_URL } from '../../shared/apptenticate/client.js';
 import type { EnvDeclaration } from '../../shared/config.js';
+import { POWERTOOLS_LOG_LEVEL } from '../commons/environment.js';
 
 /** The token-refresher's environment: `config.ts` reads it, the stack sets it, the README documents it. */
 export const TOKEN_REFRESHER_ENVIRONMENT = {
@@ -38,4 +39,5 @@ export const TOKEN_REFRESHER_ENVIRONMENT = {
     unit: 'seconds',
     doc: 'a scheduled run skips login while the refresh token stays valid longer than this; must exceed the schedule interval (twice it survives a failed run)',
   },
+  POWERTOOLS_LOG_LEVEL,
 } as const satisfies EnvDeclaration;

@@ -45,6 +45,24 @@ describe('readAppConfig', () => {
     expect(props.existing).toEqual({ bucketName: 'acme-selfies' });
   });
 
+  it('sets one log level for every function from the logLevel key', () => {
+    const { props } = readAppConfig(context({ logLevel: 'DEBUG' }));
+    expect(props.settings?.logLevel).toBe('DEBUG');
+    const { app, cleanup } = createTestApp();
+    try {
+      const template = Template.fromStack(new LivenessPipelineStack(app, 'Logs', props));
+      const fns = template.findResources('AWS::Lambda::Function', {
+        Properties: { Runtime: 'nodejs24.x' },
+      });
+      expect(Object.keys(fns)).toHaveLength(FUNCTION_NAMES.length);
+      for (const fn of Object.values(fns)) {
+        expect(fn.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
   it('builds a JWT authorizer config from jwtIssuer and jwtAudience', () => {
     const { props } = readAppConfig(
       context({ apiAuth: 'jwt', jwtIssuer: 'https://issuer.example.com', jwtAudience: 'a,b' }),

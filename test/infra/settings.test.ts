@@ -110,6 +110,7 @@ describe('functionEnvironment', () => {
       VENDOR_CONNECT_TIMEOUT_MS: '2000',
       VENDOR_RESPONSE_TIMEOUT_MS: '8000',
       TOKEN_CACHE_SECONDS: '300',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
   });
 
@@ -128,6 +129,7 @@ describe('functionEnvironment', () => {
       UPLOAD_URL_TTL_SECONDS: '300',
       MAX_OBJECT_BYTES: '2097152',
       CHECK_RETENTION_DAYS: '30',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
     expect(functionEnvironment('sweeper', DEFAULT_SETTINGS, names)).toEqual({
       TABLE_NAME: 'checks',
@@ -139,10 +141,12 @@ describe('functionEnvironment', () => {
       STALE_CHECK_GRACE_SECONDS: '1800',
       MAX_SWEEP_ITEMS: '500',
       CHECK_RETENTION_DAYS: '30',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
     expect(functionEnvironment('notifier', DEFAULT_SETTINGS, names)).toEqual({
       EVENT_BUS_NAME: 'bus',
       EVENT_SOURCE: 'selfie-liveness',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
     expect(functionEnvironment('token-refresher', DEFAULT_SETTINGS, names)).toEqual({
       CREDENTIALS_SECRET_ARN: 'arn:credentials',
@@ -150,7 +154,21 @@ describe('functionEnvironment', () => {
       LIVENESS_API_URL: 'https://api.apptenticate.com',
       MIN_WRITE_INTERVAL_SECONDS: '600',
       REFRESH_MARGIN_SECONDS: '46800',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
+  });
+
+  it('gives every function the one log level setting', () => {
+    const settings = resolveSettings({ logLevel: 'DEBUG' });
+    for (const fn of FUNCTION_NAMES) {
+      expect(functionEnvironment(fn, settings, names).POWERTOOLS_LOG_LEVEL, fn).toBe('DEBUG');
+    }
+  });
+
+  it('rejects a log level Powertools does not know, listing those it does', () => {
+    expect(() => resolveSettings({ logLevel: 'LOUD' })).toThrow(
+      /logLevel must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got "LOUD"/,
+    );
   });
 });
 

@@ -65,4 +65,15 @@ describe('readEnv', () => {
   ])('accepts %s as a URL', (url) => {
     expect(readEnv({ NAME: 'n', URL: url }, DECLARATION).URL).toBe(url.replace(/\/$/, ''));
   });
+
+  it('reads a choice case-insensitively and refuses a value outside its choices, naming them', () => {
+    const declaration = {
+      LEVEL: { type: 'enum', default: 'INFO', values: ['DEBUG', 'INFO'], doc: 'a level' },
+    } as const satisfies EnvDeclaration;
+    expect(readEnv({}, declaration).LEVEL).toBe('INFO');
+    expect(readEnv({ LEVEL: ' debug ' }, declaration).LEVEL).toBe('DEBUG');
+    expect(() => readEnv({ LEVEL: 'LOUD' }, declaration)).toThrow(
+      new ConfigError('LEVEL must be one of DEBUG, INFO, got "LOUD"'),
+    );
+  });
 });
