@@ -3,7 +3,7 @@
  * `patterns/`. It narrows the event on `detail.status`, drops duplicates by `detail.eventId`, and
  * ignores detail versions it does not know.
  *
- * Copy the contract with it: `import ... from '<this package>/shared/events/index.js'`.
+ * In your own repository, import the contract from the package: `import ... from 'selfie-liveness-pipeline/events'`.
  */
 import {
   DETAIL_TYPES,

@@ -4,7 +4,8 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { Clock } from '../../shared/clock.js';
 import { describeError, RetryableError } from '../../shared/errors.js';
-import { buildEventDetail, type LivenessEventDetail } from '../../shared/events/index.js';
+import { buildEventDetail } from '../../shared/events/build-event.js';
+import type { LivenessEventDetail } from '../../shared/events/index.js';
 import {
   chunkEvents,
   type PendingEvent,

@@ -24,6 +24,12 @@ export const REJECTION_CODES = {
 export type KnownRejectionCode = keyof typeof REJECTION_CODES;
 export type RejectionReason = (typeof REJECTION_CODES)[KnownRejectionCode]['reason'] | 'UNKNOWN_CODE';
 
+/**
+ * Why the vendor refused the selfie file itself, without a rejection code (see `ImageRefusalReason`
+ * in `outcome.ts`): its HTTP 413, and its 400 naming only the selfie file.
+ */
+export const IMAGE_REFUSAL_REASONS = ['OBJECT_TOO_LARGE', 'IMAGE_REFUSED'] as const;
+
 /** Every documented code, in order. */
 export const KNOWN_REJECTION_CODES = Object.keys(REJECTION_CODES).map(Number) as KnownRejectionCode[];
 

@@ -1,6 +1,6 @@
 import type { Device } from '../check.js';
 import type { Deadline } from '../deadline.js';
-import type { RejectionReason } from './codes.js';
+import type { IMAGE_REFUSAL_REASONS, RejectionReason } from './codes.js';
 
 /** Scores Apptenticate returns with `details=true`. */
 export interface LivenessScores {
@@ -26,7 +26,7 @@ export type RetryableReason =
  * HTTP 413, `IMAGE_REFUSED` for a 400 whose only field error is the `selfie` file (DRF's answer to a
  * file that is not an image, is corrupt, empty or over its size limit). A verdict on the image.
  */
-export type ImageRefusalReason = 'OBJECT_TOO_LARGE' | 'IMAGE_REFUSED';
+export type ImageRefusalReason = (typeof IMAGE_REFUSAL_REASONS)[number];
 
 /**
  * Every answer of the liveness endpoint, and every way of not getting one, as one typed outcome.

@@ -207,3 +207,41 @@ export const LIVENESS_EVENT_SCHEMA = {
     detail: { $ref: '#/definitions/detail' },
   },
 } as const;
+
+/** A JSON Schema document, as plain JSON. */
+export type JsonSchemaDocument = Readonly<Record<string, unknown>>;
+
+/**
+ * `schema` with every `additionalProperties: false` left out: fields the schema does not list are
+ * allowed at every level, everything else (required fields, types, enums, patterns) holds.
+ */
+function allowingAdditiveFields(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(allowingAdditiveFields);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key, value]) => !(key === 'additionalProperties' && value === false))
+      // `properties` and `definitions` map names to schemas; a field may itself be named
+      // `additionalProperties` only in theory, and the pipeline has none.
+      .map(([key, value]) => [key, allowingAdditiveFields(value)]),
+  );
+}
+
+/**
+ * The lenient JSON Schema of a whole liveness event, for subscribers that validate what they
+ * receive: {@link LIVENESS_EVENT_SCHEMA} without `additionalProperties: false`, so a field added
+ * within schema version 1 (which the contract allows) does not break a subscriber's validation.
+ * Use this one in consumers; the strict one keeps the producer honest in the pipeline's own tests.
+ */
+export const LIVENESS_EVENT_SCHEMA_LENIENT = allowingAdditiveFields({
+  ...LIVENESS_EVENT_SCHEMA,
+  title: 'LivenessEvent (lenient)',
+  description: `${LIVENESS_EVENT_SCHEMA.description} Allows fields added within the version.`,
+}) as JsonSchemaDocument;
+
+/** The lenient JSON Schema of an event's `detail`: {@link LIVENESS_EVENT_DETAIL_SCHEMA} allowing additive fields. */
+export const LIVENESS_EVENT_DETAIL_SCHEMA_LENIENT = allowingAdditiveFields({
+  ...LIVENESS_EVENT_DETAIL_SCHEMA,
+  title: 'LivenessEventDetail (lenient)',
+  description: `${LIVENESS_EVENT_DETAIL_SCHEMA.description} Allows fields added within the version.`,
+}) as JsonSchemaDocument;

@@ -9,7 +9,7 @@ import {
 } from '../../../functions/notifier/notifier.js';
 import { putEventsEntrySize, toPutEventsEntry } from '../../../functions/notifier/put-events.js';
 import type { CheckItem, CheckStatus } from '../../../shared/check.js';
-import { buildEventDetail } from '../../../shared/events/index.js';
+import { buildEventDetail } from '../../../shared/events/build-event.js';
 import { finalCheckItem } from '../../shared/events/check-items.js';
 import { streamRecord } from './records.js';
 

@@ -2,11 +2,14 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type CheckItem, FINAL_STATUSES, type FinalStatus } from '../../../shared/check.js';
 import {
   buildEventDetail,
+  InvalidCheckItemError,
+  toPublicOutcome,
+} from '../../../shared/events/build-event.js';
+import {
   DETAIL_SCHEMAS_BY_STATUS,
   DETAIL_TYPES,
   EVENT_STATUSES,
   eventIdFor,
-  InvalidCheckItemError,
   LIVENESS_EVENT_DETAIL_SCHEMA,
   LIVENESS_EVENT_SCHEMA,
   type LivenessCheckExpiredDetail,
@@ -21,7 +24,6 @@ import {
   type LivenessEventStatus,
   MESSAGE_MAX_LENGTH,
   SCHEMA_VERSION,
-  toPublicOutcome,
 } from '../../../shared/events/index.js';
 import { finalCheckItem } from './check-items.js';
 import { errorsOf, validateDetail } from './validator.js';

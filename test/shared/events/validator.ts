@@ -1,5 +1,10 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { LIVENESS_EVENT_DETAIL_SCHEMA, LIVENESS_EVENT_SCHEMA } from '../../../shared/events/index.js';
+import {
+  LIVENESS_EVENT_DETAIL_SCHEMA,
+  LIVENESS_EVENT_DETAIL_SCHEMA_LENIENT,
+  LIVENESS_EVENT_SCHEMA,
+  LIVENESS_EVENT_SCHEMA_LENIENT,
+} from '../../../shared/events/index.js';
 
 /**
  * Ajv 8 has no draft-04 meta-schema, so the `$schema` marker is dropped before compiling; the
@@ -15,6 +20,12 @@ export const validateDetail = compile(LIVENESS_EVENT_DETAIL_SCHEMA);
 
 /** Validates a whole EventBridge event against the published JSON Schema. */
 export const validateEvent = compile(LIVENESS_EVENT_SCHEMA);
+
+/** Validates a whole event against the lenient schema subscribers are told to use. */
+export const validateEventLeniently = compile(LIVENESS_EVENT_SCHEMA_LENIENT);
+
+/** Validates a `detail` against the lenient schema. */
+export const validateDetailLeniently = compile(LIVENESS_EVENT_DETAIL_SCHEMA_LENIENT);
 
 /** Ajv's errors as one readable string, for assertion messages. */
 export function errorsOf(validate: ValidateFunction): string {
