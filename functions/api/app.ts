@@ -7,7 +7,7 @@ import { toCheckView } from './check-view.js';
 import type { ApiConfig } from './config.js';
 import type { UploadPresigner } from './presign.js';
 import { matchRoute } from './routes.js';
-import { ApiError, parseCheckId, parseCreateCheckRequest } from './validation.js';
+import { API_ERRORS, ApiError, parseCheckId, parseCreateCheckRequest } from './validation.js';
 
 /** Everything the API core needs, injected so tests can swap any of it. */
 export interface ApiDeps {
@@ -94,7 +94,7 @@ async function createCheck(deps: ApiDeps, event: APIGatewayProxyEventV2): Promis
 
 async function getCheck(deps: ApiDeps, checkId: string) {
   const item = await deps.repository.get(checkId);
-  if (!item) throw new ApiError(404, 'CHECK_NOT_FOUND', 'no check with this id');
+  if (!item) throw new ApiError('CHECK_NOT_FOUND', 'no check with this id');
   return toCheckView(item);
 }
 
@@ -107,13 +107,15 @@ function errorResponse(deps: ApiDeps, error: unknown): ApiResponse {
   if (error instanceof RetryableError) {
     deps.logger.warn('dependency unavailable', { error: describeError(error) });
     return json(
-      503,
+      API_ERRORS.SERVICE_UNAVAILABLE,
       { error: { code: 'SERVICE_UNAVAILABLE', message: 'the service is busy, try again shortly' } },
       { 'retry-after': '1' },
     );
   }
   deps.logger.error('request failed', { error: describeError(error) });
-  return json(500, { error: { code: 'INTERNAL_ERROR', message: 'an internal error occurred' } });
+  return json(API_ERRORS.INTERNAL_ERROR, {
+    error: { code: 'INTERNAL_ERROR', message: 'an internal error occurred' },
+  });
 }
 
 function json(

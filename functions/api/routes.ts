@@ -27,13 +27,13 @@ export function matchRoute(
     const match = route.pattern.exec(path);
     if (!match) continue;
     if (!(route.methods as readonly string[]).includes(method)) {
-      throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed here`, {
+      throw new ApiError('METHOD_NOT_ALLOWED', `${method} is not allowed here`, {
         allow: route.methods.join(', '),
       });
     }
     return index === 0 ? { name: 'createCheck' } : { name: 'getCheck', checkId: decodeSegment(match[1]) };
   }
-  throw new ApiError(404, 'NOT_FOUND', 'no such route');
+  throw new ApiError('NOT_FOUND', 'no such route');
 }
 
 function stripStage(rawPath: string, stage: string): string {

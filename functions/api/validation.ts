@@ -9,17 +9,40 @@ import {
 } from '../../shared/check.js';
 import { PipelineError } from '../../shared/errors.js';
 
-/** An answer the API gives on purpose: its status, a stable code and a message safe to show. */
+/**
+ * Every error code the api function answers, with its HTTP status: the one list `docs/openapi.json`
+ * is checked against (a test answers each code and validates it against the contract).
+ */
+export const API_ERRORS = {
+  INVALID_JSON: 400,
+  INVALID_BODY: 400,
+  UNKNOWN_FIELD: 400,
+  INVALID_DEVICE: 400,
+  INVALID_REFERENCE: 400,
+  INVALID_CONTENT_TYPE: 400,
+  INVALID_CHECK_ID: 400,
+  CHECK_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** An answer the API gives on purpose: a stable code (which sets the status) and a message safe to show. */
 export class ApiError extends PipelineError {
+  readonly statusCode: number;
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     /** Extra response headers, e.g. `allow` on a 405. */
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'ApiError';
+    this.statusCode = API_ERRORS[code];
   }
 }
 
@@ -54,16 +77,15 @@ export function parseCreateCheckRequest(
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'INVALID_JSON', 'the request body is not valid JSON');
+    throw new ApiError('INVALID_JSON', 'the request body is not valid JSON');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError(400, 'INVALID_BODY', 'the request body must be a JSON object');
+    throw new ApiError('INVALID_BODY', 'the request body must be a JSON object');
   }
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((key) => !(CREATE_FIELDS as readonly string[]).includes(key));
   if (unknown.length > 0) {
     throw new ApiError(
-      400,
       'UNKNOWN_FIELD',
       `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map(quoteField).join(', ')}; allowed: ${CREATE_FIELDS.join(', ')}`,
     );
@@ -72,7 +94,7 @@ export function parseCreateCheckRequest(
   const { device, reference, contentType } = fields;
   if (device !== undefined && device !== null) {
     if (!isDevice(device)) {
-      throw new ApiError(400, 'INVALID_DEVICE', `device must be one of ${DEVICES.join(', ')}`);
+      throw new ApiError('INVALID_DEVICE', `device must be one of ${DEVICES.join(', ')}`);
     }
     request.device = device;
   }
@@ -82,7 +104,6 @@ export function parseCreateCheckRequest(
   if (contentType !== undefined && contentType !== null) {
     if (!(UPLOAD_CONTENT_TYPES as readonly unknown[]).includes(contentType)) {
       throw new ApiError(
-        400,
         'INVALID_CONTENT_TYPE',
         `contentType must be one of ${UPLOAD_CONTENT_TYPES.join(', ')}`,
       );
@@ -95,7 +116,7 @@ export function parseCreateCheckRequest(
 /** Validates a `checkId` path parameter: a UUID, in any letter case (400 otherwise). */
 export function parseCheckId(raw: string | undefined): string {
   if (raw === undefined || !UUID.test(raw)) {
-    throw new ApiError(400, 'INVALID_CHECK_ID', 'checkId must be a UUID');
+    throw new ApiError('INVALID_CHECK_ID', 'checkId must be a UUID');
   }
   // UUIDs are case-insensitive; the API issues them in lower case, and the table's key is that.
   return raw.toLowerCase();
@@ -109,7 +130,7 @@ const REFERENCE_MESSAGES: Record<ReferenceProblem, string> = {
 
 function validateReference(reference: unknown): string {
   const problem = referenceProblem(reference);
-  if (problem !== undefined) throw new ApiError(400, 'INVALID_REFERENCE', REFERENCE_MESSAGES[problem]);
+  if (problem !== undefined) throw new ApiError('INVALID_REFERENCE', REFERENCE_MESSAGES[problem]);
   return reference as string;
 }
 
@@ -119,13 +140,13 @@ function decodeBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encode
   // HTTP APIs base64-encode bodies whose content type they do not treat as text.
   const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) {
-    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body must not exceed ${MAX_BODY_BYTES} bytes`);
+    throw new ApiError('PAYLOAD_TOO_LARGE', `the request body must not exceed ${MAX_BODY_BYTES} bytes`);
   }
   if (bytes.length === 0) return undefined;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new ApiError(400, 'INVALID_JSON', 'the request body is not valid UTF-8');
+    throw new ApiError('INVALID_JSON', 'the request body is not valid UTF-8');
   }
 }
 
@@ -137,7 +158,6 @@ function assertJsonMediaType(header: string | undefined): void {
     .replaceAll('"', '');
   if (type !== 'application/json' || (charset !== undefined && charset !== 'utf-8')) {
     throw new ApiError(
-      415,
       'UNSUPPORTED_MEDIA_TYPE',
       'the request body must be sent with content-type application/json (UTF-8)',
     );

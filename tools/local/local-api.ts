@@ -1,7 +1,52 @@
 /** The local stand-in for API Gateway (HTTP API, payload format 2.0) in front of the api function. */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { answerPreflight, corsResponseHeaders, type LocalCorsOrigins } from './local-cors.js';
+
+/** The api function as the local server calls it. */
+export type LocalApiInvoke = (
+  event: APIGatewayProxyEventV2,
+) => Promise<{ statusCode?: number; headers?: Record<string, unknown>; body?: string }>;
+
+/** Options of {@link createLocalApiServer}. */
+export interface LocalApiServerOptions {
+  invoke: LocalApiInvoke;
+  /**
+   * Origins CORS allows, read on every request (the runtime adds its own origin once it listens);
+   * empty: no CORS, as a stack without `corsAllowedOrigins`.
+   */
+  corsAllowedOrigins?: LocalCorsOrigins;
+}
+
+/** The OpenAPI contract, served at `GET /openapi.json` (locally only; the stack does not serve it). */
+const OPENAPI_URL = new URL('../../docs/openapi.json', import.meta.url);
+
+/**
+ * The local HTTP API: API Gateway's CORS preflight, the contract at `GET /openapi.json`, and every
+ * other request to the api function as an HTTP API (payload 2.0) `$default` route.
+ */
+export function createLocalApiServer(options: LocalApiServerOptions): Server {
+  const cors = options.corsAllowedOrigins ?? [];
+  return createServer((request, response) => {
+    if (answerPreflight(request, response, cors)) return;
+    if (
+      request.method === 'GET' &&
+      new URL(request.url ?? '/', 'http://127.0.0.1').pathname === '/openapi.json'
+    ) {
+      request.resume();
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        ...corsResponseHeaders(request.headers, cors),
+      });
+      response.end(readFileSync(OPENAPI_URL));
+      return;
+    }
+    serveApi(request, response, options.invoke, cors);
+  });
+}
 
 /** Listens on 127.0.0.1 and resolves with the port; a busy port fails with what to do. */
 export async function listen(server: Server, port: number): Promise<number> {
@@ -24,9 +69,8 @@ export async function listen(server: Server, port: number): Promise<number> {
 export function serveApi(
   request: IncomingMessage,
   response: ServerResponse,
-  invoke: (
-    event: APIGatewayProxyEventV2,
-  ) => Promise<{ statusCode?: number; headers?: Record<string, unknown>; body?: string }>,
+  invoke: LocalApiInvoke,
+  cors: LocalCorsOrigins = [],
 ): void {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -69,12 +113,18 @@ export function serveApi(
     };
     invoke(event).then(
       (result) => {
-        response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+        response.writeHead(result.statusCode ?? 200, {
+          ...(result.headers as Record<string, string>),
+          ...corsResponseHeaders(request.headers, cors),
+        });
         response.end(result.body ?? '');
       },
       () => {
         // What API Gateway answers when the integration fails.
-        response.writeHead(500, { 'content-type': 'application/json' });
+        response.writeHead(500, {
+          'content-type': 'application/json',
+          ...corsResponseHeaders(request.headers, cors),
+        });
         response.end('{"message":"Internal Server Error"}');
       },
     );

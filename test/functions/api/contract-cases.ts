@@ -1,0 +1,190 @@
+/**
+ * Requests that make the api answer every route and every error it has, with the DynamoDB answers
+ * behind each: the handler's contract test and the local server's both run them, and validate each
+ * answer against `docs/openapi.json`.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsStub } from 'aws-sdk-client-mock';
+import type { ApiErrorCode } from '../../../functions/api/validation.js';
+import type { CheckItem } from '../../../shared/check.js';
+import { finalCheckItem } from '../../shared/events/check-items.js';
+import type { ContractLocation } from '../../support/openapi.js';
+
+export const CHECK_ID = '3f6c1a2e-8b4d-4c1f-9a7e-2d5b6c8e9f01';
+
+/** A request as an app sends it. */
+export interface ContractRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** One request, what DynamoDB answers behind it, and what the api must answer. */
+export interface ContractCase {
+  name: string;
+  request: ContractRequest;
+  // biome-ignore lint/suspicious/noExplicitAny: any document-client stub
+  dynamodb?: (ddb: AwsStub<any, any, any>) => void;
+  status: number;
+  code?: ApiErrorCode;
+  where: ContractLocation;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const CREATE: ContractLocation = { method: 'POST', path: '/checks' };
+const READ: ContractLocation = { method: 'GET', path: '/checks/{checkId}' };
+
+const throttled = () =>
+  Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+    name: 'ProvisionedThroughputExceededException',
+    $fault: 'client',
+  });
+const refused = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+const invalid = () =>
+  Object.assign(new Error('One or more parameter values were invalid'), {
+    name: 'ValidationException',
+    $fault: 'client',
+  });
+
+const open: Record<'AWAITING_UPLOAD' | 'CHECKING', CheckItem> = {
+  AWAITING_UPLOAD: {
+    checkId: CHECK_ID,
+    status: 'AWAITING_UPLOAD',
+    version: 1,
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:00:00.000Z',
+    attempts: 0,
+    uploadExpiresAt: '2026-11-25T10:05:00.000Z',
+    expiresAt: 1_796_000_000,
+  },
+  CHECKING: { ...finalCheckItem('PASSED'), status: 'CHECKING', checkId: CHECK_ID },
+};
+
+function readCase(name: string, item: CheckItem): ContractCase {
+  return {
+    name,
+    request: { method: 'GET', path: `/checks/${CHECK_ID}` },
+    dynamodb: (ddb) => ddb.on(GetCommand).resolves({ Item: { ...item, checkId: CHECK_ID } }),
+    status: 200,
+    where: READ,
+  };
+}
+
+function createError(name: string, body: string, code: ApiErrorCode, headers = JSON_HEADERS): ContractCase {
+  return {
+    name,
+    request: { method: 'POST', path: '/checks', headers, body },
+    status: code === 'PAYLOAD_TOO_LARGE' ? 413 : code === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : 400,
+    code,
+    where: CREATE,
+  };
+}
+
+/** Every route's answers and every error code the api function can give. */
+export const CONTRACT_CASES: ContractCase[] = [
+  {
+    name: 'POST /checks with every field',
+    request: {
+      method: 'POST',
+      path: '/checks',
+      headers: JSON_HEADERS,
+      body: '{"device":"IOS","reference":"order-4711","contentType":"image/png"}',
+    },
+    dynamodb: (ddb) => ddb.on(PutCommand).resolves({}),
+    status: 201,
+    where: CREATE,
+  },
+  {
+    name: 'POST /checks without a body',
+    request: { method: 'POST', path: '/checks' },
+    dynamodb: (ddb) => ddb.on(PutCommand).resolves({}),
+    status: 201,
+    where: CREATE,
+  },
+  createError('a body that is not JSON', '{"device":', 'INVALID_JSON'),
+  createError('a JSON array', '[]', 'INVALID_BODY'),
+  createError('an unknown field', '{"selfie":"..."}', 'UNKNOWN_FIELD'),
+  createError('an unknown device', '{"device":"PHONE"}', 'INVALID_DEVICE'),
+  createError('an empty reference', '{"reference":""}', 'INVALID_REFERENCE'),
+  createError('a GIF', '{"contentType":"image/gif"}', 'INVALID_CONTENT_TYPE'),
+  createError('a body over 4 KiB', JSON.stringify({ reference: 'r'.repeat(5000) }), 'PAYLOAD_TOO_LARGE'),
+  createError('a form body', 'device=IOS', 'UNSUPPORTED_MEDIA_TYPE', {
+    'content-type': 'application/x-www-form-urlencoded',
+  }),
+  {
+    name: 'POST /checks while DynamoDB throttles',
+    request: { method: 'POST', path: '/checks' },
+    dynamodb: (ddb) => ddb.on(PutCommand).rejects(throttled()),
+    status: 503,
+    code: 'SERVICE_UNAVAILABLE',
+    where: CREATE,
+  },
+  {
+    name: 'POST /checks when the write is refused',
+    request: { method: 'POST', path: '/checks' },
+    dynamodb: (ddb) => ddb.on(PutCommand).rejects(refused()),
+    status: 500,
+    code: 'INTERNAL_ERROR',
+    where: CREATE,
+  },
+  readCase('GET a check awaiting its upload', open.AWAITING_UPLOAD),
+  readCase('GET a check being checked', open.CHECKING),
+  readCase('GET a passed check', finalCheckItem('PASSED')),
+  readCase('GET a rejected check', finalCheckItem('REJECTED')),
+  readCase('GET a pre-check rejection', {
+    ...finalCheckItem('REJECTED'),
+    result: undefined,
+    rejection: { reason: 'IMAGE_TOO_SMALL', message: 'the image is 8x8', source: 'precheck' },
+  } as CheckItem),
+  readCase('GET a failed check', finalCheckItem('FAILED')),
+  readCase('GET an expired check', finalCheckItem('EXPIRED')),
+  {
+    name: 'GET with an id that is not a UUID',
+    request: { method: 'GET', path: '/checks/not-a-uuid' },
+    status: 400,
+    code: 'INVALID_CHECK_ID',
+    where: READ,
+  },
+  {
+    name: 'GET an unknown check',
+    request: { method: 'GET', path: `/checks/${CHECK_ID}` },
+    dynamodb: (ddb) => ddb.on(GetCommand).resolves({}),
+    status: 404,
+    code: 'CHECK_NOT_FOUND',
+    where: READ,
+  },
+  {
+    name: 'GET while DynamoDB throttles',
+    request: { method: 'GET', path: `/checks/${CHECK_ID}` },
+    dynamodb: (ddb) => ddb.on(GetCommand).rejects(throttled()),
+    status: 503,
+    code: 'SERVICE_UNAVAILABLE',
+    where: READ,
+  },
+  {
+    name: 'GET when DynamoDB fails unexpectedly',
+    request: { method: 'GET', path: `/checks/${CHECK_ID}` },
+    dynamodb: (ddb) => ddb.on(GetCommand).rejects(invalid()),
+    status: 500,
+    code: 'INTERNAL_ERROR',
+    where: READ,
+  },
+  {
+    name: 'an unknown route behind a proxy route',
+    request: { method: 'GET', path: '/selfies' },
+    status: 404,
+    code: 'NOT_FOUND',
+    where: { component: 'RouteNotFound' },
+  },
+  {
+    name: 'another method on a known path behind a proxy route',
+    request: { method: 'DELETE', path: `/checks/${CHECK_ID}` },
+    status: 405,
+    code: 'METHOD_NOT_ALLOWED',
+    where: { component: 'MethodNotAllowed' },
+  },
+];

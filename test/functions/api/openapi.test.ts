@@ -1,0 +1,122 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { API_ERRORS, UPLOAD_CONTENT_TYPES } from '../../../functions/api/validation.js';
+import { CHECK_STATUSES, DEVICES, MAX_REFERENCE_LENGTH } from '../../../shared/check.js';
+import { LIVENESS_EVENT_DETAIL_SCHEMA } from '../../../shared/events/index.js';
+import { contractProblems, documentedErrorCodes, OPENAPI } from '../../support/openapi.js';
+import { CONTRACT_CASES, type ContractRequest } from './contract-cases.js';
+import { loadEvent, postChecks, proxyRequest } from './events.js';
+
+const context = {
+  functionName: 'api',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  getRemainingTimeInMillis: () => 3000,
+} as unknown as Context;
+
+const ddb = mockClient(DynamoDBDocumentClient);
+
+beforeEach(() => {
+  vi.resetModules();
+  ddb.reset();
+  vi.stubEnv('TABLE_NAME', 'checks');
+  vi.stubEnv('SELFIE_BUCKET', 'selfie-bucket');
+  vi.stubEnv('AWS_REGION', 'eu-west-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** The request as API Gateway hands it to the function through the stack's explicit routes. */
+function eventFor(request: ContractRequest): APIGatewayProxyEventV2 {
+  const checkId = /^\/checks\/([^/]+)$/.exec(request.path)?.[1];
+  if (request.method === 'POST' && request.path === '/checks') {
+    return postChecks(request.body, { 'content-type': request.headers?.['content-type'] });
+  }
+  if (request.method === 'GET' && checkId) {
+    const event = loadEvent('get-check');
+    event.rawPath = request.path;
+    event.pathParameters = { checkId };
+    return event;
+  }
+  return proxyRequest(request.method, request.path);
+}
+
+describe('the api handler against docs/openapi.json', () => {
+  it.each(CONTRACT_CASES)('answers $name as the contract says', async (contractCase) => {
+    contractCase.dynamodb?.(ddb);
+    const { handler } = await import('../../../functions/api/handler.js');
+    const response = await handler(eventFor(contractCase.request), context);
+    expect(response.statusCode).toBe(contractCase.status);
+    if (contractCase.code) expect(JSON.parse(response.body).error.code).toBe(contractCase.code);
+    expect(contractProblems(contractCase.where, response)).toEqual([]);
+  });
+
+  it('exercises every error code the api has, each documented at its status', () => {
+    const exercised = new Set(CONTRACT_CASES.flatMap((c) => (c.code ? [c.code] : [])));
+    expect([...exercised].sort()).toEqual(Object.keys(API_ERRORS).sort());
+    for (const contractCase of CONTRACT_CASES.filter((c) => c.code)) {
+      expect(documentedErrorCodes(contractCase.where, contractCase.status), contractCase.name).toContain(
+        contractCase.code,
+      );
+    }
+  });
+
+  it('refuses answers that break it', () => {
+    const read = { method: 'GET', path: '/checks/{checkId}' };
+    const json = { 'content-type': 'application/json' };
+    const check = { checkId: '3f6c1a2e-8b4d-4c1f-9a7e-2d5b6c8e9f01', status: 'PASSED', createdAt: 'x' };
+    expect(contractProblems(read, { statusCode: 200, headers: json, body: JSON.stringify(check) })).toEqual([
+      expect.stringContaining('updatedAt'),
+    ]);
+    expect(
+      contractProblems(read, {
+        statusCode: 404,
+        headers: json,
+        body: '{"error":{"code":"NOT_FOUND","message":"x"}}',
+      }),
+    ).toEqual([expect.stringContaining('allowed values')]);
+    expect(contractProblems(read, { statusCode: 418, headers: json, body: '{}' })).toEqual([
+      'status 418 is not documented at GET /checks/{checkId}',
+    ]);
+    expect(
+      contractProblems(read, { statusCode: 200, headers: { 'content-type': 'text/html' }, body: '' }),
+    ).toEqual([expect.stringContaining('media type text/html')]);
+  });
+});
+
+describe('docs/openapi.json', () => {
+  const schemas = OPENAPI.components.schemas as Record<string, Record<string, unknown>>;
+  const without = (schema: unknown) => {
+    const { description: _d, title: _t, ...rest } = schema as Record<string, unknown>;
+    return rest;
+  };
+
+  it('is OpenAPI 3.1 with both security schemes', () => {
+    expect(OPENAPI.openapi).toBe('3.1.0');
+    expect(OPENAPI.components.securitySchemes).toMatchObject({
+      sigv4: { type: 'apiKey', in: 'header', name: 'Authorization' },
+      jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+    });
+    expect(OPENAPI.security).toEqual([{ sigv4: [] }, { jwt: [] }]);
+  });
+
+  it("lists the code's own devices, statuses, content types and reference length", () => {
+    expect(schemas.Device?.enum).toEqual(DEVICES);
+    expect(schemas.CheckStatus?.enum).toEqual(CHECK_STATUSES);
+    expect(schemas.UploadContentType?.enum).toEqual(UPLOAD_CONTENT_TYPES);
+    const request = schemas.CreateCheckRequest as { properties: Record<string, { maxLength?: number }> };
+    expect(request.properties.reference?.maxLength).toBe(MAX_REFERENCE_LENGTH);
+  });
+
+  it('shows result, rejection and failure exactly as the event contract does', () => {
+    const events = LIVENESS_EVENT_DETAIL_SCHEMA.definitions;
+    expect(without(schemas.Result)).toEqual(without(events.result));
+    expect(without(schemas.Rejection)).toEqual(without(events.rejection));
+    expect(without(schemas.Failure)).toEqual(without(events.failure));
+  });
+});
