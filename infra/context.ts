@@ -22,8 +22,8 @@ export const CONTEXT_KEYS = {
   jwtIssuer: { default: '-', doc: 'JWT issuer URL; required when apiAuth=jwt' },
   jwtAudience: { default: '-', doc: 'Comma-separated audiences / app client ids; required when apiAuth=jwt' },
   corsAllowedOrigins: {
-    default: '`*` on the bucket, none on the API',
-    doc: 'Comma-separated browser origins',
+    default: 'none (no CORS)',
+    doc: 'Comma-separated browser origins allowed to call the API and upload (CORS on both)',
   },
   alarmEmail: { default: '-', doc: 'Comma-separated emails subscribed to the alarm topic' },
   eventTap: { default: 'true', doc: 'Create the event tap queue fed by the example rule' },

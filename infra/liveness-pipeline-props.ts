@@ -24,7 +24,7 @@ export interface LivenessPipelineProps {
    * import it with `Bucket.fromBucketAttributes({ bucketName, encryptionKey })` so the functions get
    * the KMS permissions they need.
    * @default - a new bucket: private, TLS only, SSE-KMS with `encryptionKey`, CORS for browser
-   * uploads, lifecycle expiry of the selfie prefix after `settings.selfieLifecycleDays`
+   * uploads from `corsAllowedOrigins`, lifecycle expiry of the selfie prefix after `settings.selfieLifecycleDays`
    */
   readonly bucket?: s3.IBucket;
   /**
@@ -65,8 +65,8 @@ export interface LivenessPipelineProps {
   /**
    * Origins allowed to upload from a browser (bucket CORS for the presigned POST) and to call the
    * HTTP API from a browser (API CORS). Use exact origins such as `https://app.example.com`.
-   * @default ['*'] on the bucket (the presigned policy, not CORS, is what authorizes an upload); no
-   * CORS on the API
+   * @default - no CORS on the API or the bucket: browsers can neither call the API nor upload
+   * (mobile apps and backends need no CORS)
    */
   readonly corsAllowedOrigins?: string[];
   /**

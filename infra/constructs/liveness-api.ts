@@ -5,6 +5,7 @@ import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigateway
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { API_CORS } from '../api-cors.js';
 import { PipelineFunction, type PipelineFunctionOptions } from './pipeline-function.js';
 import { throwIfInvalid } from './problems.js';
 
@@ -32,7 +33,8 @@ export interface LivenessApiProps {
    */
   readonly apiAuth?: LivenessApiAuth;
   /**
-   * Origins allowed to call the API from a browser (exact origins such as `https://app.example.com`).
+   * Origins allowed to call the API from a browser (exact origins such as `https://app.example.com`):
+   * preflights answered with the methods and headers of `infra/api-cors.ts`.
    * @default - no CORS
    */
   readonly corsAllowedOrigins?: string[];
@@ -81,11 +83,14 @@ export class LivenessApi {
       createDefaultStage: false,
       ...(props.corsAllowedOrigins
         ? {
+            // API Gateway answers preflights itself, before the authorizer (a preflight carries no
+            // credentials), and adds the origin to the function's answers.
             corsPreflight: {
               allowOrigins: props.corsAllowedOrigins,
-              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
-              allowHeaders: ['authorization', 'content-type', 'x-amz-date', 'x-amz-security-token'],
-              maxAge: Duration.hours(1),
+              allowMethods: API_CORS.allowMethods.map((method) => apigw.CorsHttpMethod[method]),
+              allowHeaders: [...API_CORS.allowHeaders],
+              exposeHeaders: [...API_CORS.exposeHeaders],
+              maxAge: Duration.seconds(API_CORS.maxAgeSeconds),
             },
           }
         : {}),

@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { BUCKET_CORS } from '../api-cors.js';
 import { allow, type PipelineFunction, viaService } from './pipeline-function.js';
 import { throwIfInvalid } from './problems.js';
 
@@ -18,12 +19,12 @@ export interface SelfieStorageProps {
    * An existing bucket for the selfies; see `LivenessPipelineProps.bucket` for what you must
    * configure on it yourself.
    * @default - a new bucket: private, TLS only, SSE-KMS with `encryptionKey`, CORS for browser
-   * uploads, the selfie prefix expired after `selfieExpiration`
+   * uploads from `corsAllowedOrigins`, the selfie prefix expired after `selfieExpiration`
    */
   readonly bucket?: s3.IBucket;
   /**
-   * Origins allowed to upload from a browser (CORS of a created bucket).
-   * @default ['*'] (the presigned policy, not CORS, is what authorizes an upload)
+   * Origins allowed to upload from a browser (CORS of a created bucket: the upload form's POST).
+   * @default - no CORS: only apps outside a browser (mobile, a backend) can upload
    */
   readonly corsAllowedOrigins?: string[];
   /**
@@ -144,14 +145,18 @@ export class SelfieStorage {
       bucketKeyEnabled: true,
       // No versioning on purpose: a deleted selfie must be gone, not kept as a noncurrent version.
       versioned: false,
-      cors: [
-        {
-          allowedMethods: [s3.HttpMethods.POST],
-          allowedOrigins: props.corsAllowedOrigins ?? ['*'],
-          allowedHeaders: ['*'],
-          maxAge: 3000,
-        },
-      ],
+      ...(props.corsAllowedOrigins
+        ? {
+            cors: [
+              {
+                allowedMethods: BUCKET_CORS.allowMethods.map((method) => s3.HttpMethods[method]),
+                allowedOrigins: props.corsAllowedOrigins,
+                allowedHeaders: [...BUCKET_CORS.allowHeaders],
+                maxAge: BUCKET_CORS.maxAgeSeconds,
+              },
+            ],
+          }
+        : {}),
       lifecycleRules: [
         { id: 'expire-selfies', prefix: props.selfiePrefix, expiration: props.selfieExpiration },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_CORS } from '../../infra/api-cors.js';
 import type { LivenessPipeline } from '../../infra/liveness-pipeline.js';
 import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
 import {
@@ -152,7 +153,7 @@ describe('check table and notifier', () => {
 });
 
 describe('selfie bucket', () => {
-  it('blocks public access, encrypts with the pipeline key, allows browser POSTs and expires selfies', () => {
+  it('blocks public access, encrypts with the pipeline key and expires selfies', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -170,9 +171,6 @@ describe('selfie bucket', () => {
             },
           },
         ],
-      },
-      CorsConfiguration: {
-        CorsRules: [Match.objectLike({ AllowedMethods: ['POST'], AllowedOrigins: ['*'] })],
       },
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
@@ -460,6 +458,52 @@ describe('HTTP API', () => {
     >;
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
     for (const value of Object.values(format)) expect(value).not.toMatch(/\$context\.identity\./);
+  });
+});
+
+describe('CORS', () => {
+  it('allows no browser origin by default, on the API or the bucket', () => {
+    const [api] = Object.values(template.findResources('AWS::ApiGatewayV2::Api'));
+    expect(api?.Properties.CorsConfiguration).toBeUndefined();
+    const [bucket] = Object.values(
+      template.findResources('AWS::S3::Bucket', { Properties: { LifecycleConfiguration: Match.anyValue() } }),
+    );
+    expect(bucket?.Properties.CorsConfiguration).toBeUndefined();
+  });
+
+  describe('with corsAllowedOrigins', () => {
+    let cors: Template;
+    let cleanupCors: () => void;
+    const origins = ['https://app.example.com', 'http://localhost:5173'];
+    beforeAll(() => {
+      const test = createTestApp();
+      cleanupCors = test.cleanup;
+      cors = Template.fromStack(new LivenessPipelineStack(test.app, 'Cors', { corsAllowedOrigins: origins }));
+    });
+    afterAll(() => cleanupCors());
+
+    it('answers preflights for those origins on the API, with the Authorization header and retry-after shown', () => {
+      cors.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: {
+          AllowOrigins: origins,
+          AllowMethods: ['GET', 'POST'],
+          AllowHeaders: [...API_CORS.allowHeaders],
+          ExposeHeaders: ['retry-after'],
+          MaxAge: 3600,
+        },
+      });
+      expect(API_CORS.allowHeaders).toContain('authorization');
+    });
+
+    it('lets those origins POST the upload form to the bucket, and nothing else', () => {
+      cors.hasResourceProperties('AWS::S3::Bucket', {
+        CorsConfiguration: {
+          CorsRules: [
+            { AllowedMethods: ['POST'], AllowedOrigins: origins, AllowedHeaders: ['*'], MaxAge: 3000 },
+          ],
+        },
+      });
+    });
   });
 });
 

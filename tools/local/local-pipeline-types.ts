@@ -34,6 +34,12 @@ export interface LocalPipelineOptions {
   retryDelaySeconds?: number;
   /** Extra environment for the functions (e.g. `VENDOR_RESPONSE_TIMEOUT_MS`). */
   environment?: Record<string, string>;
+  /**
+   * Browser origins allowed by CORS, on the API and the bucket's upload form, besides the
+   * pipeline's own (`http://127.0.0.1:<port>` and `http://localhost:<port>`, always allowed).
+   * @default none besides its own
+   */
+  corsAllowedOrigins?: string[];
   /** Where to write the resources file; `undefined` skips it. */
   resourcesFile?: string;
   /** Called with every event the tap rule delivers. */

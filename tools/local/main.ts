@@ -10,6 +10,9 @@
  * - `LOCAL_AWS_FAULT_RATE` (0..1, default none): route the functions' AWS calls through the fault proxy,
  *   failing this share of S3 object calls, DynamoDB item calls, Secrets Manager reads and PutEvents
  *   (half throttled, half server errors); `LOCAL_AWS_FAULT_SEED` (default 1) seeds it.
+ * - `LOCAL_CORS_ORIGINS` (comma-separated, default none): browser origins allowed to call the api and
+ *   upload (CORS), besides the pipeline's own `http://127.0.0.1:$PORT` and `http://localhost:$PORT`,
+ *   e.g. `http://localhost:5173` for an app's dev server.
  */
 import { resolve } from 'node:path';
 import { startLocalPipeline, type TappedEvent, type VendorTarget } from './runtime.js';
@@ -44,6 +47,20 @@ function awsFaultsFromEnv(): { rates: number; seed: number } | undefined {
   return { rates, seed };
 }
 
+function corsOriginsFromEnv(): string[] {
+  const origins = (process.env.LOCAL_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new Error(
+        `LOCAL_CORS_ORIGINS entries must be origins like http://localhost:5173 (no path), got "${origin}"`,
+      );
+  }
+  return origins;
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
@@ -53,6 +70,7 @@ async function main(): Promise<void> {
   const vendor = vendorFromEnv();
   const awsEndpoint = process.env.AWS_ENDPOINT_URL?.trim();
   const awsFaults = awsFaultsFromEnv();
+  const corsAllowedOrigins = corsOriginsFromEnv();
   const pipeline = await startLocalPipeline({
     port,
     retryDelaySeconds,
@@ -67,10 +85,11 @@ async function main(): Promise<void> {
     ...(vendor ? { vendor } : {}),
     ...(awsEndpoint ? { awsEndpoint } : {}),
     ...(awsFaults ? { awsFaults } : {}),
+    corsAllowedOrigins,
   });
   const r = pipeline.resources;
   console.log(`local pipeline running
-  api        ${pipeline.apiUrl}   (POST /checks, GET /checks/{checkId})
+  api        ${pipeline.apiUrl}   (POST /checks, GET /checks/{checkId}; contract: GET /openapi.json)
   aws        ${r.awsEndpoint}  (${r.region})${
     r.functionsAwsEndpoint
       ? `\n  faults     ${r.functionsAwsEndpoint}  (the functions' AWS calls; fault rate ${awsFaults?.rates})`

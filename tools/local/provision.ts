@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { BUCKET_CORS } from '../../infra/api-cors.js';
 import {
   type PipelineResourceNames,
   type PipelineSettings,
@@ -111,16 +112,6 @@ export async function provisionLocalResources(
 
   await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
   await s3.send(
-    new PutBucketCorsCommand({
-      Bucket: bucketName,
-      CORSConfiguration: {
-        CORSRules: [
-          { AllowedMethods: ['POST'], AllowedOrigins: ['*'], AllowedHeaders: ['*'], MaxAgeSeconds: 300 },
-        ],
-      },
-    }),
-  );
-  await s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: bucketName,
       NotificationConfiguration: {
@@ -212,4 +203,28 @@ async function createSecret(secrets: SecretsManagerClient, name: string, value?:
   );
   if (!ARN) throw new Error(`secret ${name} was not created`);
   return ARN;
+}
+
+/**
+ * The bucket's CORS, as the stack sets it from `corsAllowedOrigins`: the upload form's POST from
+ * these origins (`infra/api-cors.ts`). The local runtime calls it once its API listens, so its own
+ * origin is among them.
+ */
+export async function allowBrowserUploads(s3: S3Client, bucketName: string, origins: readonly string[]) {
+  if (origins.length === 0) return;
+  await s3.send(
+    new PutBucketCorsCommand({
+      Bucket: bucketName,
+      CORSConfiguration: {
+        CORSRules: [
+          {
+            AllowedMethods: [...BUCKET_CORS.allowMethods],
+            AllowedOrigins: [...origins],
+            AllowedHeaders: [...BUCKET_CORS.allowHeaders],
+            MaxAgeSeconds: BUCKET_CORS.maxAgeSeconds,
+          },
+        ],
+      },
+    }),
+  );
 }

@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -13,11 +13,11 @@ import {
 import { type Simulator, startSimulator } from '../simulator/server.js';
 import { type AwsFaultProxy, startAwsFaultProxy } from './aws-fault-proxy.js';
 import { scheduleRedeliveries } from './checker-redelivery.js';
-import { listen, serveApi } from './local-api.js';
+import { createLocalApiServer, listen } from './local-api.js';
 import { localContext } from './local-context.js';
 import type { LocalPipeline, LocalPipelineOptions, TappedEvent } from './local-pipeline-types.js';
 import { type Moto, startMoto } from './moto.js';
-import { localAwsClients, provisionLocalResources } from './provision.js';
+import { allowBrowserUploads, localAwsClients, provisionLocalResources } from './provision.js';
 import { pollOnce } from './sqs-event-source.js';
 import { StreamEventSource } from './stream-event-source.js';
 
@@ -236,15 +236,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       await Promise.all(loops);
     });
 
-    started.server = createServer((request, response) => {
-      serveApi(
-        request,
-        response,
-        async (event) => await api.handler(event, localContext('api', effective.api.timeoutSeconds)),
-      );
+    // The pipeline's own origin is known once it listens; the list is read on every request.
+    const corsAllowedOrigins = [...(options.corsAllowedOrigins ?? [])];
+    started.server = createLocalApiServer({
+      invoke: async (event) => await api.handler(event, localContext('api', effective.api.timeoutSeconds)),
+      corsAllowedOrigins,
     });
     const port = await listen(started.server, options.port ?? 3000);
     const apiUrl = `http://127.0.0.1:${port}`;
+    corsAllowedOrigins.push(apiUrl, `http://localhost:${port}`);
+    await allowBrowserUploads(clients.s3, resources.bucketName, corsAllowedOrigins);
     const all = {
       ...resources,
       apiUrl,
