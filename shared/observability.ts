@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { METRICS_NAMESPACE } from './metrics-namespace.js';
 
-/** The CloudWatch namespace of every metric the pipeline emits. */
-export const METRICS_NAMESPACE = 'SelfieLiveness';
+export { METRICS_NAMESPACE };
 
 /**
  * The structured JSON logger for one function. Messages are constant lowercase strings; data goes

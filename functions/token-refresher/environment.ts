@@ -1,4 +1,4 @@
-import { DEFAULT_APPTENTICATE_URL } from '../../shared/apptenticate/client.js';
+import { DEFAULT_APPTENTICATE_URL } from '../../shared/apptenticate/endpoint.js';
 import type { EnvDeclaration } from '../../shared/config.js';
 import { POWERTOOLS_LOG_LEVEL } from '../commons/environment.js';
 

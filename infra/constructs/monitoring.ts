@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../shared/observability.js';
+import { METRICS_NAMESPACE } from '../../shared/metrics-namespace.js';
 import { type PipelineSettings, VENDOR_METRICS } from '../settings.js';
 
 /** What the monitoring watches. */

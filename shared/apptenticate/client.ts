@@ -7,6 +7,7 @@
  * and undici would send it as the string "[object FormData]".
  */
 import { Agent, type Dispatcher, FormData, request } from 'undici';
+import { DEFAULT_APPTENTICATE_URL } from './endpoint.js';
 import type {
   LivenessOutcome,
   LivenessRequest,
@@ -23,8 +24,7 @@ import { classifyTransportError } from './transport-errors.js';
  */
 export const MAX_VENDOR_BODY_BYTES = 64 * 1024;
 
-/** Apptenticate's production API. */
-export const DEFAULT_APPTENTICATE_URL = 'https://api.apptenticate.com';
+export { DEFAULT_APPTENTICATE_URL };
 
 /** Paths of the vendor endpoints (they end in `/`, as Django expects). */
 export const APPTENTICATE_PATHS = {

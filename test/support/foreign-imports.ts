@@ -3,7 +3,7 @@ import { build, type Plugin } from 'esbuild';
 
 const NODE_BUILTINS = new Set(builtinModules);
 
-/** What an entry needs beyond its own files, once bundled for the browser. */
+/** What an entry needs beyond its own files, once bundled. */
 export interface ForeignImports {
   /** Node built-ins (`node:crypto`, `fs`, ...) imported anywhere in the bundle, packages included. */
   builtins: string[];
@@ -11,14 +11,38 @@ export interface ForeignImports {
   packages: string[];
 }
 
+/** How to bundle. */
+export interface ForeignImportsOptions {
+  /** @default 'browser' */
+  readonly platform?: 'browser' | 'node';
+  /**
+   * Follow packages into their own imports (their Node built-ins count too), or only name them.
+   * @default true
+   */
+  readonly followPackages?: boolean;
+  /** Where an inline entry resolves its imports from. @default process.cwd() */
+  readonly resolveDir?: string;
+}
+
+/** The package a specifier names: `@scope/name` or `name`. */
+function packageOf(specifier: string): string {
+  return specifier.startsWith('@')
+    ? specifier.split('/').slice(0, 2).join('/')
+    : (specifier.split('/')[0] ?? '');
+}
+
 /**
- * Bundles an entry for the browser platform, packages included, and lists what it reaches outside its
- * own files. The events entry is imported by browsers and any Lambda: it may take a package that
- * bundles for the browser, never a Node built-in.
+ * Bundles an entry (for the browser platform unless told otherwise, packages included unless told
+ * otherwise) and lists what it reaches outside its own files. The events entry is imported by
+ * browsers and any Lambda: it may take a package that bundles for the browser, never a Node built-in.
  */
-export async function foreignImportsOf(entry: string | { contents: string }): Promise<ForeignImports> {
+export async function foreignImportsOf(
+  entry: string | { contents: string },
+  options: ForeignImportsOptions = {},
+): Promise<ForeignImports> {
   const builtins: string[] = [];
   const packages = new Set<string>();
+  const followPackages = options.followPackages ?? true;
   const flagForeign: Plugin = {
     name: 'flag-foreign-imports',
     setup(b) {
@@ -30,21 +54,17 @@ export async function foreignImportsOf(entry: string | { contents: string }): Pr
           // Left out of the bundle so that every one is reported, not only the first.
           return { path: args.path, external: true };
         }
-        packages.add(
-          args.path.startsWith('@')
-            ? args.path.split('/').slice(0, 2).join('/')
-            : (args.path.split('/')[0] ?? ''),
-        );
-        return undefined;
+        packages.add(packageOf(args.path));
+        return followPackages ? undefined : { path: args.path, external: true };
       });
     },
   };
   await build({
     ...(typeof entry === 'string'
       ? { entryPoints: [entry] }
-      : { stdin: { contents: entry.contents, resolveDir: process.cwd() } }),
+      : { stdin: { contents: entry.contents, resolveDir: options.resolveDir ?? process.cwd() } }),
     bundle: true,
-    platform: 'browser',
+    platform: options.platform ?? 'browser',
     format: 'esm',
     write: false,
     logLevel: 'silent',
