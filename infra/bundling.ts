@@ -1,7 +1,8 @@
 /**
  * How every pipeline function is bundled for Lambda, as plain data: `PipelineFunction` hands it to
- * `NodejsFunction` (which runs esbuild locally) and the benchmarks build the same bundles with
- * esbuild's API from it, so what is measured is what is deployed.
+ * `NodejsFunction` (which runs esbuild locally), the package build (`npm run build`) prebuilds the
+ * bundles it ships with esbuild's API from it (byte for byte the same, a test checks), and the
+ * benchmarks build the same bundles, so what is measured and shipped is what is deployed.
  */
 
 /** The esbuild options of a deployed function bundle. */
@@ -22,6 +23,11 @@ export interface PipelineBundling {
 // ESM bundles need `require` for the CommonJS dependencies esbuild inlines (undici loads node:* with it).
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);";
+
+/** The file a bundle is written to, which Lambda loads for the handler `index.handler`. */
+export function bundleFileName(bundling: PipelineBundling): string {
+  return bundling.format === 'esm' ? 'index.mjs' : 'index.js';
+}
 
 /** The bundling of every pipeline function. */
 export const PIPELINE_BUNDLING: PipelineBundling = Object.freeze({

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, type RemovalPolicy, type Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,12 +7,41 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PIPELINE_BUNDLING } from '../bundling.js';
+import { bundleFileName, PIPELINE_BUNDLING } from '../bundling.js';
 import type { PipelineFunctionName } from '../settings.js';
 import { nagFinding } from './nag.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LOCK_FILE = `${PROJECT_ROOT}package-lock.json`;
+/**
+ * Where the published package keeps its prebuilt bundles: `dist/bundles/<name>/` beside
+ * `dist/infra/`. A clone of the repository has no such folder and bundles from the source.
+ */
+const SHIPPED_BUNDLES = fileURLToPath(new URL('../../bundles/', import.meta.url));
+
+/** Where a function's code comes from. */
+export type FunctionCodeSource =
+  /** The bundle the package ships, built at pack time with `PIPELINE_BUNDLING`: no esbuild, no Docker. */
+  | { readonly kind: 'shipped'; readonly dir: string }
+  /** The function's `handler.ts`, bundled at synth by esbuild (`NodejsFunction`), as in a clone. */
+  | { readonly kind: 'source'; readonly entry: string };
+
+/**
+ * The shipped bundle of a function when the package has one, else its source. Throws, saying what to
+ * do, when there is neither (a package whose build did not run).
+ */
+export function functionCodeSource(
+  name: PipelineFunctionName,
+  roots: { bundles: string; project: string } = { bundles: SHIPPED_BUNDLES, project: PROJECT_ROOT },
+): FunctionCodeSource {
+  const dir = join(roots.bundles, name);
+  if (existsSync(join(dir, bundleFileName(PIPELINE_BUNDLING)))) return { kind: 'shipped', dir };
+  const entry = join(roots.project, 'functions', name, 'handler.ts');
+  if (existsSync(entry)) return { kind: 'source', entry };
+  throw new Error(
+    `No code for the ${name} function: neither a prebuilt bundle in ${dir} nor its source at ${entry}. Reinstall the package (its bundles are built by "npm run build" when it is packed), or deploy from a clone of the repository.`,
+  );
+}
 
 /** How a pipeline function runs, in CDK units: what the parts of the pipeline take for each function they create. */
 export interface PipelineFunctionOptions {
@@ -34,6 +64,11 @@ export interface PipelineFunctionProps extends PipelineFunctionOptions {
   /** The Lambda function's description. */
   readonly description: string;
   /**
+   * Where the code comes from.
+   * @default - `functionCodeSource(name)`: the package's prebuilt bundle, else the source
+   */
+  readonly code?: FunctionCodeSource;
+  /**
    * Concurrency reserved for the function, which is also its cap.
    * @default - none: the function shares the account's unreserved concurrency
    */
@@ -46,11 +81,13 @@ export interface PipelineFunctionProps extends PipelineFunctionOptions {
 }
 
 /**
- * One Lambda function of the pipeline: Node.js 24 on arm64, bundled locally by esbuild (no Docker),
- * with its own role (no managed policies: least privilege) and its own log group with retention.
+ * One Lambda function of the pipeline: Node.js 24 on arm64, from the bundle the package ships or
+ * bundled locally by esbuild from the source (no Docker either way), with its own role (no managed
+ * policies: least privilege) and its own log group with retention.
  */
 export class PipelineFunction extends Construct {
-  readonly function: NodejsFunction;
+  /** The Lambda function (a `NodejsFunction` when bundled from the source). */
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -72,10 +109,8 @@ export class PipelineFunction extends Construct {
       }),
     );
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: `${PROJECT_ROOT}functions/${props.name}/handler.ts`,
-      handler: 'handler',
-      ...(existsSync(LOCK_FILE) ? { depsLockFilePath: LOCK_FILE, projectRoot: PROJECT_ROOT } : {}),
+    const code = props.code ?? functionCodeSource(props.name);
+    const common = {
       description: props.description,
       // Always explicit: without cdk.json's feature flags NodejsFunction would pick an old runtime.
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -89,17 +124,31 @@ export class PipelineFunction extends Construct {
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
       ...(props.asyncRetryAttempts !== undefined ? { retryAttempts: props.asyncRetryAttempts } : {}),
-      // The same options the benchmarks bundle with (infra/bundling.ts).
-      bundling: {
-        format: PIPELINE_BUNDLING.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
-        mainFields: [...PIPELINE_BUNDLING.mainFields],
-        ...(PIPELINE_BUNDLING.format === 'esm' ? { banner: PIPELINE_BUNDLING.banner } : {}),
-        target: PIPELINE_BUNDLING.target,
-        minify: PIPELINE_BUNDLING.minify,
-        sourceMap: PIPELINE_BUNDLING.sourceMap,
-        externalModules: [...PIPELINE_BUNDLING.externalModules],
-      },
-    });
+    } satisfies Partial<lambda.FunctionProps>;
+    // Same construct id either way, so the logical IDs do not depend on where the code comes from.
+    this.function =
+      code.kind === 'shipped'
+        ? new lambda.Function(this, 'Function', {
+            ...common,
+            code: lambda.Code.fromAsset(code.dir),
+            handler: 'index.handler',
+          })
+        : new NodejsFunction(this, 'Function', {
+            ...common,
+            entry: code.entry,
+            handler: 'handler',
+            ...(existsSync(LOCK_FILE) ? { depsLockFilePath: LOCK_FILE, projectRoot: PROJECT_ROOT } : {}),
+            // The same options the package build and the benchmarks bundle with (infra/bundling.ts).
+            bundling: {
+              format: PIPELINE_BUNDLING.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+              mainFields: [...PIPELINE_BUNDLING.mainFields],
+              ...(PIPELINE_BUNDLING.format === 'esm' ? { banner: PIPELINE_BUNDLING.banner } : {}),
+              target: PIPELINE_BUNDLING.target,
+              minify: PIPELINE_BUNDLING.minify,
+              sourceMap: PIPELINE_BUNDLING.sourceMap,
+              externalModules: [...PIPELINE_BUNDLING.externalModules],
+            },
+          });
   }
 
   /** Sets an environment variable naming a resource and grants the matching permissions, together. */
