@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 // Not project sources: dependencies, build output, the local runtime's state, and the tests themselves.
-const SKIPPED = new Set(['node_modules', '.git', 'cdk.out', '.local', 'test']);
+const SKIPPED = new Set(['node_modules', '.git', 'cdk.out', '.local', 'dist', 'test']);
 
 // Static imports and re-exports, side-effect imports, dynamic imports, require, and files
 // reached through `new URL(..., import.meta.url)`.

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
+import { buildFunctionBundles } from '../../tools/package/function-bundles.js';
 import { EXISTING_RESOURCES } from './fixtures.js';
 import { createTestApp } from './support.js';
 
@@ -99,6 +101,21 @@ describe('cdk synth of the app (cdk.json), offline and without credentials', () 
       });
       expect(run.status, `${fn.Properties.Description}: ${run.stderr}`).toBe(0);
     }
+  });
+
+  it('bundles each function byte for byte as the package build prebuilds it (npm run build, dist/bundles)', async () => {
+    const prebuilt = join(outdir, 'prebuilt');
+    const bundles = await buildFunctionBundles(prebuilt);
+    const synthesized = readdirSync(outdir)
+      .filter((name) => name.startsWith('asset.'))
+      .map((name) => join(outdir, name, 'index.mjs'))
+      .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile())
+      .map((file) => createHash('sha256').update(readFileSync(file)).digest('hex'));
+    expect(synthesized.sort()).toEqual(
+      Object.values(bundles)
+        .map((bundle) => bundle.sha256)
+        .sort(),
+    );
   });
 
   // cfn-lint loads its whole rule set (~20 s on a busy 2-core machine): a bound, not a speed check.

@@ -1,0 +1,300 @@
+/**
+ * The package as a platform team gets it: `npm pack` (which builds `dist/` through `prepack`), the
+ * tarball installed offline into a fresh CDK app in a temporary folder outside the repository,
+ * a consumer stack compiled with TypeScript against the package's `.d.ts` and synthesized, with
+ * `docker` and `esbuild` on the PATH replaced by tripwires.
+ *
+ * The peers (aws-cdk-lib, constructs) and @types/node are linked from the repository's
+ * node_modules, as an app that already has them would have them: installing aws-cdk-lib again from
+ * the npm cache would cost most of this test's time and prove nothing about the package.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventIdFor } from '../../shared/events/index.js';
+import { foreignImportsOf } from '../support/foreign-imports.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  peerDependencies: Record<string, string>;
+  dependencies?: Record<string, string>;
+};
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+const CONSUMER_STACK = `
+import { App, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LivenessPipeline, type LivenessPipelineProps } from '${PACKAGE.name}';
+import {
+  DETAIL_TYPES,
+  eventIdFor,
+  type LivenessEvent,
+  LIVENESS_EVENT_SCHEMA_LENIENT,
+} from '${PACKAGE.name}/events';
+
+/** A subscriber, typed by the package's event contract: narrowing on status types each outcome. */
+export function describeOutcome(event: LivenessEvent): string {
+  const { detail } = event;
+  switch (detail.status) {
+    case 'PASSED':
+      return \`passed \${detail.result.transactionId ?? '-'}\`;
+    case 'REJECTED':
+      return \`rejected \${detail.rejection.reason} by \${detail.rejection.source}\`;
+    case 'FAILED':
+      return \`failed \${detail.failure.reason}\`;
+    case 'EXPIRED':
+      return 'expired';
+  }
+}
+
+const app = new App();
+const stack = new Stack(app, 'ConsumerStack');
+const bucket = s3.Bucket.fromBucketName(stack, 'Selfies', 'acme-selfies');
+const eventBus = events.EventBus.fromEventBusArn(
+  stack,
+  'Bus',
+  'arn:aws:events:eu-west-1:111122223333:event-bus/acme-platform',
+);
+const props: LivenessPipelineProps = { bucket, eventBus, eventTap: false };
+const pipeline = new LivenessPipeline(stack, 'Pipeline', props);
+new events.Rule(stack, 'PassedChecks', {
+  eventBus: pipeline.eventBus,
+  eventPattern: { source: [pipeline.settings.eventSource], detailType: [DETAIL_TYPES.PASSED] },
+});
+app.synth();
+
+console.log(
+  JSON.stringify({
+    eventId: eventIdFor('check-1', 'PASSED', '2026-11-25T10:00:00.000Z'),
+    outcome: describeOutcome({
+      version: '0',
+      id: 'e',
+      'detail-type': DETAIL_TYPES.REJECTED,
+      source: 'selfie-liveness',
+      account: '111122223333',
+      time: '2026-11-25T10:00:07Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: {
+        schemaVersion: 1,
+        eventId: 'x',
+        checkId: 'check-1',
+        status: 'REJECTED',
+        createdAt: '2026-11-25T10:00:00.000Z',
+        decidedAt: '2026-11-25T10:00:07.000Z',
+        attempts: 1,
+        rejection: { reason: 'FACE_TOO_CLOSE', code: 700, source: 'apptenticate' },
+      },
+    }),
+    lenientSchemaTitle: LIVENESS_EVENT_SCHEMA_LENIENT.title,
+  }),
+);
+`;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Run {
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 180_000 });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function expectSuccess(step: string, result: Run): void {
+  if (result.status !== 0)
+    throw new Error(`${step} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+}
+
+let work: string;
+let app: string;
+let outdir: string;
+let tripwires: string;
+let synth: Run;
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+let manifest: { bundles: Record<string, { file: string; sha256: string }> };
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'liveness-consumer-'));
+  app = join(work, 'app');
+  outdir = join(app, 'cdk.out');
+  tripwires = join(work, 'tripwires');
+  mkdirSync(app);
+  mkdirSync(tripwires);
+
+  // npm pack runs prepack, which builds dist/ (tsc and the five function bundles).
+  const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
+  expectSuccess('npm pack', packed);
+  const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [
+    { filename: string },
+  ];
+
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module' }),
+  );
+  // Offline: the tarball, and its one dependency (uuid) from the npm cache that `npm ci` filled. Its
+  // peers are linked after the install (npm would otherwise try to install them, or prune the links).
+  expectSuccess(
+    'npm install',
+    run(
+      'npm',
+      ['install', '--offline', '--no-audit', '--no-fund', '--legacy-peer-deps', join(work, filename)],
+      app,
+    ),
+  );
+  for (const linked of ['aws-cdk-lib', 'constructs', '@types/node']) {
+    mkdirSync(dirname(join(app, 'node_modules', linked)), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules', linked), join(app, 'node_modules', linked), 'dir');
+  }
+
+  writeFileSync(join(app, 'stack.ts'), CONSUMER_STACK);
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        skipLibCheck: true,
+        types: ['node'],
+      },
+      files: ['stack.ts'],
+    }),
+  );
+  expectSuccess('tsc', run(process.execPath, [TSC, '-p', 'tsconfig.json'], app));
+
+  // Tripwires: a synth that bundles with Docker or the esbuild CLI leaves a mark and fails.
+  for (const tool of ['docker', 'esbuild']) {
+    const mark = join(work, `${tool}-was-called`);
+    writeFileSync(join(tripwires, tool), `#!/bin/sh\ntouch ${JSON.stringify(mark)}\nexit 1\n`, {
+      mode: 0o755,
+    });
+  }
+  synth = run(process.execPath, ['stack.js'], app, {
+    PATH: `${tripwires}:${dirname(process.execPath)}:/usr/bin:/bin`,
+    HOME: work,
+    CDK_OUTDIR: outdir,
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+  });
+  expectSuccess('the consumer synth', synth);
+  template = JSON.parse(readFileSync(join(outdir, 'ConsumerStack.template.json'), 'utf8'));
+  manifest = JSON.parse(
+    readFileSync(join(app, 'node_modules', PACKAGE.name, 'dist', 'bundles', 'manifest.json'), 'utf8'),
+  );
+}, 240_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed package, installed into a fresh CDK app', () => {
+  it('installs offline, its one dependency (uuid, for eventIdFor) from the npm cache, with peer ranges on aws-cdk-lib and constructs', () => {
+    const installed = JSON.parse(
+      readFileSync(join(app, 'node_modules', PACKAGE.name, 'package.json'), 'utf8'),
+    ) as typeof PACKAGE;
+    expect(installed.dependencies).toEqual({ uuid: '^14.0.3' });
+    expect(existsSync(join(app, 'node_modules', 'uuid', 'package.json'))).toBe(true);
+    expect(installed.peerDependencies).toEqual({ 'aws-cdk-lib': '^2.276.0', constructs: '^10.5.0' });
+  });
+
+  it('ships the built entries, the five bundles, the license and the changelog; no sources, tests or benchmarks', () => {
+    const root = join(app, 'node_modules', PACKAGE.name);
+    for (const file of [
+      'dist/infra/index.js',
+      'dist/infra/index.d.ts',
+      'dist/shared/events/index.js',
+      'dist/shared/events/index.d.ts',
+      'LICENSE',
+      'CHANGELOG.md',
+      'README.md',
+    ]) {
+      expect(existsSync(join(root, file)), file).toBe(true);
+    }
+    expect(Object.keys(manifest.bundles).sort()).toEqual(
+      ['api', 'checker', 'notifier', 'sweeper', 'token-refresher'].sort(),
+    );
+    for (const folder of ['test', 'bench', 'tools', 'functions', 'infra', 'shared', 'examples']) {
+      expect(existsSync(join(root, folder)), folder).toBe(false);
+    }
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toContain('END OF TERMS AND CONDITIONS');
+  });
+
+  it('compiles a consumer stack and a subscriber typed by <package>/events, and runs them', () => {
+    const printed = JSON.parse(synth.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(printed).toEqual({
+      eventId: eventIdFor('check-1', 'PASSED', '2026-11-25T10:00:00.000Z'),
+      outcome: 'rejected FACE_TOO_CLOSE by apptenticate',
+      lenientSchemaTitle: 'LivenessEvent (lenient)',
+    });
+  });
+
+  it('deploys the five functions from the shipped bundles, byte for byte, with no Docker and no esbuild', () => {
+    const functions = Object.values(template.Resources).filter(
+      (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Runtime === 'nodejs24.x',
+    );
+    expect(functions).toHaveLength(5);
+    const deployed = functions.map((fn) => {
+      const key = (fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      expect(fn.Properties.Handler).toBe('index.handler');
+      const files = readdirSync(join(outdir, `asset.${key}`));
+      expect(files).toEqual(['index.mjs']);
+      return createHash('sha256')
+        .update(readFileSync(join(outdir, `asset.${key}`, 'index.mjs')))
+        .digest('hex');
+    });
+    expect(deployed.sort()).toEqual(
+      Object.values(manifest.bundles)
+        .map((bundle) => bundle.sha256)
+        .sort(),
+    );
+    expect(existsSync(join(work, 'docker-was-called'))).toBe(false);
+    expect(existsSync(join(work, 'esbuild-was-called'))).toBe(false);
+    // No NodejsFunction anywhere in the consumer's construct tree: nothing would bundle at synth.
+    expect(readFileSync(join(outdir, 'tree.json'), 'utf8')).not.toContain('aws_lambda_nodejs');
+  });
+
+  it('uses the existing bucket and bus and keeps the logical IDs the repository pins', () => {
+    const types = Object.values(template.Resources).map((resource) => resource.Type);
+    expect(types).not.toContain('AWS::S3::Bucket');
+    expect(types).not.toContain('AWS::Events::EventBus');
+    const ids = Object.keys(template.Resources);
+    for (const id of [
+      'PipelineCheckTableD51875BD',
+      'PipelineKeyF48EE773',
+      'PipelineCredentialsSecretA5C3BE89',
+      'PipelineTokenSecret4A5B0516',
+      'PipelineSelfieQueueF8BA6145',
+      'PipelineHttpApiE99D43B5',
+    ]) {
+      expect(ids, id).toContain(id);
+    }
+  });
+
+  it('bundles <package>/events for the browser with no Node built-in, taking only uuid besides itself', async () => {
+    const found = await foreignImportsOf(
+      { contents: `export * from '${PACKAGE.name}/events';` },
+      { resolveDir: app },
+    );
+    expect(found).toEqual({ builtins: [], packages: [PACKAGE.name, 'uuid'] });
+  });
+});

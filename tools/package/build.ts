@@ -1,0 +1,43 @@
+/**
+ * `npm run build`, which `npm pack` and `npm publish` run through `prepack`: `dist/` as the package
+ * ships it.
+ * - `tsc -p tsconfig.build.json`: JavaScript and `.d.ts` of the two entries (`infra/index.ts`, the
+ *   construct; `shared/events/index.ts`, the event contract) and of what they import, nothing else.
+ * - The five function bundles, prebuilt with the stack's own bundling settings (infra/bundling.ts)
+ *   into `dist/bundles/<name>/index.mjs`, with `dist/bundles/manifest.json` (settings, sizes,
+ *   SHA-256), so a consumer's synth needs neither esbuild nor Docker.
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { PIPELINE_BUNDLING } from '../../infra/bundling.js';
+import { buildFunctionBundles, PROJECT_ROOT } from './function-bundles.js';
+
+const DIST = join(PROJECT_ROOT, 'dist');
+
+/** Runs the project's TypeScript compiler (`tsc`) with the package's build configuration. */
+function compile(): void {
+  const typescript = createRequire(import.meta.url).resolve('typescript/package.json');
+  const result = spawnSync(
+    process.execPath,
+    [join(dirname(typescript), 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: 'inherit',
+    },
+  );
+  if (result.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${result.status})`);
+}
+
+rmSync(DIST, { recursive: true, force: true });
+compile();
+const bundles = await buildFunctionBundles(join(DIST, 'bundles'));
+writeFileSync(
+  join(DIST, 'bundles', 'manifest.json'),
+  `${JSON.stringify({ bundling: PIPELINE_BUNDLING, bundles }, null, 2)}\n`,
+);
+const kib = Object.values(bundles).reduce((sum, bundle) => sum + bundle.bytes, 0) / 1024;
+console.log(
+  `dist/ built: the construct, the events entry and ${Object.keys(bundles).length} function bundles (${kib.toFixed(0)} KiB)`,
+);
