@@ -68,6 +68,27 @@ export const CONTEXT_KEYS = {
     ...setting('tokenRefresher.scheduleHours'),
     doc: 'Token-refresher schedule; well inside the 1-day refresh token lifetime',
   },
+  expiredAlarmPercent: {
+    ...setting('monitoring.expiredSharePercent'),
+    doc: "Alarm when more of the window's final checks are EXPIRED, %",
+  },
+  failedAlarmPercent: {
+    ...setting('monitoring.failedSharePercent'),
+    doc: "Alarm when more of the window's final checks are FAILED, %",
+  },
+  outcomeAlarmWindowMinutes: {
+    ...setting('monitoring.outcomeWindowMinutes'),
+    doc: 'Window of the EXPIRED and FAILED share alarms',
+  },
+  apiErrorAlarmPercent: {
+    ...setting('monitoring.apiServerErrorPercent'),
+    doc: 'Alarm when more API requests answer 5xx, %',
+  },
+  apiLatencyAlarmMs: {
+    ...setting('monitoring.apiLatencyP99Ms'),
+    doc: 'Alarm when the API p99 latency exceeds this',
+  },
+  runbookUrl: { ...setting('monitoring.runbookUrl'), doc: 'Where the runbooks linked from alarms are read' },
   settings: {
     default: '-',
     doc: 'JSON object of any further settings (see `infra/settings.ts`), merged last',

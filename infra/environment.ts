@@ -13,6 +13,7 @@ import type { EnvDeclaration, EnvVarSpec } from '../shared/config.js';
 import type {
   ApiSettings,
   CheckerSettings,
+  MonitoringSettings,
   NotifierSettings,
   PipelineFunctionName,
   PipelineResourceNames,
@@ -52,12 +53,16 @@ export const RESOURCE_ENVIRONMENT = {
 
 /** A setting of `PipelineSettings` by its dotted path, e.g. `checker.leaseSeconds`. */
 export type SettingPath =
-  | Exclude<keyof PipelineSettings, 'checker' | 'notifier' | 'api' | 'sweeper' | 'tokenRefresher'>
+  | Exclude<
+      keyof PipelineSettings,
+      'checker' | 'notifier' | 'api' | 'sweeper' | 'tokenRefresher' | 'monitoring'
+    >
   | `checker.${keyof CheckerSettings}`
   | `notifier.${keyof NotifierSettings}`
   | `api.${keyof ApiSettings}`
   | `sweeper.${keyof SweeperSettings}`
-  | `tokenRefresher.${keyof TokenRefresherSettings}`;
+  | `tokenRefresher.${keyof TokenRefresherSettings}`
+  | `monitoring.${keyof MonitoringSettings}`;
 
 type SettingsFed<F extends PipelineFunctionName> = Exclude<
   keyof (typeof FUNCTION_ENVIRONMENTS)[F],

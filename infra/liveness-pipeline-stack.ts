@@ -139,6 +139,19 @@ export class LivenessPipelineStack extends Stack {
       'Stream batches that failed to publish',
     );
     output('DashboardName', p.dashboard.dashboardName, 'CloudWatch dashboard');
+    // What `npm run ops` finds the pipeline by (tools/ops/target.ts).
+    output('SelfieQueueUrl', p.selfieQueue.queueUrl, 'S3 notifications waiting for the checker');
+    output('SelfiePrefix', p.settings.selfiePrefix, 'Key prefix of uploaded selfies');
+    const logGroupOutputs = {
+      CheckerLogGroupName: 'checker',
+      NotifierLogGroupName: 'notifier',
+      ApiLogGroupName: 'api',
+      SweeperLogGroupName: 'sweeper',
+      TokenRefresherLogGroupName: 'token-refresher',
+    } as const;
+    for (const [id, fn] of Object.entries(logGroupOutputs)) {
+      output(id, p.functions[fn].logGroup.logGroupName, `Log group of the ${fn} function`);
+    }
     if (p.eventTapQueue) {
       output('EventTapQueueUrl', p.eventTapQueue.queueUrl, 'Receives a copy of every liveness event');
     }

@@ -80,6 +80,8 @@ export class LivenessPipeline extends Construct {
   readonly functions: Readonly<Record<PipelineFunctionName, PipelineFunction>>;
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
+  /** Saved Logs Insights queries: a check's story, vendor errors by code, the slowest checks. */
+  readonly queries: readonly logs.QueryDefinition[];
 
   constructor(scope: Construct, id: string, props: LivenessPipelineProps = {}) {
     super(scope, id);
@@ -217,6 +219,14 @@ export class LivenessPipeline extends Construct {
       notifierDlq: liveness.notifierDeadLetterQueue,
       notifier: liveness.notifier.function,
       alarmTopic: alarmTopic.topic,
+      httpApi: api.httpApi,
+      logGroups: {
+        checker: functions.checker.logGroup,
+        notifier: functions.notifier.logGroup,
+        api: functions.api.logGroup,
+        sweeper: functions.sweeper.logGroup,
+        'token-refresher': functions['token-refresher'].logGroup,
+      },
     });
 
     this.storage = storage;
@@ -245,6 +255,7 @@ export class LivenessPipeline extends Construct {
     this.functions = functions;
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;
+    this.queries = monitoring.queries;
   }
 
   /** The base URL of the HTTP API. */

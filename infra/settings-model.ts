@@ -108,6 +108,24 @@ export interface TokenRefresherSettings {
   refreshMarginSeconds: number;
 }
 
+/** Thresholds of the alarms on outcomes and on the API, and where their runbooks are. */
+export interface MonitoringSettings {
+  /** Window over which the shares of EXPIRED and FAILED among final checks are computed. */
+  outcomeWindowMinutes: number;
+  /** A share computed over fewer final checks (or API requests) than this never alarms: 1 of 2 is noise. */
+  minSampleCount: number;
+  /** Alarm when more than this percentage of the window's final checks are EXPIRED (uploads not arriving). */
+  expiredSharePercent: number;
+  /** Alarm when more than this percentage of the window's final checks are FAILED (vendor or AWS trouble). */
+  failedSharePercent: number;
+  /** Alarm when more than this percentage of API requests answer 5xx, 3 periods of 5 minutes in a row. */
+  apiServerErrorPercent: number;
+  /** Alarm when the API's p99 latency exceeds this, 3 periods of 5 minutes in a row. */
+  apiLatencyP99Ms: number;
+  /** Where `docs/runbooks.md` is read; each alarm's description links its section (`<url>#<alarm id>`). */
+  runbookUrl: string;
+}
+
 /** Every setting of the pipeline. */
 export interface PipelineSettings {
   /** Key prefix of uploaded selfies; ends with `/`. */
@@ -137,17 +155,19 @@ export interface PipelineSettings {
   api: ApiSettings;
   sweeper: SweeperSettings;
   tokenRefresher: TokenRefresherSettings;
+  monitoring: MonitoringSettings;
 }
 
 /** Partial settings: any setting left out takes its default. */
 export type PipelineSettingsOverrides = Partial<
-  Omit<PipelineSettings, 'checker' | 'notifier' | 'api' | 'sweeper' | 'tokenRefresher'>
+  Omit<PipelineSettings, 'checker' | 'notifier' | 'api' | 'sweeper' | 'tokenRefresher' | 'monitoring'>
 > & {
   checker?: Partial<CheckerSettings>;
   notifier?: Partial<NotifierSettings>;
   api?: Partial<ApiSettings>;
   sweeper?: Partial<SweeperSettings>;
   tokenRefresher?: Partial<TokenRefresherSettings>;
+  monitoring?: Partial<MonitoringSettings>;
 };
 
 /**
@@ -213,6 +233,17 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
     scheduleHours: 6,
     minWriteIntervalSeconds: TOKEN_REFRESHER_ENVIRONMENT.MIN_WRITE_INTERVAL_SECONDS.default,
     refreshMarginSeconds: TOKEN_REFRESHER_ENVIRONMENT.REFRESH_MARGIN_SECONDS.default,
+  },
+  monitoring: {
+    outcomeWindowMinutes: 60,
+    minSampleCount: 20,
+    // Some checks are never uploaded (an abandoned screen); a broken upload path or CORS makes nearly all of them EXPIRED.
+    expiredSharePercent: 30,
+    // FAILED is recorded only after every receive failed: more than a few in an hour is a vendor or AWS problem.
+    failedSharePercent: 5,
+    apiServerErrorPercent: 5,
+    apiLatencyP99Ms: 2000,
+    runbookUrl: 'docs/runbooks.md',
   },
 });
 

@@ -163,6 +163,25 @@ export function validateSettings(s: PipelineSettings): string[] {
   int('tokenRefresher.timeoutSeconds', t.timeoutSeconds, 5, 900);
   int('tokenRefresher.memoryMb', t.memoryMb, 128, 10_240);
 
+  const m = s.monitoring;
+  int(
+    'monitoring.outcomeWindowMinutes',
+    m.outcomeWindowMinutes,
+    5,
+    1440,
+    'CloudWatch alarms look at most 1 day back',
+  );
+  int('monitoring.minSampleCount', m.minSampleCount, 1, 1_000_000);
+  int('monitoring.expiredSharePercent', m.expiredSharePercent, 1, 100);
+  int('monitoring.failedSharePercent', m.failedSharePercent, 1, 100);
+  int('monitoring.apiServerErrorPercent', m.apiServerErrorPercent, 1, 100);
+  int('monitoring.apiLatencyP99Ms', m.apiLatencyP99Ms, 10, 30_000, 'the HTTP API times out at 30 s');
+  if (!/^\S{1,800}$/.test(m.runbookUrl)) {
+    problems.push(
+      `monitoring.runbookUrl must be a URL or path without spaces, at most 800 characters (it goes into every alarm description), got "${m.runbookUrl}"`,
+    );
+  }
+
   // Settings that feed a function variable: the range its declaration gives.
   for (const { path, spec } of settingDeclarations()) {
     if (spec.type === 'int') int(path, settingValue(s, path) as number, spec.min, spec.max);

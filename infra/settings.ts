@@ -22,6 +22,7 @@ export {
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
   LOG_RETENTION_DAYS,
+  type MonitoringSettings,
   type NotifierSettings,
   type PipelineFunctionName,
   type PipelineResourceNames,
@@ -54,6 +55,7 @@ export function resolveSettings(overrides: PipelineSettingsOverrides = {}): Pipe
     api: { ...DEFAULT_SETTINGS.api, ...stripUndefined(overrides.api ?? {}) },
     sweeper: { ...DEFAULT_SETTINGS.sweeper, ...stripUndefined(overrides.sweeper ?? {}) },
     tokenRefresher: { ...DEFAULT_SETTINGS.tokenRefresher, ...stripUndefined(overrides.tokenRefresher ?? {}) },
+    monitoring: { ...DEFAULT_SETTINGS.monitoring, ...stripUndefined(overrides.monitoring ?? {}) },
   };
   const problems = validateSettings(settings);
   if (problems.length > 0) throw new InvalidSettingsError(problems);

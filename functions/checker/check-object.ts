@@ -19,7 +19,7 @@ import {
   precheckSize,
 } from './precheck.js';
 import { deleteSelfie, readSelfie } from './selfie.js';
-import { logVerdict, recordVendorMetrics } from './verdict-metrics.js';
+import { logVendorFailure, logVerdict, recordVendorMetrics } from './verdict-metrics.js';
 import { withWriteRetries } from './write-retries.js';
 
 /** Checks one object of a message; the vendor is called only under the message's own claim. */
@@ -38,7 +38,16 @@ export async function checkObject(
   // Cheap rejections first, from the notification alone: no download, no claim, no paid call. A
   // notification without a size settles nothing: the read below finds the object's real size.
   const early = object.size === undefined ? undefined : precheckSize(object.size, config);
-  if (early) return await recordUnclaimed(checkId, facts, rejectedByPrecheck(early), delivery, log, deps);
+  if (early)
+    return await recordUnclaimed(
+      checkId,
+      facts,
+      rejectedByPrecheck(early),
+      delivery,
+      log,
+      deps,
+      object.eventTime,
+    );
 
   // An earlier delivery of this message paid for an answer and could not write it: write it now.
   const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock.now().getTime());
@@ -54,7 +63,15 @@ export async function checkObject(
       reason: 'OBJECT_NOT_FOUND' as const,
       message: 'the selfie was deleted before it could be checked',
     };
-    return await recordUnclaimed(checkId, facts, { status: 'FAILED', failure }, delivery, log, deps);
+    return await recordUnclaimed(
+      checkId,
+      facts,
+      { status: 'FAILED', failure },
+      delivery,
+      log,
+      deps,
+      object.eventTime,
+    );
   }
   facts.objectSize = selfie.size;
   Object.assign(facts, selfie.metadata);
@@ -66,11 +83,20 @@ export async function checkObject(
       delivery,
       log,
       deps,
+      object.eventTime,
     );
   }
   const image = precheckImage(selfie.bytes, config);
   if (isPrecheckFailure(image))
-    return await recordUnclaimed(checkId, facts, rejectedByPrecheck(image), delivery, log, deps);
+    return await recordUnclaimed(
+      checkId,
+      facts,
+      rejectedByPrecheck(image),
+      delivery,
+      log,
+      deps,
+      object.eventTime,
+    );
 
   const claim = await deps.repository.claim({
     checkId,
@@ -102,7 +128,9 @@ export async function checkObject(
       .catch(() => undefined);
     throw error;
   }
-  recordVendorMetrics(outcome, performance.now() - started, deps.metrics);
+  const latencyMs = performance.now() - started;
+  recordVendorMetrics(outcome, latencyMs, deps.metrics);
+  logVendorFailure(outcome, latencyMs, log, deps);
 
   const decision = decide(outcome, lastReceive);
   if (decision.kind === 'retry') {
@@ -152,7 +180,7 @@ async function writeVerdict(
     if (!isFinalStatus(written.current?.status)) return 'ack';
     return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
   }
-  logVerdict(written.item, log, deps);
+  logVerdict(written.item, log, deps, object.eventTime);
   const deleted = await deleteSelfie(object, checkId, deps, writes);
   // Past every retry we still record FAILED first, then let the message go on to the DLQ for operators.
   return answer.toDlq || !deleted ? 'retry' : 'ack';
@@ -176,6 +204,7 @@ async function recordUnclaimed(
   delivery: Delivery,
   log: Record<string, unknown>,
   deps: CheckerDeps,
+  uploadedAt?: string,
 ): Promise<Disposition> {
   const { writes } = delivery.time;
   const written = await withWriteRetries(
@@ -194,7 +223,7 @@ async function recordUnclaimed(
   );
   const object = { bucket: facts.bucket, key: facts.objectKey, size: facts.objectSize };
   if (!written.written) return await skipClaimed(checkId, object, written.current, log, deps, writes);
-  logVerdict(written.item, log, deps);
+  logVerdict(written.item, log, deps, uploadedAt);
   if (outcome.status === 'FAILED') return 'ack'; // nothing left to delete
   return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
 }

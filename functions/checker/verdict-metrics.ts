@@ -5,20 +5,55 @@ import type { LivenessOutcome } from '../../shared/apptenticate/outcome.js';
 import { type CheckItem, isFinalStatus } from '../../shared/check.js';
 import type { CheckerDeps } from './checker.js';
 
+/** Whether a vendor answer is the vendor failing (not a verdict on the selfie). */
+function isVendorError(outcome: LivenessOutcome): boolean {
+  return (
+    outcome.kind === 'retryable' ||
+    outcome.kind === 'terminal' ||
+    outcome.kind === 'auth-refused' ||
+    (outcome.kind === 'rejected' && TRANSIENT_REJECTION_CODES.has(outcome.code))
+  );
+}
+
 /** Counts a vendor call, its latency and whether it failed (the vendor error-rate alarm divides these). */
 export function recordVendorMetrics(outcome: LivenessOutcome, latencyMs: number, metrics: Metrics): void {
   metrics.addMetric('VendorCalls', MetricUnit.Count, 1);
   metrics.addMetric('VendorLatency', MetricUnit.Milliseconds, Math.round(latencyMs));
-  const vendorError =
-    outcome.kind === 'retryable' ||
-    outcome.kind === 'terminal' ||
-    outcome.kind === 'auth-refused' ||
-    (outcome.kind === 'rejected' && TRANSIENT_REJECTION_CODES.has(outcome.code));
-  if (vendorError) metrics.addMetric('VendorErrors', MetricUnit.Count, 1);
+  if (isVendorError(outcome)) metrics.addMetric('VendorErrors', MetricUnit.Count, 1);
 }
 
-/** Counts and logs a recorded verdict (never the selfie, a token or a vendor body). */
-export function logVerdict(item: CheckItem, log: Record<string, unknown>, deps: CheckerDeps): void {
+/**
+ * Logs a vendor call that failed, one line each, with what the saved "vendor errors by code" query
+ * counts by: the outcome, its reason, the HTTP status and the rejection code (never the body).
+ */
+export function logVendorFailure(
+  outcome: LivenessOutcome,
+  latencyMs: number,
+  log: Record<string, unknown>,
+  deps: Pick<CheckerDeps, 'logger'>,
+): void {
+  if (!isVendorError(outcome)) return;
+  deps.logger.warn('vendor call failed', {
+    ...log,
+    outcome: outcome.kind,
+    reason: 'reason' in outcome ? outcome.reason : 'AUTH_REFUSED',
+    httpStatus: 'httpStatus' in outcome ? outcome.httpStatus : undefined,
+    code: outcome.kind === 'rejected' ? outcome.code : undefined,
+    latencyMs: Math.round(latencyMs),
+  });
+}
+
+/**
+ * Counts and logs a recorded verdict (never the selfie, a token or a vendor body), with the time
+ * from the upload (`checkMs`, when S3 said when; the saved "slowest checks" query sorts by it) and
+ * from the check's creation (`totalMs`) to the decision.
+ */
+export function logVerdict(
+  item: CheckItem,
+  log: Record<string, unknown>,
+  deps: CheckerDeps,
+  uploadedAt?: string,
+): void {
   const metric = {
     PASSED: 'ChecksPassed',
     REJECTED: 'ChecksRejected',
@@ -32,5 +67,12 @@ export function logVerdict(item: CheckItem, log: Record<string, unknown>, deps: 
     attempts: item.attempts,
     transactionId: item.result?.transactionId,
     reason: item.rejection?.reason ?? item.failure?.reason,
+    checkMs: millisBetween(uploadedAt, item.decidedAt),
+    totalMs: millisBetween(item.createdAt, item.decidedAt),
   });
+}
+
+function millisBetween(from: string | undefined, to: string | undefined): number | undefined {
+  const ms = Date.parse(to ?? '') - Date.parse(from ?? '');
+  return Number.isNaN(ms) ? undefined : ms;
 }

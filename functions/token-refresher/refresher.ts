@@ -23,12 +23,14 @@
  * must fix the credentials secret); a vendor that is down throws a `RetryableError`.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { decodeJwtExp } from '../../shared/apptenticate/jwt.js';
 import { type TokenSecret, TokenSecretStore } from '../../shared/apptenticate/token-secret.js';
 import type { Clock } from '../../shared/clock.js';
 import { classifyAwsError, RetryableError, TerminalError } from '../../shared/errors.js';
+import { REFRESH_TOKEN_REMAINING_METRIC } from '../../shared/metrics-namespace.js';
 import type { TokenRefresherConfig } from './config.js';
 
 /** SimpleJWT's default refresh lifetime, assumed only if the vendor's refresh token has no `exp`. */
@@ -43,6 +45,8 @@ export interface RefresherDeps {
   secrets: SecretsManagerClient;
   client: Pick<ApptenticateClient, 'login'>;
   logger: Logger;
+  /** Receives `RefreshTokenRemainingSeconds` once per run (the `RefreshTokenExpiring` alarm). */
+  metrics: { addMetric(name: string, unit: (typeof MetricUnit)['Seconds'], value: number): unknown };
   clock: Clock;
 }
 
@@ -52,7 +56,14 @@ export type SkipReason = 'RECENTLY_WRITTEN' | 'STILL_VALID' | 'WRITTEN_BY_ANOTHE
 /** What one run did. */
 export type RefreshResult =
   | { refreshed: true; refreshExpiresAt: string }
-  | { refreshed: false; reason: SkipReason; refreshExpiresAt: string };
+  | {
+      refreshed: false;
+      reason: 'RECENTLY_WRITTEN';
+      refreshExpiresAt: string;
+      /** When the write-rate guard lets a forced run write again (a password rotation waits for it). */
+      writableAt: string;
+    }
+  | { refreshed: false; reason: Exclude<SkipReason, 'RECENTLY_WRITTEN'>; refreshExpiresAt: string };
 
 /** What the caller asks for. */
 export interface RefreshRequest {
@@ -62,10 +73,32 @@ export interface RefreshRequest {
   reason?: string;
 }
 
-/** Runs the rules above once. */
+/**
+ * Runs the rules above once, and reports how long the stored refresh token stays valid afterwards
+ * (the one it wrote, kept, or found; 0 when there is none), whether the run succeeded or threw.
+ */
 export async function refreshTokenSecret(
   deps: RefresherDeps,
   request: RefreshRequest = {},
+): Promise<RefreshResult> {
+  const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
+  let storedExpiresAt: number | undefined;
+  try {
+    const result = await refreshOnce(deps, request, (expiresAt) => {
+      storedExpiresAt = expiresAt;
+    });
+    storedExpiresAt = Math.floor(Date.parse(result.refreshExpiresAt) / 1000);
+    return result;
+  } finally {
+    const remaining = storedExpiresAt === undefined ? 0 : Math.max(0, storedExpiresAt - nowSeconds);
+    deps.metrics.addMetric(REFRESH_TOKEN_REMAINING_METRIC.metricName, MetricUnit.Seconds, remaining);
+  }
+}
+
+async function refreshOnce(
+  deps: RefresherDeps,
+  request: RefreshRequest,
+  found: (refreshExpiresAt: number) => void,
 ): Promise<RefreshResult> {
   const { config, logger } = deps;
   const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
@@ -81,12 +114,19 @@ export async function refreshTokenSecret(
   const current = read.kind === 'found' ? read.secret : undefined;
 
   if (current) {
+    found(current.refreshExpiresAt);
     const ageSeconds = nowSeconds - Math.floor(Date.parse(current.updatedAt) / 1000);
     const remainingSeconds = current.refreshExpiresAt - nowSeconds;
     const refreshExpiresAt = new Date(current.refreshExpiresAt * 1000).toISOString();
     if (ageSeconds < config.minWriteIntervalSeconds && remainingSeconds > config.minWriteIntervalSeconds) {
+      const writableAt = new Date(Date.parse(current.updatedAt) + config.minWriteIntervalSeconds * 1000);
       logger.info('token refresh skipped', { reason: 'RECENTLY_WRITTEN', ageSeconds, refreshExpiresAt });
-      return { refreshed: false, reason: 'RECENTLY_WRITTEN', refreshExpiresAt };
+      return {
+        refreshed: false,
+        reason: 'RECENTLY_WRITTEN',
+        refreshExpiresAt,
+        writableAt: writableAt.toISOString(),
+      };
     }
     if (!request.force && remainingSeconds > config.refreshMarginSeconds) {
       logger.info('token refresh skipped', { reason: 'STILL_VALID', remainingSeconds, refreshExpiresAt });

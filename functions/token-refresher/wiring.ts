@@ -1,8 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { systemClock } from '../../shared/clock.js';
-import { createLogger } from '../../shared/observability.js';
+import { createLogger, createMetrics } from '../../shared/observability.js';
 import type { TokenRefresherConfig } from './config.js';
 import type { RefresherDeps } from './refresher.js';
 
@@ -15,12 +16,13 @@ export interface RefresherClients {
 export function buildDeps(
   config: Readonly<TokenRefresherConfig>,
   clients: RefresherClients = {},
-): RefresherDeps & { logger: Logger } {
+): RefresherDeps & { logger: Logger; metrics: Metrics } {
   return {
     config,
     secrets: clients.secretsManager ?? new SecretsManagerClient({}),
     client: new ApptenticateClient({ baseUrl: config.apiUrl }),
     logger: createLogger('token-refresher'),
+    metrics: createMetrics('token-refresher'),
     clock: systemClock,
   };
 }

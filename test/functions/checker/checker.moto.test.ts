@@ -101,6 +101,7 @@ describe('checker on moto with the simulator', () => {
       secrets,
       client: new ApptenticateClient({ baseUrl: simulator.baseUrl }),
       logger: createLogger('token-refresher', 'ERROR'),
+      metrics: { addMetric: () => undefined },
       clock: systemClock,
     });
   });

@@ -890,3 +890,43 @@ describe('checkBatch: lease and size guards', () => {
     });
   });
 });
+
+describe('the log lines the saved Logs Insights queries read', () => {
+  it('logs each failed vendor call with its outcome, reason, HTTP status and code, and no passed call', async () => {
+    const deps = makeDeps([
+      { kind: 'retryable', reason: 'VENDOR_ERROR', httpStatus: 503, message: 'HTTP 503' },
+      { kind: 'rejected', code: 711, reason: 'LIVENESS_INTERNAL_ERROR', httpStatus: 200 },
+      { kind: 'passed', transactionId: 'tx' },
+    ]);
+    const warn = vi.spyOn(deps.logger, 'warn');
+    for (let i = 0; i < 3; i++) {
+      await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    }
+    const failed = warn.mock.calls.filter(([message]) => message === 'vendor call failed');
+    expect(failed.map(([, data]) => data)).toEqual([
+      expect.objectContaining({
+        checkId: CHECK_ID,
+        outcome: 'retryable',
+        reason: 'VENDOR_ERROR',
+        httpStatus: 503,
+        latencyMs: expect.any(Number),
+      }),
+      expect.objectContaining({ checkId: CHECK_ID, outcome: 'rejected', code: 711, httpStatus: 200 }),
+    ]);
+  });
+
+  it('logs a verdict with the time from upload and from creation to the decision', async () => {
+    acceptWrites({ createdAt: '2026-11-25T09:58:00.000Z', decidedAt: '2026-11-25T10:00:00.000Z' });
+    const notification = JSON.parse(notificationBody(KEY, selfie.length)) as {
+      Records: { eventTime: string }[];
+    };
+    for (const record of notification.Records) record.eventTime = '2026-11-25T09:59:30.000Z';
+    const deps = makeDeps([{ kind: 'passed', transactionId: 'tx' }]);
+    const info = vi.spyOn(deps.logger, 'info');
+    await checkBatch(sqsEventOf([JSON.stringify(notification)]), deps);
+    expect(info).toHaveBeenCalledWith(
+      'verdict recorded',
+      expect.objectContaining({ checkId: CHECK_ID, status: 'PASSED', checkMs: 30_000, totalMs: 120_000 }),
+    );
+  });
+});

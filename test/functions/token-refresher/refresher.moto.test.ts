@@ -62,6 +62,7 @@ describe('token-refresher on moto', () => {
       secrets,
       client,
       logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: { addMetric: () => undefined },
       clock: testClock(() => new Date(clock)),
     };
   }

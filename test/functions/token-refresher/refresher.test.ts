@@ -30,6 +30,7 @@ let client: ApptenticateClient;
 let clock: number;
 let stored: string | undefined;
 let credentials: string;
+let reported: { name: string; unit: string; value: number }[];
 
 beforeAll(async () => {
   simulator = await startSimulator();
@@ -46,6 +47,7 @@ beforeEach(() => {
   clock = Date.now();
   stored = undefined;
   credentials = JSON.stringify({ username: simulator.username, password: simulator.password });
+  reported = [];
   sm.reset();
   sm.on(GetSecretValueCommand, { SecretId: CREDENTIALS_ARN }).callsFake(() => ({
     SecretString: credentials,
@@ -73,9 +75,13 @@ function deps(): RefresherDeps {
     secrets: new SecretsManagerClient({ region: 'us-east-1' }),
     client,
     logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: { addMetric: (name, unit, value) => reported.push({ name, unit, value }) },
     clock: testClock(() => new Date(clock)),
   };
 }
+
+/** The last `RefreshTokenRemainingSeconds` a run reported. */
+const remainingReported = () => reported.filter((m) => m.name === 'RefreshTokenRemainingSeconds').at(-1);
 
 describe('refreshTokenSecret', () => {
   it('logs in and writes the documented token secret when there is none yet', async () => {
@@ -222,5 +228,49 @@ describe('refreshTokenSecret', () => {
       reason: 'WRITTEN_BY_ANOTHER_RUN',
       refreshExpiresAt: new Date((Math.floor(clock / 1000) + 86_400) * 1000).toISOString(),
     });
+  });
+
+  it('says when the write guard lets the next write through', async () => {
+    await refreshTokenSecret(deps(), { force: true });
+    const writtenAt = clock;
+    clock += 4 * 60_000;
+
+    await expect(refreshTokenSecret(deps(), { force: true })).resolves.toMatchObject({
+      refreshed: false,
+      reason: 'RECENTLY_WRITTEN',
+      writableAt: new Date(writtenAt + 600_000).toISOString(),
+    });
+  });
+
+  it('reports how long the stored refresh token stays valid after a run that logs in or skips', async () => {
+    await refreshTokenSecret(deps());
+    const secret = parseTokenSecret(stored);
+    const nowSeconds = Math.floor(clock / 1000);
+    expect(remainingReported()).toEqual({
+      name: 'RefreshTokenRemainingSeconds',
+      unit: 'Seconds',
+      value: (secret?.refreshExpiresAt ?? 0) - nowSeconds,
+    });
+    clock += 3 * 3600_000;
+
+    await refreshTokenSecret(deps());
+
+    expect(remainingReported()?.value).toBe((secret?.refreshExpiresAt ?? 0) - nowSeconds - 3 * 3600);
+  });
+
+  it('reports the remaining life of the token it kept when its login fails, and 0 when it has none', async () => {
+    stored = serializeTokenSecret({
+      refresh: 'old.refresh.token',
+      refreshExpiresAt: Math.floor(clock / 1000) + 1800,
+      updatedAt: new Date(clock - 86_000_000).toISOString(),
+    });
+    credentials = JSON.stringify({ username: simulator.username, password: 'rotated-away' });
+
+    await expect(refreshTokenSecret(deps())).rejects.toBeInstanceOf(TerminalError);
+    expect(remainingReported()?.value).toBe(1800);
+
+    stored = undefined;
+    await expect(refreshTokenSecret(deps())).rejects.toBeInstanceOf(TerminalError);
+    expect(remainingReported()?.value).toBe(0);
   });
 });

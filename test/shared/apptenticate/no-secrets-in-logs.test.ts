@@ -92,6 +92,7 @@ describe('logs of the token paths', () => {
           secrets,
           client,
           logger,
+          metrics: { addMetric: () => undefined },
           clock: systemClock,
         },
         { force: true, reason: 'test' },
