@@ -6,18 +6,18 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { LivenessOutcome } from '../../shared/apptenticate/outcome.js';
 import { type CheckItem, type FinalOutcome, isFinalStatus } from '../../shared/check.js';
 import type { ObjectFacts } from '../../shared/check-repository.js';
-import type { CheckerDeps } from './checker.js';
-import { decide } from './decide.js';
-import type { Delivery, Disposition } from './delivery.js';
-import type { CreatedObject } from './notification.js';
-import type { KeptOutcome } from './outcome-memory.js';
 import {
   isPrecheckFailure,
   objectTooLarge,
   type PrecheckFailure,
   precheckImage,
   precheckSize,
-} from './precheck.js';
+} from '../../shared/precheck.js';
+import type { CheckerDeps } from './checker.js';
+import { decide } from './decide.js';
+import type { Delivery, Disposition } from './delivery.js';
+import type { CreatedObject } from './notification.js';
+import type { KeptOutcome } from './outcome-memory.js';
 import { deleteSelfie, readSelfie } from './selfie.js';
 import { logVendorFailure, logVerdict, recordVendorMetrics } from './verdict-metrics.js';
 import { withWriteRetries } from './write-retries.js';

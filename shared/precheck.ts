@@ -1,6 +1,9 @@
-import type { PrecheckReason } from '../../shared/check.js';
-import { type ImageInfo, sniffImage } from '../../shared/image.js';
-import type { CheckerConfig } from './config.js';
+/**
+ * The pre-check rules every selfie meets before a paid call: the checker applies them to each upload,
+ * and the app client (`client/`) to a selfie before it uploads it, with the same limits.
+ */
+import type { PrecheckReason } from './check.js';
+import { type ImageInfo, sniffImage } from './image.js';
 
 /** Why a selfie fails our own pre-check; recorded as REJECTED with `source: 'precheck'`. */
 export interface PrecheckFailure {
@@ -8,22 +11,27 @@ export interface PrecheckFailure {
   message: string;
 }
 
-type Limits = Pick<CheckerConfig, 'maxObjectBytes' | 'minImageSidePx' | 'maxImageSidePx'>;
+/** The limits the rules apply: the installation's largest object and smallest and largest image side. */
+export interface PrecheckLimits {
+  maxObjectBytes: number;
+  minImageSidePx: number;
+  maxImageSidePx: number;
+}
 
 /** The size rules, which the notification alone can settle before anything is downloaded. */
-export function precheckSize(size: number, limits: Limits): PrecheckFailure | undefined {
+export function precheckSize(size: number, limits: PrecheckLimits): PrecheckFailure | undefined {
   if (size === 0) return { reason: 'EMPTY_OBJECT', message: 'the uploaded object is empty' };
   if (size > limits.maxObjectBytes) return objectTooLarge(limits);
   return undefined;
 }
 
 /** The failure for an object over the size limit. */
-export function objectTooLarge(limits: Pick<Limits, 'maxObjectBytes'>): PrecheckFailure {
+export function objectTooLarge(limits: Pick<PrecheckLimits, 'maxObjectBytes'>): PrecheckFailure {
   return { reason: 'OBJECT_TOO_LARGE', message: `the selfie is larger than ${limits.maxObjectBytes} bytes` };
 }
 
 /** Every rule, on the downloaded bytes: size, a supported image format, and sane dimensions. */
-export function precheckImage(bytes: Uint8Array, limits: Limits): PrecheckFailure | ImageInfo {
+export function precheckImage(bytes: Uint8Array, limits: PrecheckLimits): PrecheckFailure | ImageInfo {
   const size = precheckSize(bytes.length, limits);
   if (size) return size;
   const image = sniffImage(bytes);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isPrecheckFailure, precheckImage, precheckSize } from '../../../functions/checker/precheck.js';
-import { sniffImage } from '../../../shared/image.js';
-import { makeJpeg, makePng, paddedPng } from '../../../tools/simulator/images.js';
+import { sniffImage } from '../../shared/image.js';
+import { isPrecheckFailure, precheckImage, precheckSize } from '../../shared/precheck.js';
+import { makeJpeg, makePng, paddedPng } from '../../tools/simulator/images.js';
 
 const limits = { maxObjectBytes: 10_000, minImageSidePx: 64, maxImageSidePx: 4000 };
 
