@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createLivenessClient } from '../client/index.js';
 import { mapWithConcurrency } from '../functions/checker/checker.js';
-import { issueCheck, uploadSelfie } from '../tools/app-client.js';
 import { startLocalPipeline } from '../tools/local/runtime.js';
 import { makePng } from '../tools/simulator/images.js';
 import { BENCH_TMP, PROJECT_ROOT } from './lib/bundle.js';
@@ -85,6 +85,7 @@ export async function benchE2e(
       statuses[event.detail.status] = (statuses[event.detail.status] ?? 0) + 1;
     },
   });
+  const client = createLivenessClient({ baseUrl: pipeline.apiUrl });
   try {
     const started = Date.now();
     const ids = await mapWithConcurrency(
@@ -96,12 +97,9 @@ export async function benchE2e(
           await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
         }
         const issuing = performance.now();
-        const issued = await issueCheck(pipeline.apiUrl, {
-          contentType: 'image/png',
-          reference: `bench-${i}`,
-        });
+        const issued = await client.createCheck({ contentType: 'image/png', reference: `bench-${i}` });
         issueMs.push(performance.now() - issuing);
-        await uploadSelfie(issued, makePng({ width: 200, height: 200, seed: 50_000 + i }), 'image/png');
+        await client.upload(issued, makePng({ width: 200, height: 200, seed: 50_000 + i }));
         uploadedAt.set(issued.checkId, Date.now());
         return issued.checkId;
       },

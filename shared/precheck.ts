@@ -19,7 +19,10 @@ export interface PrecheckLimits {
 }
 
 /** The size rules, which the notification alone can settle before anything is downloaded. */
-export function precheckSize(size: number, limits: PrecheckLimits): PrecheckFailure | undefined {
+export function precheckSize(
+  size: number,
+  limits: Pick<PrecheckLimits, 'maxObjectBytes'>,
+): PrecheckFailure | undefined {
   if (size === 0) return { reason: 'EMPTY_OBJECT', message: 'the uploaded object is empty' };
   if (size > limits.maxObjectBytes) return objectTooLarge(limits);
   return undefined;

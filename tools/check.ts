@@ -1,11 +1,16 @@
 /**
  * `npm run check -- <image> [--device IOS] [--reference X]`: what an app does, against the pipeline
- * `npm start` runs: POST /checks, the presigned POST upload, wait for the verdict, print it and its event.
+ * `npm start` runs, through the app client (`client/`): POST /checks, the presigned POST upload, wait for the verdict, print it and its event.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkSelfie } from './app-client.js';
+import {
+  createLivenessClient,
+  type Device,
+  LivenessClientError,
+  SelfieRejectedError,
+} from '../client/index.js';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -25,9 +30,14 @@ async function main(): Promise<void> {
   if (!apiUrl)
     throw new Error('no pipeline found: run `npm start` in another terminal first (or pass --api URL)');
   const bytes = await readFile(image);
-  const check = await checkSelfie(apiUrl, bytes, {
-    ...(values.device ? { device: values.device.toUpperCase() } : {}),
+  const client = createLivenessClient({ baseUrl: apiUrl });
+  const check = await client.checkSelfie(bytes, {
+    ...(values.device ? { device: values.device.toUpperCase() as Device } : {}),
     ...(values.reference ? { reference: values.reference } : {}),
+    onStage: (stage, checkId) => console.log(`${stage.padEnd(9)} ${checkId}`),
+    onProgress: ({ loaded, total }) => {
+      if (loaded === total) console.log(`uploaded  ${total} bytes`);
+    },
   });
   console.log('verdict');
   console.log(JSON.stringify(check, null, 2));
@@ -45,6 +55,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(`npm run check: ${error.message}`);
+  const why =
+    error instanceof SelfieRejectedError
+      ? `not sent: ${error.reason}: ${error.message}`
+      : error instanceof LivenessClientError
+        ? `${error.name}: ${error.message}`
+        : error.message;
+  console.error(`npm run check: ${why}`);
   process.exit(1);
 });

@@ -3,7 +3,7 @@
  * a table of verdicts and the events, stops everything and exits 0 (1 if an outcome is not as expected).
  */
 
-import { checkSelfie } from './app-client.js';
+import { createLivenessClient, type SelfieContentType } from '../client/index.js';
 import { startLocalPipeline, type TappedEvent } from './local/runtime.js';
 import { makeJpeg, makePng } from './simulator/images.js';
 import type { ScriptedAnswer } from './simulator/server.js';
@@ -11,7 +11,7 @@ import type { ScriptedAnswer } from './simulator/server.js';
 interface Sample {
   name: string;
   bytes: Uint8Array;
-  contentType: string;
+  contentType: SelfieContentType;
   /** What the simulator should answer first, if not its own judgement. */
   script?: ScriptedAnswer;
   expect: string;
@@ -67,15 +67,22 @@ async function main(): Promise<number> {
     sweepIntervalMs: 3_600_000,
   });
   let failures = 0;
+  const client = createLivenessClient({
+    baseUrl: pipeline.apiUrl,
+    polling: { initialDelayMs: 200, backoff: 1, maxIntervalMs: 200 },
+  });
   try {
     const rows: string[][] = [];
     for (const [i, sample] of samples.entries()) {
       if (sample.script) pipeline.simulator?.control.script(sample.script);
-      const check = await checkSelfie(pipeline.apiUrl, sample.bytes, {
+      // Created and uploaded without the client's own pre-check, to show the pipeline's.
+      const issued = await client.createCheck({
         contentType: sample.contentType,
         device: 'IOS',
         reference: `demo-${i + 1}`,
       });
+      await client.upload(issued, sample.bytes);
+      const check = await client.waitForVerdict(issued.checkId);
       const event = await waitForEvent(pipeline.events, check.checkId);
       const reason = check.rejection
         ? `${check.rejection.reason}${check.rejection.code ? ` (${check.rejection.code})` : ''} by ${check.rejection.source}`

@@ -2,9 +2,9 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLivenessClient } from '../../client/index.js';
 import { mapWithConcurrency } from '../../functions/checker/checker.js';
 import type { CheckItem } from '../../shared/check.js';
-import { issueCheck, uploadSelfie } from '../../tools/app-client.js';
 import { type LocalPipeline, startLocalPipeline } from '../../tools/local/runtime.js';
 import { makePng } from '../../tools/simulator/images.js';
 import { type Simulator, startSimulator } from '../../tools/simulator/server.js';
@@ -94,6 +94,7 @@ describe('200 checks with 10% AWS faults, a DynamoDB and an S3 outage, and 20% v
       await faults.outage('s3', OUTAGES.seconds);
     })();
 
+    const app = createLivenessClient({ baseUrl: pipeline.apiUrl });
     const ids = await mapWithConcurrency(
       Array.from({ length: CHECKS }, (_, i) => i),
       10,
@@ -101,11 +102,11 @@ describe('200 checks with 10% AWS faults, a DynamoDB and an S3 outage, and 20% v
         // An app retries a failed POST /checks (the api's own DynamoDB write can fail too).
         for (let attempt = 1; ; attempt++) {
           try {
-            const issued = await issueCheck(pipeline.apiUrl, {
+            const issued = await app.createCheck({
               contentType: 'image/png',
               reference: `aws-faults-${i}`,
             });
-            await uploadSelfie(issued, makePng({ width: 128, height: 128, seed: 5000 + i }), 'image/png');
+            await app.upload(issued, makePng({ width: 128, height: 128, seed: 5000 + i }));
             uploadedAt.set(issued.checkId, Date.now());
             return issued.checkId;
           } catch (error) {

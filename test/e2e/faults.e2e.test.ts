@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CheckView, createLivenessClient } from '../../client/index.js';
 import { mapWithConcurrency } from '../../functions/checker/checker.js';
-import { type CheckView, issueCheck, readCheck, uploadSelfie } from '../../tools/app-client.js';
 import { type LocalPipeline, startLocalPipeline } from '../../tools/local/runtime.js';
 import { makePng } from '../../tools/simulator/images.js';
 
@@ -34,15 +34,16 @@ describe('200 checks while the vendor fails 20% of calls', () => {
   it('ends with every check final, one event each, and one paid call per verdict plus the vendor faults', {
     timeout: 240_000,
   }, async () => {
+    const app = createLivenessClient({ baseUrl: pipeline.apiUrl });
     const ids = await mapWithConcurrency(
       Array.from({ length: CHECKS }, (_, i) => i),
       10,
       async (i) => {
-        const issued = await issueCheck(pipeline.apiUrl, {
+        const issued = await app.createCheck({
           contentType: 'image/png',
           reference: `load-${i}`,
         });
-        await uploadSelfie(issued, makePng({ width: 128, height: 128, seed: 1000 + i }), 'image/png');
+        await app.upload(issued, makePng({ width: 128, height: 128, seed: 1000 + i }));
         return issued.checkId;
       },
     );
@@ -50,7 +51,7 @@ describe('200 checks while the vendor fails 20% of calls', () => {
     const deadline = Date.now() + 300_000;
     let checks: CheckView[] = [];
     for (;;) {
-      checks = await mapWithConcurrency(ids, 10, (id) => readCheck(pipeline.apiUrl, id));
+      checks = await mapWithConcurrency(ids, 10, (id) => app.getCheck(id));
       const done = checks.every((c) => FINAL.has(c.status));
       const published = new Set(pipeline.events.map((e) => e.detail.checkId));
       if ((done && ids.every((id) => published.has(id))) || Date.now() > deadline) break;

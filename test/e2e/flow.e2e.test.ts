@@ -9,8 +9,8 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLivenessClient, type LivenessClient } from '../../client/index.js';
 import { checkIdForKey } from '../../functions/checker/notification.js';
-import { checkSelfie, issueCheck, readCheck, uploadSelfie, waitForFinal } from '../../tools/app-client.js';
 import { createEventTap } from '../../tools/local/provision.js';
 import { type LocalPipeline, startLocalPipeline, type TappedEvent } from '../../tools/local/runtime.js';
 import { makeJpeg, makePng } from '../../tools/simulator/images.js';
@@ -20,6 +20,7 @@ const captured: string[] = [];
 
 describe('the pipeline end to end on moto with the simulator', () => {
   let pipeline: LocalPipeline;
+  let app: LivenessClient;
   let restoreOutput: () => void;
   let seed = 100;
 
@@ -46,6 +47,11 @@ describe('the pipeline end to end on moto with the simulator', () => {
       environment: { POWERTOOLS_LOG_LEVEL: 'DEBUG', VENDOR_RESPONSE_TIMEOUT_MS: '2000' },
       sweepIntervalMs: 3_600_000,
     });
+    // Polls every 200 ms: the local pipeline decides in about a second.
+    app = createLivenessClient({
+      baseUrl: pipeline.apiUrl,
+      polling: { initialDelayMs: 200, backoff: 1, maxIntervalMs: 200 },
+    });
   });
 
   afterAll(async () => {
@@ -69,7 +75,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
   const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
   it('issues, uploads and passes a selfie, publishing one Passed event with the verdict', async () => {
-    const check = await checkSelfie(pipeline.apiUrl, makeJpeg({ width: 640, height: 480, seed: 1 }), {
+    const check = await app.checkSelfie(makeJpeg({ width: 640, height: 480, seed: 1 }), {
       device: 'ANDROID',
       reference: 'order-1',
     });
@@ -93,7 +99,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
 
   it('records a vendor rejection and publishes a Rejected event', async () => {
     simulator().script({ type: 'rejection', code: 713, endpoint: 'liveness' });
-    const check = await checkSelfie(pipeline.apiUrl, image());
+    const check = await app.checkSelfie(image());
     expect(check).toMatchObject({
       status: 'REJECTED',
       rejection: { code: 713, reason: 'QUALITY_TOO_LOW', source: 'apptenticate' },
@@ -104,7 +110,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
 
   it('rejects a tiny image in the pre-check without a paid call', async () => {
     const before = simulator().state().counts.liveness;
-    const check = await checkSelfie(pipeline.apiUrl, makePng({ width: 8, height: 8 }));
+    const check = await app.checkSelfie(makePng({ width: 8, height: 8 }));
     expect(check).toMatchObject({
       status: 'REJECTED',
       rejection: { reason: 'IMAGE_TOO_SMALL', source: 'precheck' },
@@ -115,13 +121,13 @@ describe('the pipeline end to end on moto with the simulator', () => {
 
   it('retries a vendor hiccup into a pass', async () => {
     simulator().script({ type: 'status', status: 503, endpoint: 'liveness' });
-    const check = await checkSelfie(pipeline.apiUrl, image());
+    const check = await app.checkSelfie(image());
     expect(check.status).toBe('PASSED');
     expect((await eventsFor(check.checkId))[0]?.detail.attempts).toBe(2);
   });
 
   it('expires a check whose upload never came, through the sweeper', async () => {
-    const issued = await issueCheck(pipeline.apiUrl, { reference: 'never-uploaded' });
+    const issued = await app.createCheck({ reference: 'never-uploaded' });
     // Age the check as if it had been issued an hour ago; the sweeper itself runs unchanged.
     await DynamoDBDocumentClient.from(pipeline.clients.dynamodb).send(
       new UpdateCommand({
@@ -132,7 +138,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
       }),
     );
     await pipeline.sweep();
-    const check = await waitForFinal(pipeline.apiUrl, issued.checkId, 5000);
+    const check = await app.waitForVerdict(issued.checkId, { timeoutMs: 5000 });
     expect(check.status).toBe('EXPIRED');
     const [event] = await eventsFor(issued.checkId);
     expect(event?.['detail-type']).toBe('Liveness Check Expired');
@@ -142,8 +148,8 @@ describe('the pipeline end to end on moto with the simulator', () => {
   it('checks a selfie uploaded in time whose notification waited in a backlog past the upload grace', async () => {
     // A backlog: the played SQS source stops, so the notification waits in the queue.
     await pipeline.pauseChecker();
-    const issued = await issueCheck(pipeline.apiUrl, { reference: 'backlogged' });
-    await uploadSelfie(issued, makeJpeg({ width: 640, height: 480, seed: 7 }), 'image/jpeg');
+    const issued = await app.createCheck({ reference: 'backlogged' });
+    await app.upload(issued, makeJpeg({ width: 640, height: 480, seed: 7 }));
     // Age the check past its form's expiry and the grace, as a long backlog would; the sweeper runs unchanged.
     await DynamoDBDocumentClient.from(pipeline.clients.dynamodb).send(
       new UpdateCommand({
@@ -155,10 +161,10 @@ describe('the pipeline end to end on moto with the simulator', () => {
     );
     await pipeline.sweep();
     // Its selfie is in the bucket: the upload was in time, so the check waits for the checker.
-    expect((await readCheck(pipeline.apiUrl, issued.checkId)).status).toBe('AWAITING_UPLOAD');
+    expect((await app.getCheck(issued.checkId)).status).toBe('AWAITING_UPLOAD');
 
     pipeline.resumeChecker();
-    const check = await waitForFinal(pipeline.apiUrl, issued.checkId, 20_000);
+    const check = await app.waitForVerdict(issued.checkId, { timeoutMs: 20_000 });
     expect(check).toMatchObject({ status: 'PASSED', reference: 'backlogged' });
     const events = await eventsFor(issued.checkId);
     expect(events.map((e) => e['detail-type'])).toEqual(['Liveness Check Passed']);
@@ -188,7 +194,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
       new SendMessageCommand({ QueueUrl: pipeline.resources.queueUrl, MessageBody: body }),
     );
     const checkId = checkIdForKey(key, pipeline.settings.selfiePrefix);
-    expect(await waitForFinal(pipeline.apiUrl, checkId, 20_000)).toMatchObject({ status: 'PASSED' });
+    expect(await app.waitForVerdict(checkId, { timeoutMs: 20_000 })).toMatchObject({ status: 'PASSED' });
     await settle();
     expect(simulator().state().counts.liveness - before).toBe(1);
     expect(await eventsFor(checkId, 2, 2000)).toHaveLength(1);
@@ -197,7 +203,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
   it('records FAILED for a check the vendor never answers, publishes it, and leaves the message in the DLQ', async () => {
     const receives = pipeline.settings.checker.maxReceiveCount;
     simulator().script({ type: 'status', status: 500, endpoint: 'liveness', times: receives });
-    const check = await checkSelfie(pipeline.apiUrl, image(), { timeoutMs: 30_000 });
+    const check = await app.checkSelfie(image(), { timeoutMs: 30_000 });
     expect(check).toMatchObject({ status: 'FAILED', failure: { reason: 'VENDOR_UNAVAILABLE' } });
     expect((await eventsFor(check.checkId))[0]?.['detail-type']).toBe('Liveness Check Failed');
     const deadline = Date.now() + 20_000;
@@ -229,7 +235,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
     await eventBridge.send(new RemoveTargetsCommand({ Rule: rule, EventBusName: bus, Ids: ['tap'] }));
     await eventBridge.send(new DeleteRuleCommand({ Name: rule, EventBusName: bus }));
     await eventBridge.send(new DeleteEventBusCommand({ Name: bus }));
-    const check = await checkSelfie(pipeline.apiUrl, image());
+    const check = await app.checkSelfie(image());
     expect(check.status).toBe('PASSED');
     await settle(); // PutEvents fails (no such bus) and the stream source retries with backoff
     expect(await eventsFor(check.checkId, 1, 10)).toHaveLength(0);
@@ -255,7 +261,7 @@ describe('the pipeline end to end on moto with the simulator', () => {
     const login = simulator().state().counts.login;
     await new Promise((resolve) => setTimeout(resolve, 3500)); // every access token issued so far has expired
     simulator().expireAccessTokens();
-    const check = await checkSelfie(pipeline.apiUrl, image());
+    const check = await app.checkSelfie(image());
     expect(check.status).toBe('PASSED');
     expect(simulator().state().counts.refresh).toBeGreaterThan(0);
     expect(simulator().state().counts.login).toBe(login);
@@ -264,9 +270,9 @@ describe('the pipeline end to end on moto with the simulator', () => {
   it('never writes a password, token or presigned URL to the logs', async () => {
     // One more run through the 401 path while output is captured.
     simulator().expireAccessTokens();
-    const issued = await issueCheck(pipeline.apiUrl, {});
-    await uploadSelfie(issued, image(), 'image/jpeg');
-    await waitForFinal(pipeline.apiUrl, issued.checkId);
+    const issued = await app.createCheck({});
+    await app.upload(issued, image());
+    await app.waitForVerdict(issued.checkId);
     const { SecretString } = await pipeline.clients.secretsManager.send(
       new GetSecretValueCommand({ SecretId: pipeline.resources.tokenSecretArn }),
     );

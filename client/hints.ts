@@ -1,0 +1,234 @@
+/**
+ * What to tell the person in front of the camera, for every reason a check can end without a pass
+ * and for what can go wrong in the app itself. The one table: the reference capture page shows it,
+ * docs/apps.md prints it (a test keeps the two equal). Reasons are the stable names of the events
+ * and the API; never show the vendor's `message`.
+ */
+import type { RejectionReason } from '../shared/apptenticate/codes.js';
+import type { FailureReason, PrecheckReason } from '../shared/check.js';
+import {
+  NetworkError,
+  NotAuthorizedError,
+  RateLimitedError,
+  SelfieRejectedError,
+  UploadExpiredError,
+  VerdictTimeoutError,
+} from './errors.js';
+import type { CheckView } from './types.js';
+
+/**
+ * What the person should do: `retake` a selfie (framing, light, size, distance), `spoof` (the check
+ * doubts a live person: retake, live, in person), `choose-another` photo or file, or `try-later`.
+ */
+export type HintAction = 'retake' | 'spoof' | 'choose-another' | 'try-later';
+
+/** A hint for a person: a short title and one or two plain sentences. */
+export interface Hint {
+  action: HintAction;
+  title: string;
+  text: string;
+}
+
+/** What the app itself runs into (no check status): the camera, the network, the rate limit, time. */
+export type AppSituation =
+  | 'CAMERA_UNAVAILABLE'
+  | 'CONNECTION_FAILED'
+  | 'RATE_LIMITED'
+  | 'NOT_SIGNED_IN'
+  | 'STILL_CHECKING';
+
+/** Every reason with a hint: vendor rejections, pre-check rejections, failures, expiry, app situations. */
+export type HintedReason = RejectionReason | PrecheckReason | FailureReason | 'EXPIRED' | AppSituation;
+
+const RETAKE = 'Please retake your selfie';
+const SPOOF = 'We could not confirm a live selfie';
+const ANOTHER = 'Please use another photo';
+const LATER = 'Please try again later';
+const BUSY = 'We could not finish the check this time. Please try again in a few minutes.';
+
+/** The hint for each reason; `EXPIRED` is the status of a check whose upload never arrived in time. */
+export const REASON_HINTS = {
+  // The vendor's rejections (REJECTED, source apptenticate).
+  FACE_TOO_CLOSE: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Your face is too close. Hold the camera at arm’s length and fit your whole face inside the oval.',
+  },
+  FACE_TOO_CLOSE_TO_BORDERS: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Your face is too near the edge of the picture. Center it inside the oval, with some space around it.',
+  },
+  FACE_INCOMPLETE: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Part of your face is cut off. Keep your whole face, from chin to hairline, inside the oval.',
+  },
+  FACE_OBSTRUCTED: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Something covers your face. Take off sunglasses, a mask or a hat, and keep your hands and hair away from your face.',
+  },
+  FACE_NOT_DETECTED: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'We could not find a face. Look straight at the camera in good light, with your face inside the oval.',
+  },
+  TOO_MANY_FACES: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'More than one face is in the picture. Make sure only you are in front of the camera.',
+  },
+  FACE_TOO_SMALL: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Your face is too small in the picture. Move closer, so that your face fills the oval.',
+  },
+  FACE_ANGLE_INCORRECT: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Your head is turned or tilted. Look straight into the camera and keep your head level.',
+  },
+  IMAGE_UNREADABLE: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Your photo could not be read. Please take a new selfie with the camera.',
+  },
+  IMAGE_PROCESSING_ERROR: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Your photo could not be processed. Please take a new selfie with the camera.',
+  },
+  FACE_BORDERS_ERROR: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'We could not see the outline of your face. Use even light and a plain background, with your face inside the oval.',
+  },
+  LIVENESS_INTERNAL_ERROR: { action: 'try-later', title: LATER, text: BUSY },
+  UNKNOWN_ERROR: { action: 'try-later', title: LATER, text: BUSY },
+  QUALITY_TOO_LOW: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'The picture is too dark or blurry. Face a window or a lamp (not with the light behind you), hold still, and try again.',
+  },
+  IMAGE_CONDITIONS_NOT_MET: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'The light or sharpness is not good enough. Find bright, even light in front of you, hold still, and try again.',
+  },
+  LIVENESS_SCORE_TOO_LOW: {
+    action: 'spoof',
+    title: SPOOF,
+    text: 'Take the selfie yourself, live, with the camera. Photos of a photo or of a screen, and masks, are not accepted.',
+  },
+  UNKNOWN_CODE: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Your selfie was not accepted. Take a new one in good light, looking straight at the camera.',
+  },
+  // The pipeline's own pre-check (REJECTED, source precheck), which the app runs before uploading too.
+  EMPTY_OBJECT: {
+    action: 'choose-another',
+    title: ANOTHER,
+    text: 'The file is empty. Take a selfie with the camera, or choose another photo.',
+  },
+  OBJECT_TOO_LARGE: {
+    action: 'choose-another',
+    title: ANOTHER,
+    text: 'The photo is too large. Take a selfie with the camera, or choose a smaller photo.',
+  },
+  UNSUPPORTED_IMAGE_FORMAT: {
+    action: 'choose-another',
+    title: ANOTHER,
+    text: 'This file is not a photo we can use. Choose a JPEG or PNG photo, or take a selfie with the camera.',
+  },
+  IMAGE_TOO_SMALL: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'The photo is too small to check. Take a selfie with the camera, or choose a larger photo.',
+  },
+  IMAGE_DIMENSIONS_INVALID: {
+    action: 'choose-another',
+    title: ANOTHER,
+    text: 'The photo’s size is not usable. Take a selfie with the camera, or choose another photo.',
+  },
+  // No verdict (FAILED): never the person's fault, never worth an immediate retake.
+  VENDOR_UNAVAILABLE: { action: 'try-later', title: LATER, text: BUSY },
+  VENDOR_AUTH_REFUSED: { action: 'try-later', title: LATER, text: BUSY },
+  VENDOR_REQUEST_REFUSED: { action: 'try-later', title: LATER, text: BUSY },
+  VENDOR_RESPONSE_INVALID: { action: 'try-later', title: LATER, text: BUSY },
+  OBJECT_NOT_FOUND: {
+    action: 'try-later',
+    title: LATER,
+    text: 'Your photo did not reach us. Please try again.',
+  },
+  LEASE_EXPIRED: { action: 'try-later', title: LATER, text: BUSY },
+  INTERNAL_ERROR: { action: 'try-later', title: LATER, text: BUSY },
+  // The upload never arrived in time (EXPIRED).
+  EXPIRED: {
+    action: 'try-later',
+    title: LATER,
+    text: 'Your photo did not arrive in time. Please try again, on a stable connection.',
+  },
+  // The app's own situations.
+  CAMERA_UNAVAILABLE: {
+    action: 'choose-another',
+    title: 'The camera is not available',
+    text: 'Allow this page to use the camera and try again, or choose a photo of yourself instead.',
+  },
+  CONNECTION_FAILED: {
+    action: 'try-later',
+    title: LATER,
+    text: 'We could not reach the server. Check your connection and try again.',
+  },
+  RATE_LIMITED: {
+    action: 'try-later',
+    title: LATER,
+    text: 'You have made several attempts in a short time. Please wait a minute and try again.',
+  },
+  NOT_SIGNED_IN: {
+    action: 'try-later',
+    title: 'Please sign in again',
+    text: 'Your session has ended. Sign in again, then retake the check.',
+  },
+  STILL_CHECKING: {
+    action: 'try-later',
+    title: 'Your selfie is still being checked',
+    text: 'This is taking longer than usual. We will let you know the result; you can close this page.',
+  },
+} as const satisfies Record<HintedReason, Hint>;
+
+/** The hint for a reason; an unknown one (a reason newer than this table) gets a plain "try later". */
+export function hintForReason(reason: string): Hint {
+  return Object.hasOwn(REASON_HINTS, reason)
+    ? REASON_HINTS[reason as HintedReason]
+    : { action: 'try-later', title: LATER, text: BUSY };
+}
+
+/** The hint for a final check that did not pass; `undefined` for `PASSED` and for a status not yet final. */
+export function hintForCheck(check: Pick<CheckView, 'status' | 'rejection' | 'failure'>): Hint | undefined {
+  switch (check.status) {
+    case 'REJECTED':
+      return hintForReason(check.rejection?.reason ?? 'UNKNOWN_CODE');
+    case 'FAILED':
+      return hintForReason(check.failure?.reason ?? 'INTERNAL_ERROR');
+    case 'EXPIRED':
+      return REASON_HINTS.EXPIRED;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The reason to show for an error the client threw: the pre-check's own reason, or the app situation
+ * it stands for; anything else (a bug, the API failing) is `INTERNAL_ERROR`, "try again later".
+ */
+export function reasonForError(error: unknown): HintedReason {
+  if (error instanceof SelfieRejectedError) return error.reason;
+  if (error instanceof RateLimitedError) return 'RATE_LIMITED';
+  if (error instanceof NotAuthorizedError) return 'NOT_SIGNED_IN';
+  if (error instanceof NetworkError) return 'CONNECTION_FAILED';
+  if (error instanceof VerdictTimeoutError) return 'STILL_CHECKING';
+  if (error instanceof UploadExpiredError) return 'EXPIRED';
+  return 'INTERNAL_ERROR';
+}

@@ -1,0 +1,71 @@
+/** What the pipeline's API for apps sends and answers (docs/api.md), as the client sees it. */
+import type { CheckStatus, Device } from '../shared/check.js';
+import type {
+  LivenessEventFailure,
+  LivenessEventRejection,
+  LivenessEventResult,
+} from '../shared/events/contract.js';
+
+export type { CheckStatus, Device } from '../shared/check.js';
+
+/** The content types an upload form can pin. */
+export type SelfieContentType = 'image/jpeg' | 'image/png';
+
+/** The body of `POST /checks`; every field is optional. */
+export interface CreateCheckRequest {
+  device?: Device;
+  /** The app's opaque id for this check (1 to 128 characters, not personal data). */
+  reference?: string;
+  /** @default 'image/jpeg' */
+  contentType?: SelfieContentType;
+}
+
+/** The presigned POST of a check: a credential, never log or show it. */
+export interface UploadForm {
+  url: string;
+  fields: Record<string, string>;
+  /** ISO 8601: S3 refuses the form after this. */
+  expiresAt: string;
+  /** The largest selfie the form accepts, in bytes. */
+  maxBytes: number;
+}
+
+/** The answer of `POST /checks`. */
+export interface IssuedCheck {
+  checkId: string;
+  status: 'AWAITING_UPLOAD';
+  upload: UploadForm;
+}
+
+/** The answer of `GET /checks/{checkId}`: `result`, `rejection` and `failure` as in the events. */
+export interface CheckView {
+  checkId: string;
+  status: CheckStatus;
+  reference?: string;
+  device?: Device;
+  createdAt: string;
+  updatedAt: string;
+  decidedAt?: string;
+  /** For `PASSED`, and `REJECTED` when the vendor gave one. */
+  result?: LivenessEventResult;
+  /** For `REJECTED`. */
+  rejection?: LivenessEventRejection;
+  /** For `FAILED`. */
+  failure?: LivenessEventFailure;
+}
+
+/**
+ * The limits the pipeline enforces on a selfie, to check before uploading. Serve them to apps from
+ * the installation's settings (the local pipeline serves them at `/capture/config.json`); the upload
+ * form's `maxBytes` is always applied too.
+ */
+export interface UploadLimits {
+  /** The content types `POST /checks` accepts. */
+  contentTypes: readonly string[];
+  /** The largest selfie, in bytes. */
+  maxBytes: number;
+  /** Smaller images (either side) are rejected as `IMAGE_TOO_SMALL`. */
+  minSidePx: number;
+  /** Larger images (either side) are rejected as `IMAGE_DIMENSIONS_INVALID`. */
+  maxSidePx: number;
+}
