@@ -105,7 +105,7 @@ export class ApiServerError extends ApiError {
 
 type ApiErrorClass = new (status: number, code: string, message: string, retryAfterMs?: number) => ApiError;
 
-/** The class of each error code docs/api.md lists. */
+/** The class of each error code the API answers (docs/api.md, docs/openapi.json). */
 export const API_ERROR_CLASSES = {
   INVALID_JSON: InvalidRequestError,
   INVALID_BODY: InvalidRequestError,
@@ -119,11 +119,13 @@ export const API_ERROR_CLASSES = {
   CHECK_NOT_FOUND: CheckNotFoundError,
   NOT_FOUND: RouteNotFoundError,
   METHOD_NOT_ALLOWED: RouteNotFoundError,
+  OWNER_RATE_LIMITED: RateLimitedError,
+  OPEN_CHECKS_LIMITED: RateLimitedError,
   INTERNAL_ERROR: ApiServerError,
   SERVICE_UNAVAILABLE: ServiceUnavailableError,
 } as const satisfies Record<string, ApiErrorClass>;
 
-/** An error code docs/api.md lists. */
+/** An error code the API answers. */
 export type ApiErrorCode = keyof typeof API_ERROR_CLASSES;
 
 /**

@@ -4,7 +4,7 @@
  * docs/apps.md prints it (a test keeps the two equal). Reasons are the stable names of the events
  * and the API; never show the vendor's `message`.
  */
-import type { RejectionReason } from '../shared/apptenticate/codes.js';
+import type { IMAGE_REFUSAL_REASONS, RejectionReason } from '../shared/apptenticate/codes.js';
 import type { FailureReason, PrecheckReason } from '../shared/check.js';
 import {
   NetworkError,
@@ -38,7 +38,13 @@ export type AppSituation =
   | 'STILL_CHECKING';
 
 /** Every reason with a hint: vendor rejections, pre-check rejections, failures, expiry, app situations. */
-export type HintedReason = RejectionReason | PrecheckReason | FailureReason | 'EXPIRED' | AppSituation;
+export type HintedReason =
+  | RejectionReason
+  | (typeof IMAGE_REFUSAL_REASONS)[number]
+  | PrecheckReason
+  | FailureReason
+  | 'EXPIRED'
+  | AppSituation;
 
 const RETAKE = 'Please retake your selfie';
 const SPOOF = 'We could not confirm a live selfie';
@@ -120,6 +126,11 @@ export const REASON_HINTS = {
     action: 'spoof',
     title: SPOOF,
     text: 'Take the selfie yourself, live, with the camera. Photos of a photo or of a screen, and masks, are not accepted.',
+  },
+  IMAGE_REFUSED: {
+    action: 'retake',
+    title: RETAKE,
+    text: 'Your photo could not be used. Please take a new selfie with the camera.',
   },
   UNKNOWN_CODE: {
     action: 'retake',
