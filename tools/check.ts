@@ -1,6 +1,7 @@
 /**
  * `npm run check -- <image> [--device IOS] [--reference X]`: what an app does, against the pipeline
- * `npm start` runs, through the app client (`client/`): POST /checks, the presigned POST upload, wait for the verdict, print it and its event.
+ * `npm start` runs, through the app client (`client/`): the pre-check with the pipeline's limits,
+ * POST /checks, the presigned POST upload, wait for the verdict, print it and its event.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -10,7 +11,9 @@ import {
   type Device,
   LivenessClientError,
   SelfieRejectedError,
+  type UploadLimits,
 } from '../client/index.js';
+import { CAPTURE_CONFIG_PATH, type CapturePageConfig } from '../examples/capture-page/config.js';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
   const check = await client.checkSelfie(bytes, {
     ...(values.device ? { device: values.device.toUpperCase() as Device } : {}),
     ...(values.reference ? { reference: values.reference } : {}),
+    ...(await serverLimits(apiUrl)),
     onStage: (stage, checkId) => console.log(`${stage.padEnd(9)} ${checkId}`),
     onProgress: ({ loaded, total }) => {
       if (loaded === total) console.log(`uploaded  ${total} bytes`);
@@ -52,6 +56,14 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   console.log(`event  (not seen yet; it will appear in ${eventFile})`);
+}
+
+/** The limits the local pipeline serves from its settings; none from an API that does not serve them. */
+async function serverLimits(apiUrl: string): Promise<{ limits?: UploadLimits }> {
+  const response = await fetch(new URL(CAPTURE_CONFIG_PATH, apiUrl)).catch(() => undefined);
+  if (!response?.ok) return {};
+  const config = (await response.json()) as CapturePageConfig;
+  return { limits: config.limits };
 }
 
 main().catch((error: Error) => {

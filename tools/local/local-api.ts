@@ -18,6 +18,8 @@ export interface LocalApiServerOptions {
    * empty: no CORS, as a stack without `corsAllowedOrigins`.
    */
   corsAllowedOrigins?: LocalCorsOrigins;
+  /** Answers a request that is not for the API (the capture page); `false` passes it on. */
+  serveOther?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 /** The OpenAPI contract, served at `GET /openapi.json` (locally only; the stack does not serve it). */
@@ -44,6 +46,7 @@ export function createLocalApiServer(options: LocalApiServerOptions): Server {
       response.end(readFileSync(OPENAPI_URL));
       return;
     }
+    if (options.serveOther?.(request, response)) return;
     serveApi(request, response, options.invoke, cors);
   });
 }

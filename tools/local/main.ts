@@ -90,6 +90,7 @@ async function main(): Promise<void> {
   const r = pipeline.resources;
   console.log(`local pipeline running
   api        ${pipeline.apiUrl}   (POST /checks, GET /checks/{checkId}; contract: GET /openapi.json)
+  page       ${pipeline.apiUrl}/  (the reference capture page: open it in a browser)
   aws        ${r.awsEndpoint}  (${r.region})${
     r.functionsAwsEndpoint
       ? `\n  faults     ${r.functionsAwsEndpoint}  (the functions' AWS calls; fault rate ${awsFaults?.rates})`

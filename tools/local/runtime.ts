@@ -12,6 +12,7 @@ import {
 } from '../../infra/settings.js';
 import { type Simulator, startSimulator } from '../simulator/server.js';
 import { type AwsFaultProxy, startAwsFaultProxy } from './aws-fault-proxy.js';
+import { buildCapturePage, type CapturePageContext, captureLimits } from './capture-page.js';
 import { scheduleRedeliveries } from './checker-redelivery.js';
 import { createLocalApiServer, listen } from './local-api.js';
 import { localContext } from './local-context.js';
@@ -238,14 +239,22 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     // The pipeline's own origin is known once it listens; the list is read on every request.
     const corsAllowedOrigins = [...(options.corsAllowedOrigins ?? [])];
+    // The reference capture page at `/`, with the limits of these very settings.
+    const capturePage = await buildCapturePage();
+    let page: CapturePageContext | undefined;
     started.server = createLocalApiServer({
       invoke: async (event) => await api.handler(event, localContext('api', effective.api.timeoutSeconds)),
       corsAllowedOrigins,
+      serveOther: (request, response) => page !== undefined && capturePage.serve(request, response, page),
     });
     const port = await listen(started.server, options.port ?? 3000);
     const apiUrl = `http://127.0.0.1:${port}`;
     corsAllowedOrigins.push(apiUrl, `http://localhost:${port}`);
     await allowBrowserUploads(clients.s3, resources.bucketName, corsAllowedOrigins);
+    page = {
+      config: { apiUrl, limits: captureLimits(effective) },
+      uploadOrigin: started.faults?.endpoint ?? awsEndpoint,
+    };
     const all = {
       ...resources,
       apiUrl,

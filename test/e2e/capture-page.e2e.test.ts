@@ -1,0 +1,226 @@
+/**
+ * The reference capture page (`examples/capture-page/`, served at `/` by the local pipeline) in a real
+ * headless Chromium: the one `@sparticuz/chromium` ships, driven by `playwright-core`, with a fake
+ * camera playing a `.y4m` this test writes. The page is loaded from `http://localhost:<port>`, another
+ * origin than the API (`http://127.0.0.1:<port>`) and the bucket (moto's port), so every call goes
+ * through the browser's real CORS checks. Screenshots go to a temporary folder, or to `docs/img/` with
+ * `CAPTURE_SCREENSHOTS=docs/img` (how the README's screenshots are made).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import chromium from '@sparticuz/chromium';
+import { type Browser, type BrowserContext, type Page, chromium as playwright } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REASON_HINTS } from '../../client/index.js';
+import { sniffImage } from '../../shared/image.js';
+import { type LocalPipeline, startLocalPipeline } from '../../tools/local/runtime.js';
+import { faceY4m, grainyPng } from '../support/fake-camera.js';
+
+const MAX_SIDE_PX = 1000;
+// The grainy photo below, scaled to 1000 px, is 141 kB as JPEG at quality 0.92 and 73 kB at 0.85;
+// at 1280 px it would fit at 0.75 (90 kB): so each limit has to be applied for the test to pass.
+const MAX_BYTES = 120_000;
+// Shaped like a JWT from an identity provider; the local API does not verify it.
+const TOKEN = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from('{"sub":"capture-e2e"}').toString('base64url')}.c2lnbmF0dXJl`;
+
+describe('the capture page in a real browser', () => {
+  let pipeline: LocalPipeline;
+  let browser: Browser;
+  let context: BrowserContext;
+  let pageUrl: string;
+  const dir = mkdtempSync(join(tmpdir(), 'capture-page-'));
+  const shots = process.env.CAPTURE_SCREENSHOTS
+    ? resolve(process.env.CAPTURE_SCREENSHOTS)
+    : join(dir, 'shots');
+  /** Every console message and page error of every page, for the secrets test. */
+  const consoleLines: string[] = [];
+  /** Every request the pages made: method, URL and the authorization header. */
+  const requests: { method: string; url: string; authorization?: string }[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    const camera = join(dir, 'face.y4m');
+    writeFileSync(camera, faceY4m());
+    pipeline = await startLocalPipeline({
+      port: 0,
+      retryDelaySeconds: 1,
+      // Limits below the defaults, to see the page take them from the server's settings.
+      settings: { maxObjectBytes: MAX_BYTES, checker: { maxImageSidePx: MAX_SIDE_PX } },
+      environment: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+      sweepIntervalMs: 3_600_000,
+    });
+    pageUrl = `${pipeline.apiUrl.replace('127.0.0.1', 'localhost')}/`;
+    browser = await playwright.launch({
+      executablePath: await chromium.executablePath(),
+      // @sparticuz/chromium's defaults switch CORS off (--disable-web-security): keep it on.
+      args: [
+        ...chromium.args.filter((arg) => arg !== '--disable-web-security'),
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-video-capture=${camera}`,
+      ],
+      headless: true,
+    });
+    context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 1 });
+    // What an app embedding the page does under the JWT authorizer.
+    await context.addInitScript({
+      content: `window.livenessCapture = { getToken: async () => ${JSON.stringify(TOKEN)} };`,
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await pipeline?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function openPage(): Promise<Page> {
+    const page = await context.newPage();
+    page.on('console', (message) => consoleLines.push(message.text()));
+    page.on('pageerror', (error) => consoleLines.push(`${error.name}: ${error.message}`));
+    page.on('request', (request) => {
+      const authorization = request.headers().authorization;
+      requests.push({
+        method: request.method(),
+        url: request.url(),
+        ...(authorization ? { authorization } : {}),
+      });
+    });
+    await page.goto(pageUrl);
+    await page.getByRole('heading', { name: 'Take a selfie' }).waitFor();
+    return page;
+  }
+
+  async function takeSelfie(page: Page): Promise<void> {
+    await page.getByRole('button', { name: 'Use the camera' }).click();
+    const shutter = page.getByRole('button', { name: 'Take the photo' });
+    await expect.poll(async () => await shutter.isEnabled(), { timeout: 10_000 }).toBe(true);
+    await page.getByRole('button', { name: 'Take the photo' }).click();
+  }
+
+  const uploads = () => requests.filter((r) => r.method === 'POST' && !r.url.startsWith(pipeline.apiUrl));
+
+  it('takes a selfie with the camera, uploads it and shows the pass', async () => {
+    const page = await openPage();
+    await page.screenshot({ path: join(shots, 'capture-start.png') });
+    await page.getByRole('button', { name: 'Use the camera' }).click();
+    const shutter = page.getByRole('button', { name: 'Take the photo' });
+    await expect.poll(async () => await shutter.isEnabled(), { timeout: 10_000 }).toBe(true);
+    await expect(page.getByLabel('Camera preview')).toBeTruthy();
+    await page.screenshot({ path: join(shots, 'capture-camera.png') });
+    await shutter.click();
+    await page.getByRole('heading', { name: 'Selfie verified' }).waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(shots, 'capture-passed.png') });
+    expect(await page.getByRole('button', { name: 'Start again' }).isVisible()).toBe(true);
+    // The create call carried the app's token, through a CORS preflight from another origin.
+    expect(requests.find((r) => r.method === 'POST' && r.url === `${pipeline.apiUrl}/checks`)).toMatchObject({
+      authorization: `Bearer ${TOKEN}`,
+    });
+    await page.close();
+  });
+
+  it('shows the pre-check hint for a PDF and sends nothing', async () => {
+    const page = await openPage();
+    const before = requests.length;
+    await page.getByLabel('Choose a photo').setInputFiles({
+      name: 'passport.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n'),
+    });
+    const hint = REASON_HINTS.UNSUPPORTED_IMAGE_FORMAT;
+    await page.getByRole('heading', { name: hint.title }).waitFor();
+    expect(await page.getByText(hint.text).isVisible()).toBe(true);
+    expect(requests.slice(before)).toEqual([]);
+    await page.screenshot({ path: join(shots, 'capture-pdf.png') });
+    await page.close();
+  });
+
+  it('shows the retake hint when the vendor finds no face (704)', async () => {
+    const page = await openPage();
+    pipeline.simulator?.control.script({ type: 'rejection', code: 704, endpoint: 'liveness' });
+    await takeSelfie(page);
+    const hint = REASON_HINTS.FACE_NOT_DETECTED;
+    await page.getByRole('heading', { name: hint.title }).waitFor({ timeout: 20_000 });
+    expect(await page.getByText(hint.text).isVisible()).toBe(true);
+    expect(await page.getByText('Reason: FACE_NOT_DETECTED').isVisible()).toBe(true);
+    await page.screenshot({ path: join(shots, 'capture-retake.png') });
+    // The keyboard takes the person back to the start.
+    await page.getByRole('button', { name: 'Retake the selfie' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Take a selfie' }).waitFor();
+    expect(await page.evaluate('document.activeElement?.id')).toBe('start-title');
+    await page.close();
+  });
+
+  it('downscales and re-encodes a photo over the maximum side and size, which then passes', async () => {
+    const page = await openPage();
+    const photo = grainyPng(2000, 1500);
+    expect(photo.length).toBeGreaterThan(MAX_BYTES);
+    // Hold the checker back to look at what the page uploaded before the checker deletes it.
+    await pipeline.pauseChecker();
+    const uploaded = uploads().length;
+    await page
+      .getByLabel('Choose a photo')
+      .setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: photo });
+    await expect.poll(() => uploads().length, { timeout: 10_000 }).toBe(uploaded + 1);
+    const { bucketName } = pipeline.resources;
+    let key: string | undefined;
+    await expect
+      .poll(async () => {
+        const { Contents = [] } = await pipeline.clients.s3.send(
+          new ListObjectsV2Command({ Bucket: bucketName }),
+        );
+        key = Contents[0]?.Key;
+        return Contents.length;
+      })
+      .toBe(1);
+    const object = await pipeline.clients.s3.send(new GetObjectCommand({ Bucket: bucketName, Key: key }));
+    const bytes = await object.Body?.transformToByteArray();
+    pipeline.resumeChecker();
+    expect(bytes?.length).toBeLessThanOrEqual(MAX_BYTES);
+    const image = sniffImage(bytes ?? new Uint8Array());
+    expect(image?.contentType).toBe('image/jpeg');
+    expect(Math.max(image?.width ?? Infinity, image?.height ?? Infinity)).toBeLessThanOrEqual(MAX_SIDE_PX);
+    expect(image?.width).toBeGreaterThan(image?.height ?? Infinity); // the aspect ratio is kept
+    await page.getByRole('heading', { name: 'Selfie verified' }).waitFor({ timeout: 20_000 });
+    await page.close();
+  });
+
+  it('is refused by the API for a header its CORS rules do not allow: CORS is enforced in this browser', async () => {
+    const page = await openPage();
+    const outcome = await page.evaluate(async (api) => {
+      try {
+        await fetch(`${api}/checks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-not-allowed': 'yes' },
+          body: '{}',
+        });
+        return 'sent';
+      } catch (error) {
+        return (error as Error).name;
+      }
+    }, pipeline.apiUrl);
+    expect(outcome).toBe('TypeError');
+    await page.close();
+  });
+
+  it('never puts a token, an upload form field or image data into the console', () => {
+    const text = consoleLines.join('\n');
+    // The refused request above is in it: the collection works.
+    expect(text).toContain('blocked by CORS policy');
+    for (const secret of [
+      TOKEN,
+      'X-Amz-Signature',
+      'X-Amz-Credential',
+      'Policy',
+      'selfies/',
+      'data:image',
+      '/9j/',
+      'iVBORw0KGgo',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});
