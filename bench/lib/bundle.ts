@@ -6,7 +6,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { PIPELINE_BUNDLING, type PipelineBundling } from '../../infra/bundling.js';
+import { esbuildAliases, PIPELINE_BUNDLING, type PipelineBundling } from '../../infra/bundling.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH_TMP = join(PROJECT_ROOT, 'bench', 'tmp');
@@ -81,6 +81,7 @@ export async function bundle(
     mainFields: [...bundling.mainFields],
     ...(variant.format === 'esm' ? { banner: { js: bundling.banner } } : {}),
     external,
+    alias: esbuildAliases(PROJECT_ROOT, bundling),
     outfile: file,
     absWorkingDir: PROJECT_ROOT,
     logLevel: 'error',
