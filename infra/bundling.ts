@@ -18,6 +18,8 @@ export interface PipelineBundling {
   readonly sourceMap: boolean;
   /** Modules left out of the bundle, for the runtime to provide. */
   readonly externalModules: readonly string[];
+  /** Modules replaced in the bundle (`--alias`): module name to a file relative to the project root. */
+  readonly aliases: Readonly<Record<string, string>>;
 }
 
 // ESM bundles need `require` for the CommonJS dependencies esbuild inlines (undici loads node:* with it).
@@ -42,4 +44,21 @@ export const PIPELINE_BUNDLING: PipelineBundling = Object.freeze({
   // version the tests ran (pinned in package-lock.json), and Powertools gets the SDK it was
   // built with. Costs some bundle size, buys reproducible behaviour.
   externalModules: Object.freeze([]),
+  // Lambda gives functions their credentials in the environment: the rest of the SDK's default
+  // chain (and the STS/SSO clients it carries) is never used there (shared/aws/lambda-credentials.ts).
+  aliases: Object.freeze({ '@aws-sdk/credential-provider-node': 'shared/aws/lambda-credentials.ts' }),
 } satisfies PipelineBundling);
+
+/** esbuild `alias` of the deployed bundles, with absolute paths under `projectRoot`. */
+export function esbuildAliases(
+  projectRoot: string,
+  bundling: Pick<PipelineBundling, 'aliases'> = PIPELINE_BUNDLING,
+): Record<string, string> {
+  // Bundling options from before aliases existed (the benchmark's reference tree) have none.
+  return Object.fromEntries(
+    Object.entries(bundling.aliases ?? {}).map(([module, file]) => [
+      module,
+      `${projectRoot.replace(/\/$/, '')}/${file}`,
+    ]),
+  );
+}

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { bundleFileName, PIPELINE_BUNDLING } from '../bundling.js';
+import { bundleFileName, esbuildAliases, PIPELINE_BUNDLING } from '../bundling.js';
 import type { PipelineFunctionName } from '../settings.js';
 import { nagFinding } from './nag.js';
 
@@ -147,6 +147,12 @@ export class PipelineFunction extends Construct {
               minify: PIPELINE_BUNDLING.minify,
               sourceMap: PIPELINE_BUNDLING.sourceMap,
               externalModules: [...PIPELINE_BUNDLING.externalModules],
+              esbuildArgs: Object.fromEntries(
+                Object.entries(esbuildAliases(PROJECT_ROOT)).map(([module, file]) => [
+                  `--alias:${module}`,
+                  file,
+                ]),
+              ),
             },
           });
   }

@@ -8,7 +8,12 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
-import { bundleFileName, PIPELINE_BUNDLING, type PipelineBundling } from '../../infra/bundling.js';
+import {
+  bundleFileName,
+  esbuildAliases,
+  PIPELINE_BUNDLING,
+  type PipelineBundling,
+} from '../../infra/bundling.js';
 import { FUNCTION_NAMES, type PipelineFunctionName } from '../../infra/settings.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,6 +44,7 @@ export function esbuildOptions(
     mainFields: [...bundling.mainFields],
     ...(bundling.format === 'esm' ? { banner: { js: bundling.banner } } : {}),
     external: [...bundling.externalModules],
+    alias: esbuildAliases(PROJECT_ROOT, bundling),
     outfile,
     absWorkingDir: PROJECT_ROOT,
     logLevel: 'error',
