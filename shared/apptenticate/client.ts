@@ -3,10 +3,10 @@
  * undici `Agent`. Every vendor answer and every transport failure becomes a typed outcome; the
  * client throws only for programming errors (an invalid argument, a closed client).
  *
- * `request` and `FormData` both come from undici: Node's global `FormData` is a different class
- * and undici would send it as the string "[object FormData]".
+ * `request` and `FormData` both come from undici (`undici-parts.ts`): Node's global `FormData` is a
+ * different class and undici would send it as the string "[object FormData]".
  */
-import { Agent, type Dispatcher, FormData, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { DEFAULT_APPTENTICATE_URL } from './endpoint.js';
 import type {
   LivenessOutcome,
@@ -17,6 +17,7 @@ import type {
 } from './outcome.js';
 import { parseLivenessResponse, parseLoginResponse, parseRefreshResponse } from './parse.js';
 import { classifyTransportError } from './transport-errors.js';
+import { Agent, FormData, request } from './undici-parts.js';
 
 /**
  * The most of a vendor answer the client reads. Every documented answer is well under 1 KiB; a

@@ -29,26 +29,32 @@ async function runBundle(
 async function bundleLikeLambda(dir: string, source: string): Promise<string> {
   const entry = join(ROOT, `.bundling-test-${process.pid}.ts`);
   writeFileSync(entry, source);
-  const outfile = join(dir, 'index.mjs');
   try {
-    await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: PIPELINE_BUNDLING.format,
-      target: PIPELINE_BUNDLING.target,
-      minify: PIPELINE_BUNDLING.minify,
-      mainFields: [...PIPELINE_BUNDLING.mainFields],
-      banner: { js: PIPELINE_BUNDLING.banner },
-      external: [...PIPELINE_BUNDLING.externalModules],
-      alias: esbuildAliases(ROOT),
-      outfile,
-      logLevel: 'error',
-    });
+    return (await bundleEntry(dir, entry)).outfile;
   } finally {
     rmSync(entry, { force: true });
   }
-  return outfile;
+}
+
+/** Bundles `entry` with the deployed options; returns the bundle's path and the files it holds. */
+async function bundleEntry(dir: string, entry: string): Promise<{ outfile: string; inputs: string[] }> {
+  const outfile = join(dir, 'index.mjs');
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: PIPELINE_BUNDLING.format,
+    target: PIPELINE_BUNDLING.target,
+    minify: PIPELINE_BUNDLING.minify,
+    mainFields: [...PIPELINE_BUNDLING.mainFields],
+    banner: { js: PIPELINE_BUNDLING.banner },
+    external: [...PIPELINE_BUNDLING.externalModules],
+    alias: esbuildAliases(ROOT),
+    outfile,
+    metafile: true,
+    logLevel: 'error',
+  });
+  return { outfile, inputs: Object.keys(result.metafile.inputs) };
 }
 
 describe('the Lambda bundles and AWS credentials', () => {
@@ -123,5 +129,23 @@ try {
       expect(text.includes(`defaultProvider::${source}`), source).toBe(false);
     }
     expect(text.includes('credential-provider-imds')).toBe(false);
+  });
+});
+
+describe('the checker bundle and undici', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'liveness-bundling-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("holds only the parts of undici the vendor client uses, not the package's entry (fetch, WebSocket, caches, mocks)", async () => {
+    const { inputs } = await bundleEntry(dir, join(ROOT, 'functions/checker/handler.ts'));
+    const undici = inputs.filter((file) => file.includes('node_modules/undici/'));
+    expect(undici.some((file) => file.endsWith('undici/lib/dispatcher/agent.js'))).toBe(true);
+    expect(undici.filter((file) => file.endsWith('undici/index.js'))).toEqual([]);
+    expect(
+      undici.filter((file) => /\/lib\/(web\/(websocket|eventsource|cache)|mock|cache)\//.test(file)),
+    ).toEqual([]);
   });
 });
