@@ -1,8 +1,8 @@
 /**
  * Cold start: each function's bundle as deployed (minified bytes) and what loading it costs a fresh
  * Node process, beside an empty handler bundled the same way; and, for the checker, the bundling
- * choices that matter (AWS SDK bundled or external, ESM or CJS, undici whole or deep-imported, the V8
- * compile cache). Runs are interleaved (one process of every bundle per round), so a burst of load from
+ * choices that matter (AWS SDK bundled or external, ESM or CJS, the SDK's whole credential chain,
+ * undici's package entry, the V8 compile cache). Runs are interleaved (one process of every bundle per round), so a burst of load from
  * other work on the machine hits every bundle alike, and each bundle's ratio to the empty handler is
  * the median of its per-round ratios.
  */
@@ -206,9 +206,17 @@ export async function benchColdStart(options: ColdStartOptions = {}): Promise<Co
   const variantTargets: Target[] = [];
   if (options.checkerVariants ?? true) {
     const variants: BundleVariant[] = [
-      { name: 'esm-sdk-external', format: 'esm', sdkExternal: true, undiciDeep: false },
-      { name: 'cjs-bundled', format: 'cjs', sdkExternal: false, undiciDeep: false },
-      { name: 'esm-undici-deep', format: 'esm', sdkExternal: false, undiciDeep: true },
+      { name: 'esm-sdk-external', format: 'esm', sdkExternal: true },
+      { name: 'cjs-bundled', format: 'cjs', sdkExternal: false },
+      { name: 'credential-chain', format: 'esm', sdkExternal: false, defaultCredentialChain: true },
+      { name: 'undici-entry', format: 'esm', sdkExternal: false, undiciEntry: true },
+      {
+        name: 'as-before',
+        format: 'esm',
+        sdkExternal: false,
+        defaultCredentialChain: true,
+        undiciEntry: true,
+      },
     ];
     for (const variant of variants) {
       variantTargets.push(
@@ -316,7 +324,8 @@ function describeVariant(v: BundleVariant): string {
   return [
     v.format.toUpperCase(),
     v.sdkExternal ? 'SDK external' : 'SDK bundled',
-    v.undiciDeep ? 'undici deep' : 'undici whole',
+    ...(v.defaultCredentialChain ? ["SDK's whole credential chain"] : []),
+    ...(v.undiciEntry ? ["undici's package entry"] : []),
   ].join(', ');
 }
 

@@ -17,8 +17,10 @@ export interface BundleVariant {
   format: 'esm' | 'cjs';
   /** Leave `@aws-sdk/*` and `@smithy/*` to the runtime (Lambda's Node.js runtimes ship SDK v3). */
   sdkExternal: boolean;
-  /** Replace `import ... from 'undici'` with deep imports of only the parts the client uses. */
-  undiciDeep: boolean;
+  /** Take undici's parts from its package entry (all of undici), as the client did before `undici-parts.ts`. */
+  undiciEntry?: boolean;
+  /** Without the deployed aliases: the SDK's whole default credential chain. */
+  defaultCredentialChain?: boolean;
 }
 
 /** The variant the stack deploys, read from infra/bundling.ts. */
@@ -27,32 +29,28 @@ export function deployedVariant(bundling: PipelineBundling = PIPELINE_BUNDLING):
     name: 'deployed',
     format: bundling.format,
     sdkExternal: bundling.externalModules.some((m) => m.startsWith('@aws-sdk')),
-    undiciDeep: false,
   };
 }
 
-// The three names shared/apptenticate/client.ts takes from undici, without the rest of the package
-// (fetch, WebSocket, cache, mocks, proxies, interceptors). `request` is re-created on the dispatcher.
-const UNDICI_DEEP_SHIM = `
-import Agent from 'undici/lib/dispatcher/agent.js';
-import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
-import api from 'undici/lib/api/index.js';
-import formdata from 'undici/lib/web/fetch/formdata.js';
-Object.assign(Dispatcher.prototype, api);
-export const FormData = formdata.FormData;
-export { Agent, Dispatcher };
-export function request(url, { dispatcher, ...options }) {
-  const u = new URL(url);
-  return dispatcher.request({ ...options, origin: u.origin, path: u.pathname + u.search });
+// The variant "undici entry": shared/apptenticate/undici-parts.ts swapped for a module taking the
+// same three names from undici's package entry (which loads all of undici), as the client did before.
+const UNDICI_ENTRY_PARTS = `
+import { Agent, FormData, request as undiciRequest } from 'undici';
+export { Agent, FormData };
+export function request(url, options) {
+  return undiciRequest(url, options);
 }
 `;
 
-const undiciDeepPlugin: Plugin = {
-  name: 'undici-deep',
+const undiciEntryPlugin: Plugin = {
+  name: 'undici-entry',
   setup(b) {
-    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici-deep-shim', namespace: 'undici-deep' }));
-    b.onLoad({ filter: /.*/, namespace: 'undici-deep' }, () => ({
-      contents: UNDICI_DEEP_SHIM,
+    b.onResolve({ filter: /\/undici-parts\.js$/ }, () => ({
+      path: 'undici-entry-parts',
+      namespace: 'undici-entry',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'undici-entry' }, () => ({
+      contents: UNDICI_ENTRY_PARTS,
       loader: 'js',
       resolveDir: PROJECT_ROOT,
     }));
@@ -81,11 +79,11 @@ export async function bundle(
     mainFields: [...bundling.mainFields],
     ...(variant.format === 'esm' ? { banner: { js: bundling.banner } } : {}),
     external,
-    alias: esbuildAliases(PROJECT_ROOT, bundling),
+    alias: variant.defaultCredentialChain ? {} : esbuildAliases(PROJECT_ROOT, bundling),
     outfile: file,
     absWorkingDir: PROJECT_ROOT,
     logLevel: 'error',
-    plugins: variant.undiciDeep ? [undiciDeepPlugin] : [],
+    plugins: variant.undiciEntry ? [undiciEntryPlugin] : [],
   });
   return { file, bytes: (await stat(file)).size };
 }
