@@ -52,6 +52,7 @@ const ui = {
   preview: element<HTMLVideoElement>('preview'),
   takePhoto: element<HTMLButtonElement>('take-photo'),
   closeCamera: element<HTMLButtonElement>('close-camera'),
+  sendingTitle: element<HTMLElement>('sending-title'),
   progress: element<HTMLProgressElement>('progress'),
   sendingStatus: element<HTMLElement>('sending-status'),
   resultTitle: element<HTMLElement>('result-title'),
@@ -114,6 +115,7 @@ function setUploadProgress(percent: number): void {
 }
 
 async function send(client: LivenessClient, selfie: CheckedSelfie): Promise<void> {
+  ui.sendingTitle.textContent = 'Sending your selfie';
   setUploadProgress(0);
   show('sending');
   try {
@@ -126,7 +128,8 @@ async function send(client: LivenessClient, selfie: CheckedSelfie): Promise<void
         setUploadProgress(total > 0 ? Math.round((loaded / total) * 100) : 0),
     });
     ui.progress.removeAttribute('value'); // indeterminate while the check runs
-    ui.sendingStatus.textContent = 'Checking your selfie. This takes a few seconds.';
+    ui.sendingTitle.textContent = 'Checking your selfie';
+    ui.sendingStatus.textContent = 'Checking your selfie: this usually takes a few seconds.';
     showVerdict(await client.waitForVerdict(issued.checkId));
   } catch (error) {
     showReason(reasonForError(error));

@@ -124,6 +124,11 @@ describe('the capture page in a real browser', () => {
   it('shows the pre-check hint for a PDF and sends nothing', async () => {
     const page = await openPage();
     const before = requests.length;
+    // The keyboard reaches both ways in: the camera button, then the file input behind its label.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('open-camera');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('pick-file');
     await page.getByLabel('Choose a photo').setInputFiles({
       name: 'passport.pdf',
       mimeType: 'application/pdf',
@@ -178,6 +183,10 @@ describe('the capture page in a real browser', () => {
       .toBe(1);
     const object = await pipeline.clients.s3.send(new GetObjectCommand({ Bucket: bucketName, Key: key }));
     const bytes = await object.Body?.transformToByteArray();
+    // While the checker is held back, the page waits and says so.
+    await page.getByRole('heading', { name: 'Checking your selfie' }).waitFor();
+    expect(await page.getByRole('status').textContent()).toContain('a few seconds');
+    await page.screenshot({ path: join(shots, 'capture-checking.png') });
     pipeline.resumeChecker();
     expect(bytes?.length).toBeLessThanOrEqual(MAX_BYTES);
     const image = sniffImage(bytes ?? new Uint8Array());
