@@ -3,11 +3,13 @@
  * undici `Agent`. Every vendor answer and every transport failure becomes a typed outcome; the
  * client throws only for programming errors (an invalid argument, a closed client).
  *
- * `request` and `FormData` both come from undici (`undici-parts.ts`): Node's global `FormData` is a
- * different class and undici would send it as the string "[object FormData]".
+ * The liveness call's multipart body is encoded here (`multipart.ts`), as undici would encode a
+ * `FormData` but without copying the selfie into a `Blob`.
  */
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { DEFAULT_APPTENTICATE_URL } from './endpoint.js';
+import { encodeMultipart } from './multipart.js';
 import type {
   LivenessOutcome,
   LivenessRequest,
@@ -17,7 +19,7 @@ import type {
 } from './outcome.js';
 import { parseLivenessResponse, parseLoginResponse, parseRefreshResponse } from './parse.js';
 import { classifyTransportError } from './transport-errors.js';
-import { Agent, FormData, request } from './undici-parts.js';
+import { Agent, request } from './undici-parts.js';
 
 /**
  * The most of a vendor answer the client reads. Every documented answer is well under 1 KiB; a
@@ -130,17 +132,25 @@ export class ApptenticateClient {
     livenessRequest: LivenessRequest,
     options: CallOptions = {},
   ): Promise<LivenessOutcome> {
-    const form = new FormData();
-    const selfie = new Blob([livenessRequest.selfie as Uint8Array<ArrayBuffer>], {
-      type: livenessRequest.contentType,
-    });
-    form.append('selfie', selfie, livenessRequest.fileName);
-    if (livenessRequest.device) form.append('device', livenessRequest.device);
-    form.append('return_id', 'true');
-    form.append('details', 'true');
+    const form = encodeMultipart([
+      {
+        name: 'selfie',
+        fileName: livenessRequest.fileName,
+        contentType: livenessRequest.contentType,
+        bytes: livenessRequest.selfie,
+      },
+      ...(livenessRequest.device ? [{ name: 'device', value: livenessRequest.device }] : []),
+      { name: 'return_id', value: 'true' },
+      { name: 'details', value: 'true' },
+    ]);
     const answer = await this.send(APPTENTICATE_PATHS.liveness, {
-      body: form,
-      headers: { authorization: `Bearer ${accessToken}` },
+      // A stream of the chunks as they are (the selfie is not copied); its length is known up front.
+      body: Readable.from(form.chunks),
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        'content-type': form.contentType,
+        'content-length': String(form.length),
+      },
       signal: options.signal,
     });
     return 'kind' in answer ? answer : parseLivenessResponse(answer.status, answer.text);
@@ -153,7 +163,11 @@ export class ApptenticateClient {
 
   private async send(
     path: string,
-    options: { body: string | FormData; headers: Record<string, string>; signal: AbortSignal | undefined },
+    options: {
+      body: string | Readable;
+      headers: Record<string, string>;
+      signal: AbortSignal | undefined;
+    },
   ): Promise<{ status: number; text: string } | VendorRetryable> {
     const callTimeout = AbortSignal.timeout(this.callTimeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, callTimeout]) : callTimeout;

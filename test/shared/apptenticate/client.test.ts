@@ -1,4 +1,4 @@
-import { errors, FormData, MockAgent } from 'undici';
+import { errors, type FormData, MockAgent, Response } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import type { LivenessRequest } from '../../../shared/apptenticate/outcome.js';
@@ -39,6 +39,22 @@ function capture(path: string, statusCode: number, data: unknown): Captured {
   return captured;
 }
 
+/** The chunks of the body the client sent (a stream). */
+async function chunksOf(captured: Captured): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of captured.body as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  return chunks;
+}
+
+/** The multipart body the client sent, parsed as a form. */
+async function formOf(captured: Captured): Promise<FormData> {
+  const body = Buffer.concat(await chunksOf(captured));
+  expect(body.length).toBe(Number(captured.headers['content-length']));
+  return await new Response(body, {
+    headers: { 'content-type': captured.headers['content-type'] ?? '' },
+  }).formData();
+}
+
 const selfie = makePng({ width: 120, height: 120, seed: 3 });
 const request: LivenessRequest = {
   selfie,
@@ -53,8 +69,7 @@ describe('ApptenticateClient.checkLiveness', () => {
 
     await client.checkLiveness('access-token', request);
 
-    expect(captured.body).toBeInstanceOf(FormData);
-    const form = captured.body as FormData;
+    const form = await formOf(captured);
     const file = form.get('selfie') as File;
     expect(file.name).toBe('selfie.png');
     expect(file.type).toBe('image/png');
@@ -64,12 +79,20 @@ describe('ApptenticateClient.checkLiveness', () => {
     expect(form.get('details')).toBe('true');
   });
 
+  it("sends the selfie's bytes as they are, without copying them into a Blob", async () => {
+    const captured = capture(LIVENESS, 200, { data: { valid: true } });
+
+    await client.checkLiveness('access-token', request);
+
+    expect(await chunksOf(captured)).toContain(selfie);
+  });
+
   it('omits device when the request has none', async () => {
     const captured = capture(LIVENESS, 200, { data: { valid: true } });
 
     await client.checkLiveness('access-token', { ...request, device: undefined });
 
-    expect((captured.body as FormData).has('device')).toBe(false);
+    expect((await formOf(captured)).has('device')).toBe(false);
   });
 
   it('sends the access token as a Bearer authorization header', async () => {
