@@ -5,7 +5,13 @@
  */
 export type { LivenessApiAuth } from './constructs/liveness-api.js';
 export { LivenessPipeline } from './liveness-pipeline.js';
-export type { LivenessPipelineProps } from './liveness-pipeline-props.js';
+export type {
+  LivenessPipelineProps,
+  PipelineFunctionOverrides,
+  PipelineFunctionOverridesByName,
+  PipelineLogLevel,
+  VendorNetwork,
+} from './liveness-pipeline-props.js';
 export {
   type ExistingResources,
   LivenessPipelineStack,

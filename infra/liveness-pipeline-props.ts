@@ -1,3 +1,4 @@
+import type { Size } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -5,9 +6,60 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { secretsProblems } from './constructs/apptenticate-secrets.js';
 import { apiProblems, type LivenessApiAuth } from './constructs/liveness-api.js';
+import { eventsProblems } from './constructs/liveness-events.js';
+import {
+  FUNCTION_OVERRIDE_KEYS,
+  networkProblems,
+  overrideProblems,
+  type PipelineLogLevel,
+  type VendorNetwork,
+} from './constructs/pipeline-function.js';
 import { throwIfInvalid } from './constructs/problems.js';
 import { storageProblems } from './constructs/selfie-storage.js';
-import type { PipelineSettingsOverrides } from './settings.js';
+import { DEFAULT_SETTINGS, type PipelineSettingsOverrides } from './settings-model.js';
+
+export type { PipelineLogLevel, VendorNetwork } from './constructs/pipeline-function.js';
+
+/**
+ * What one function may change beyond the settings: the escape hatches a platform team needs for
+ * its account (memory, a concurrency reservation, its own log level, tracing).
+ */
+export interface PipelineFunctionOverrides {
+  /**
+   * Memory (Lambda gives CPU in proportion), whole mebibytes from 128 to 10,240. Set memory here or
+   * as the function's `memoryMb` setting, not both.
+   * @default - the function's `memoryMb` setting (checker 512 MiB, the others 256 MiB)
+   */
+  readonly memorySize?: Size;
+  /**
+   * Concurrency reserved for the function, which is also its cap; at least 1. The checker's must be
+   * at least `settings.checker.maxConcurrency`, or Lambda throttles what the queue hands it and
+   * notifications burn their receives. The token-refresher's is always 1 (one run at a time) and
+   * cannot be set.
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * This function's log level (`POWERTOOLS_LOG_LEVEL`); wins over the `logLevel` setting.
+   * @default - `settings.logLevel` (INFO)
+   */
+  readonly logLevel?: PipelineLogLevel;
+  /**
+   * X-Ray active tracing for this function; wins over the pipeline's `tracing`.
+   * @default - the pipeline's `tracing`
+   */
+  readonly tracing?: boolean;
+}
+
+/** Per-function overrides, by function (the names the settings use). */
+export interface PipelineFunctionOverridesByName {
+  readonly checker?: PipelineFunctionOverrides;
+  readonly notifier?: PipelineFunctionOverrides;
+  readonly api?: PipelineFunctionOverrides;
+  readonly sweeper?: PipelineFunctionOverrides;
+  /** The token-refresher's `reservedConcurrentExecutions` cannot be set: it is always 1. */
+  readonly tokenRefresher?: PipelineFunctionOverrides;
+}
 
 /** Props of `LivenessPipeline`. */
 export interface LivenessPipelineProps {
@@ -86,6 +138,32 @@ export interface LivenessPipelineProps {
    * @default true
    */
   readonly eventTap?: boolean;
+  /**
+   * Per-function overrides: memory, reserved concurrency, log level, tracing.
+   * @default - every function as the settings say
+   */
+  readonly functions?: PipelineFunctionOverridesByName;
+  /**
+   * X-Ray active tracing for every function (a function's own `tracing` override wins). Lambda
+   * records a segment per invocation; the code is not instrumented, so the AWS SDK and vendor calls
+   * inside it are not subsegments. Costs X-Ray's per-trace price.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Run the functions that call Apptenticate (the checker and the token-refresher) in these subnets
+   * of a VPC: with NAT gateways holding Elastic IPs, the vendor sees fixed source addresses it can
+   * allowlist (docs/deploy.md). The other functions never call the vendor and stay outside.
+   * @default - not in a VPC: Lambda's shared, changing egress addresses
+   */
+  readonly vendorNetwork?: VendorNetwork;
+  /**
+   * AWS accounts (12 digits) allowed to create, change and delete their own rules on the event bus
+   * for the liveness events (`source` = the `eventSource` setting), with targets in their own
+   * accounts: an `AWS::Events::EventBusPolicy` on the bus, created or brought.
+   * @default - no other account may create rules on the bus
+   */
+  readonly subscriberAccounts?: string[];
 }
 
 /** Checks the props as a whole; throws one error listing every problem and how to fix it. */
@@ -95,5 +173,31 @@ export function validateProps(props: LivenessPipelineProps): void {
     ...apiProblems(props),
     ...storageProblems(props),
     ...secretsProblems(props),
+    ...functionsProblems(props),
+    ...networkProblems(props.vendorNetwork),
+    ...eventsProblems(props),
   ]);
+}
+
+function functionsProblems(props: LivenessPipelineProps): string[] {
+  const problems: string[] = [];
+  for (const key of Object.values(FUNCTION_OVERRIDE_KEYS)) {
+    const overrides = props.functions?.[key];
+    if (!overrides) continue;
+    problems.push(...overrideProblems(key, overrides, props.settings?.[key]?.memoryMb));
+  }
+  const refresher = props.functions?.tokenRefresher?.reservedConcurrentExecutions;
+  if (refresher !== undefined) {
+    problems.push(
+      'functions.tokenRefresher.reservedConcurrentExecutions cannot be set: the token-refresher is reserved 1, so that it runs one at a time (its logins and secret writes must not overlap)',
+    );
+  }
+  const checker = props.functions?.checker?.reservedConcurrentExecutions;
+  const maxConcurrency = props.settings?.checker?.maxConcurrency ?? DEFAULT_SETTINGS.checker.maxConcurrency;
+  if (checker !== undefined && Number.isInteger(checker) && checker >= 1 && checker < maxConcurrency) {
+    problems.push(
+      `functions.checker.reservedConcurrentExecutions must be at least checker.maxConcurrency (${maxConcurrency}): below it Lambda throttles the batches the queue hands the checker and notifications use up their receives; raise it or lower checker.maxConcurrency`,
+    );
+  }
+  return problems;
 }

@@ -6,7 +6,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { type LivenessApiAuth, LivenessPipeline } from './liveness-pipeline.js';
+import {
+  type LivenessApiAuth,
+  LivenessPipeline,
+  type PipelineFunctionOverridesByName,
+  type VendorNetwork,
+} from './liveness-pipeline.js';
 import type { PipelineSettingsOverrides } from './settings.js';
 
 /** Existing resources the stack imports by name or ARN instead of creating them. */
@@ -45,6 +50,14 @@ export interface LivenessPipelineStackProps extends StackProps {
   readonly destroyOnDelete?: boolean;
   /** @default - every resource is created */
   readonly existing?: ExistingResources;
+  /** @default - see `LivenessPipelineProps.functions` */
+  readonly functions?: PipelineFunctionOverridesByName;
+  /** @default false */
+  readonly tracing?: boolean;
+  /** A VPC (from a network stack of the same app) for the checker and the token-refresher. @default - none */
+  readonly vendorNetwork?: VendorNetwork;
+  /** @default - none */
+  readonly subscriberAccounts?: string[];
 }
 
 /** The ready-made stack: one `LivenessPipeline`, existing resources imported, and the outputs a platform team needs. */
@@ -84,6 +97,10 @@ export class LivenessPipelineStack extends Stack {
       ...(props.apiAuth ? { apiAuth: props.apiAuth } : {}),
       ...(props.corsAllowedOrigins ? { corsAllowedOrigins: props.corsAllowedOrigins } : {}),
       ...(props.eventTap !== undefined ? { eventTap: props.eventTap } : {}),
+      ...(props.functions ? { functions: props.functions } : {}),
+      ...(props.tracing !== undefined ? { tracing: props.tracing } : {}),
+      ...(props.vendorNetwork ? { vendorNetwork: props.vendorNetwork } : {}),
+      ...(props.subscriberAccounts ? { subscriberAccounts: props.subscriberAccounts } : {}),
       destroyOnDelete: props.destroyOnDelete ?? false,
       ...(bucket ? { bucket } : {}),
       ...(existing.eventBusArn

@@ -18,7 +18,11 @@ import { CheckTable } from './constructs/check-table.js';
 import { LivenessApi } from './constructs/liveness-api.js';
 import { LivenessEvents } from './constructs/liveness-events.js';
 import { PipelineMonitoring } from './constructs/monitoring.js';
-import { PipelineFunction, type PipelineFunctionOptions } from './constructs/pipeline-function.js';
+import {
+  FUNCTION_OVERRIDE_KEYS,
+  PipelineFunction,
+  type PipelineFunctionOptions,
+} from './constructs/pipeline-function.js';
 import { SelfieStorage } from './constructs/selfie-storage.js';
 import { type LivenessPipelineProps, validateProps } from './liveness-pipeline-props.js';
 import {
@@ -30,7 +34,13 @@ import {
 } from './settings.js';
 
 export type { LivenessApiAuth } from './constructs/liveness-api.js';
-export type { LivenessPipelineProps } from './liveness-pipeline-props.js';
+export type {
+  LivenessPipelineProps,
+  PipelineFunctionOverrides,
+  PipelineFunctionOverridesByName,
+  PipelineLogLevel,
+  VendorNetwork,
+} from './liveness-pipeline-props.js';
 
 /**
  * The selfie liveness pipeline: presigned uploads to S3, liveness checks against Apptenticate,
@@ -91,16 +101,25 @@ export class LivenessPipeline extends Construct {
     const removalPolicy = props.destroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
     // Settings are plain numbers (context keys, the local runtime); the parts take CDK units.
+    // The props' per-function overrides go on top; only the functions that call the vendor get the VPC.
     const functionOptions = (
       name: PipelineFunctionName,
       fn: { timeoutSeconds: number; memoryMb: number },
-    ): PipelineFunctionOptions => ({
-      timeout: Duration.seconds(fn.timeoutSeconds),
-      memorySize: Size.mebibytes(fn.memoryMb),
-      environment: settingsEnvironment(name, settings),
-      logRetention,
-      removalPolicy,
-    });
+    ): PipelineFunctionOptions => {
+      const overrides = props.functions?.[FUNCTION_OVERRIDE_KEYS[name]] ?? {};
+      const callsVendor = name === 'checker' || name === 'token-refresher';
+      return {
+        timeout: Duration.seconds(fn.timeoutSeconds),
+        memorySize: overrides.memorySize ?? Size.mebibytes(fn.memoryMb),
+        environment: settingsEnvironment(name, settings),
+        logRetention,
+        removalPolicy,
+        reservedConcurrentExecutions: overrides.reservedConcurrentExecutions,
+        logLevel: overrides.logLevel,
+        tracing: overrides.tracing ?? props.tracing ?? false,
+        network: callsVendor ? props.vendorNetwork : undefined,
+      };
+    };
     const deadLetterRetention = Duration.days(settings.dlqRetentionDays);
 
     const storage = new SelfieStorage(this, {
@@ -146,6 +165,7 @@ export class LivenessPipeline extends Construct {
         maxRecordAge: Duration.seconds(settings.notifier.maxRecordAgeSeconds),
       },
       deadLetterRetention,
+      subscriberAccounts: props.subscriberAccounts,
     });
 
     // The checker joins the parts: notifications from storage, claims and verdicts in the table,

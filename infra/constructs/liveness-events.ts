@@ -1,8 +1,9 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -50,6 +51,11 @@ export interface LivenessEventsProps {
   readonly stream: NotifierStreamOptions;
   /** How long the notifier's dead-letter queue keeps a failed batch (at most 14 days). */
   readonly deadLetterRetention: Duration;
+  /**
+   * AWS accounts allowed to manage their own rules on the bus for the liveness events.
+   * @default - none
+   */
+  readonly subscriberAccounts?: string[];
 }
 
 /**
@@ -72,6 +78,8 @@ export class LivenessEvents {
   readonly notifier: PipelineFunction;
   /** Stream batches the notifier could not publish. */
   readonly notifierDeadLetterQueue: sqs.Queue;
+  /** The bus policy letting `subscriberAccounts` manage their own rules, when there are any. */
+  readonly subscriberPolicy?: events.CfnEventBusPolicy;
 
   constructor(scope: Construct, props: LivenessEventsProps) {
     this.notifierDeadLetterQueue = new sqs.Queue(scope, 'NotifierDeadLetterQueue', {
@@ -97,6 +105,14 @@ export class LivenessEvents {
       content: JSON.stringify(LIVENESS_EVENT_SCHEMA),
       description: 'A selfie liveness event (Liveness Check Passed|Rejected|Failed|Expired)',
     });
+    if (props.subscriberAccounts && props.subscriberAccounts.length > 0) {
+      this.subscriberPolicy = subscriberPolicy(
+        scope,
+        this.eventBus,
+        props.eventSource,
+        props.subscriberAccounts,
+      );
+    }
     this.exampleRule = new events.Rule(scope, 'ExampleRule', {
       eventBus: this.eventBus,
       description: 'Example subscription: every liveness event from this pipeline',
@@ -144,4 +160,71 @@ export class LivenessEvents {
       'dynamodb:ListStreams has no resource-level permissions; CDK grants it with the stream read permissions.',
     );
   }
+}
+
+/** What is wrong with the event props, each with how to fix it. */
+export function eventsProblems(props: Pick<LivenessEventsProps, 'subscriberAccounts'>): string[] {
+  const problems: string[] = [];
+  for (const account of props.subscriberAccounts ?? []) {
+    if (!Token.isUnresolved(account) && !/^\d{12}$/.test(account)) {
+      problems.push(`subscriberAccounts entries must be 12-digit AWS account ids, got "${account}"`);
+    }
+  }
+  if (
+    props.subscriberAccounts &&
+    new Set(props.subscriberAccounts).size !== props.subscriberAccounts.length
+  ) {
+    problems.push('subscriberAccounts lists an account twice');
+  }
+  return problems;
+}
+
+/**
+ * Lets other accounts create, change and delete rules on the bus, only their own (the rule's
+ * creator account is the caller's) and only for the liveness events (their pattern names our
+ * `source`), as AWS documents for a central bus. Their rules send the events to targets in their own
+ * accounts. Sending events to the bus (`events:PutEvents`) is not granted.
+ */
+function subscriberPolicy(
+  scope: Construct,
+  bus: events.IEventBus,
+  eventSource: string,
+  accounts: string[],
+): events.CfnEventBusPolicy {
+  // The L1: EventBusPolicy (aws-cdk-lib 2.276) puts the PolicyStatement object itself into the template.
+  return new events.CfnEventBusPolicy(scope, 'EventBusSubscriberPolicy', {
+    eventBusName: bus.eventBusName,
+    statementId: 'LivenessSubscribersManageOwnRules',
+    statement: new iam.PolicyStatement({
+      sid: 'LivenessSubscribersManageOwnRules',
+      principals: accounts.map((account) => new iam.AccountPrincipal(account)),
+      actions: [
+        'events:PutRule',
+        'events:DeleteRule',
+        'events:DescribeRule',
+        'events:DisableRule',
+        'events:EnableRule',
+        'events:PutTargets',
+        'events:RemoveTargets',
+        'events:ListTargetsByRule',
+      ],
+      resources: [
+        Stack.of(scope).formatArn({
+          service: 'events',
+          resource: 'rule',
+          resourceName: `${bus.eventBusName}/*`,
+          ...(bus.env.account ? { account: bus.env.account } : {}),
+          ...(bus.env.region ? { region: bus.env.region } : {}),
+        }),
+      ],
+      conditions: {
+        StringEqualsIfExists: {
+          // An IAM policy variable, resolved by EventBridge, not a template placeholder.
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal IAM policy variable
+          'events:creatorAccount': '${aws:PrincipalAccount}',
+          'events:source': eventSource,
+        },
+      },
+    }).toStatementJson(),
+  });
 }

@@ -1,12 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Duration, type RemovalPolicy, type Size, Stack, Validations } from 'aws-cdk-lib';
+import {
+  type Duration,
+  type RemovalPolicy,
+  type Size,
+  SizeRoundingBehavior,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LOG_LEVELS } from '../../functions/commons/environment.js';
 import { bundleFileName, esbuildAliases, PIPELINE_BUNDLING } from '../bundling.js';
 import type { PipelineFunctionName } from '../settings.js';
 import { nagFinding } from './nag.js';
@@ -43,6 +52,30 @@ export function functionCodeSource(
   );
 }
 
+/** A level Powertools Logger knows (`POWERTOOLS_LOG_LEVEL`). */
+export type PipelineLogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Where the functions that call Apptenticate (the checker and the token-refresher) run: in a VPC,
+ * for example to leave through NAT gateways with Elastic IPs the vendor can allowlist (see
+ * docs/deploy.md). They also call S3, DynamoDB, Secrets Manager and Lambda: the subnets need a
+ * route to them (the NAT gateway, or VPC endpoints).
+ */
+export interface VendorNetwork {
+  /** The VPC. */
+  readonly vpc: ec2.IVpc;
+  /**
+   * The subnets the functions' network interfaces go in.
+   * @default - the VPC's private subnets with egress (`SubnetType.PRIVATE_WITH_EGRESS`)
+   */
+  readonly subnets?: ec2.SubnetSelection;
+  /**
+   * The security groups of the functions' network interfaces; they need outbound HTTPS only.
+   * @default - a new security group per function: all outbound allowed, no inbound
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
 /** How a pipeline function runs, in CDK units: what the parts of the pipeline take for each function they create. */
 export interface PipelineFunctionOptions {
   /** How long one invocation may run. */
@@ -55,6 +88,27 @@ export interface PipelineFunctionOptions {
   readonly logRetention: logs.RetentionDays;
   /** What happens to the function's log group when it is removed from the stack. */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Concurrency reserved for the function, which is also its cap.
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * The function's own log level: set as `POWERTOOLS_LOG_LEVEL` over the one in `environment`.
+   * @default - the level in `environment` (the `logLevel` setting)
+   */
+  readonly logLevel?: PipelineLogLevel;
+  /**
+   * X-Ray active tracing: Lambda records a trace segment per invocation (the code is not
+   * instrumented, so AWS SDK and vendor calls are not subsegments).
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Run the function in a VPC.
+   * @default - not in a VPC
+   */
+  readonly network?: VendorNetwork;
 }
 
 /** Props of one pipeline function. */
@@ -68,11 +122,6 @@ export interface PipelineFunctionProps extends PipelineFunctionOptions {
    * @default - `functionCodeSource(name)`: the package's prebuilt bundle, else the source
    */
   readonly code?: FunctionCodeSource;
-  /**
-   * Concurrency reserved for the function, which is also its cap.
-   * @default - none: the function shares the account's unreserved concurrency
-   */
-  readonly reservedConcurrentExecutions?: number;
   /**
    * How often Lambda retries an asynchronous invocation that returned an error (0 to 2).
    * @default - Lambda's default, 2
@@ -109,6 +158,34 @@ export class PipelineFunction extends Construct {
       }),
     );
 
+    if (props.network) {
+      // What AWSLambdaVPCAccessExecutionRole grants for the function's network interfaces (CDK adds
+      // that managed policy only to roles it creates itself). Lambda checks for these when it
+      // creates the function, so the function depends on this role's policy (CDK adds the dependency).
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+      this.acknowledgeWildcard(
+        '*',
+        'Lambda manages the network interfaces of a function in a VPC with the function role; ec2:Describe* have no resource-level permissions and the interfaces do not exist before Lambda creates them.',
+      );
+    }
+    if (props.tracing) {
+      this.acknowledgeWildcard(
+        '*',
+        'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions (CDK adds them for Tracing.ACTIVE).',
+      );
+    }
     const code = props.code ?? functionCodeSource(props.name);
     const common = {
       description: props.description,
@@ -119,7 +196,19 @@ export class PipelineFunction extends Construct {
       memorySize: props.memorySize.toMebibytes(),
       role: this.role,
       logGroup: this.logGroup,
-      environment: props.environment,
+      // The function's own log level wins over the pipeline's `logLevel` setting.
+      environment: {
+        ...props.environment,
+        ...(props.logLevel !== undefined ? { POWERTOOLS_LOG_LEVEL: props.logLevel } : {}),
+      },
+      ...(props.tracing ? { tracing: lambda.Tracing.ACTIVE } : {}),
+      ...(props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: props.network.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+            ...(props.network.securityGroups ? { securityGroups: props.network.securityGroups } : {}),
+          }
+        : {}),
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
@@ -171,13 +260,18 @@ export class PipelineFunction extends Construct {
 
   /**
    * Records why a wildcard resource in this function's policy is needed, as a cdk-nag
-   * `AwsSolutions-IAM5` acknowledgement for exactly that resource.
+   * `AwsSolutions-IAM5` acknowledgement for exactly that resource. Several reasons for the same
+   * resource (`*` for X-Ray, for network interfaces, for ListStreams) are kept together.
    */
   acknowledgeWildcard(resource: string, reason: string): this {
-    const finding = nagFinding(Stack.of(this).resolve(resource));
-    Validations.of(this.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${finding}]`, reason });
+    const id = `AwsSolutions-IAM5[Resource::${nagFinding(Stack.of(this).resolve(resource))}]`;
+    const reasons = [...(this.wildcardReasons.get(id) ?? []), reason];
+    this.wildcardReasons.set(id, reasons);
+    Validations.of(this.role).acknowledge({ id, reason: reasons.join(' ') });
     return this;
   }
+
+  private readonly wildcardReasons = new Map<string, string[]>();
 }
 
 /** An IAM Allow statement. */
@@ -188,4 +282,53 @@ export function allow(actions: string[], resources: string[], conditions?: Recor
 /** The condition that limits KMS permissions to calls a given AWS service makes on the caller's behalf. */
 export function viaService(scope: Construct, service: 's3' | 'secretsmanager'): Record<string, unknown> {
   return { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(scope).region}.amazonaws.com` } };
+}
+
+/** Per-function overrides as the pipeline's props name the functions. */
+export const FUNCTION_OVERRIDE_KEYS = {
+  checker: 'checker',
+  notifier: 'notifier',
+  api: 'api',
+  sweeper: 'sweeper',
+  'token-refresher': 'tokenRefresher',
+} as const satisfies Record<PipelineFunctionName, string>;
+
+/** What is wrong with one function's overrides, each with how to fix it. */
+export function overrideProblems(
+  key: string,
+  overrides: {
+    memorySize?: Size;
+    reservedConcurrentExecutions?: number;
+    logLevel?: string;
+  },
+  memoryFromSettings: number | undefined,
+): string[] {
+  const problems: string[] = [];
+  const at = `functions.${key}`;
+  if (overrides.memorySize !== undefined) {
+    const mib = overrides.memorySize.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (!Number.isInteger(mib) || mib < 128 || mib > 10_240) {
+      problems.push(`${at}.memorySize must be 128 to 10240 MiB (whole mebibytes), as Lambda allows`);
+    }
+    if (memoryFromSettings !== undefined) {
+      problems.push(
+        `${at}.memorySize and settings.${key}.memoryMb both set memory: set one (memorySize takes a Size, memoryMb a number)`,
+      );
+    }
+  }
+  const reserved = overrides.reservedConcurrentExecutions;
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+    problems.push(`${at}.reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}`);
+  }
+  if (overrides.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(overrides.logLevel)) {
+    problems.push(`${at}.logLevel must be one of ${LOG_LEVELS.join(', ')}, got "${overrides.logLevel}"`);
+  }
+  return problems;
+}
+
+/** What is wrong with a VPC for the functions, each with how to fix it. */
+export function networkProblems(network: VendorNetwork | undefined): string[] {
+  return network?.securityGroups !== undefined && network.securityGroups.length === 0
+    ? ['vendorNetwork.securityGroups must not be empty: leave it out for a new security group per function']
+    : [];
 }

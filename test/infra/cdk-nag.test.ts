@@ -1,8 +1,10 @@
-import { type Stack, Validations } from 'aws-cdk-lib';
+import { type App, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { LivenessPipeline } from '../../infra/liveness-pipeline.js';
 import {
   LivenessPipelineStack,
   type LivenessPipelineStackProps,
@@ -11,9 +13,12 @@ import { EXISTING_RESOURCES } from './fixtures.js';
 import { createTestApp } from './support.js';
 
 /** Synthesizes a pipeline stack with AwsSolutionsChecks; returns the failure report, or '' when clean. */
-function nagReport(props: LivenessPipelineStackProps, addToStack?: (stack: Stack) => void) {
+function nagReport(
+  props: LivenessPipelineStackProps | ((app: App) => Stack),
+  addToStack?: (stack: Stack) => void,
+) {
   const { app, cleanup } = createTestApp();
-  const stack = new LivenessPipelineStack(app, 'Pipeline', props);
+  const stack = typeof props === 'function' ? props(app) : new LivenessPipelineStack(app, 'Pipeline', props);
   addToStack?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   try {
@@ -74,6 +79,28 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       apiAuth: { jwt: { issuer: 'https://issuer.example.com', audience: ['client'] } },
     });
     expect(report).toBe('');
+  });
+
+  it('passes with every escape hatch on: overrides, tracing, a VPC for the vendor calls, subscriber accounts', () => {
+    const { report, acknowledgements } = nagReport((app) => {
+      const stack = new Stack(app, 'Hatches');
+      // The test's own VPC, with flow logs as cdk-nag wants of any VPC.
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
+      new LivenessPipeline(stack, 'Pipeline', {
+        tracing: true,
+        vendorNetwork: { vpc },
+        subscriberAccounts: ['444455556666'],
+        functions: {
+          checker: { reservedConcurrentExecutions: 10, logLevel: 'DEBUG', memorySize: Size.mebibytes(1024) },
+          api: { tracing: false },
+        },
+      });
+      return stack;
+    });
+    expect(report).toBe('');
+    const reasons = [...acknowledgements.values()].join('\n');
+    expect(reasons).toMatch(/X-Ray/);
+    expect(reasons).toMatch(/network interfaces/);
   });
 
   it('fails, naming the rule, when the stack gains a non-compliant resource', () => {

@@ -1,4 +1,6 @@
+import { Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
 import { createTestApp } from './support.js';
@@ -43,6 +45,7 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
 };
 
 let resources: Record<string, { Type: string }>;
+let withHatches: Record<string, { Type: string }>;
 let cleanup: () => void;
 
 beforeAll(() => {
@@ -50,11 +53,26 @@ beforeAll(() => {
   cleanup = test.cleanup;
   const stack = new LivenessPipelineStack(test.app, 'Pipeline');
   resources = Template.fromStack(stack).toJSON().Resources;
+  // The same stack with every escape hatch on (a second app: the stack name must stay 'Pipeline').
+  const other = createTestApp();
+  const cleanupFirst = cleanup;
+  cleanup = () => {
+    cleanupFirst();
+    other.cleanup();
+  };
+  const network = new Stack(other.app, 'Network');
+  const hatched = new LivenessPipelineStack(other.app, 'Pipeline', {
+    tracing: true,
+    vendorNetwork: { vpc: new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 1 }) },
+    subscriberAccounts: ['444455556666'],
+    functions: { checker: { memorySize: Size.mebibytes(1024), reservedConcurrentExecutions: 10 } },
+  });
+  withHatches = Template.fromStack(hatched).toJSON().Resources;
 });
 afterAll(() => cleanup());
 
-const idsOfType = (type: string) =>
-  Object.entries(resources)
+const idsOfType = (type: string, from = resources) =>
+  Object.entries(from)
     .filter(([, resource]) => resource.Type === type)
     .map(([id]) => id)
     .sort();
@@ -63,4 +81,11 @@ describe('logical IDs of the resources a deployed stack must keep', () => {
   it.each(Object.entries(PINNED))('keeps every %s at its pinned logical ID', (type, ids) => {
     expect(idsOfType(type)).toEqual([...ids].sort());
   });
+
+  it.each(Object.entries(PINNED))(
+    'keeps every %s at its pinned logical ID with every escape hatch on',
+    (type, ids) => {
+      expect(idsOfType(type, withHatches)).toEqual([...ids].sort());
+    },
+  );
 });
