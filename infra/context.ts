@@ -1,5 +1,5 @@
 import { type SettingPath, settingValue } from './environment.js';
-import type { LivenessApiAuth } from './liveness-pipeline.js';
+import type { LivenessApiAuth, PipelineFunctionOverridesByName } from './liveness-pipeline.js';
 import type { ExistingResources, LivenessPipelineStackProps } from './liveness-pipeline-stack.js';
 import { DEFAULT_SETTINGS, type PipelineSettingsOverrides } from './settings.js';
 
@@ -27,6 +27,15 @@ export const CONTEXT_KEYS = {
   },
   alarmEmail: { default: '-', doc: 'Comma-separated emails subscribed to the alarm topic' },
   eventTap: { default: 'true', doc: 'Create the event tap queue fed by the example rule' },
+  tracing: { default: 'false', doc: 'X-Ray active tracing for every function' },
+  subscriberAccounts: {
+    default: '-',
+    doc: 'Comma-separated AWS account ids allowed to create their own rules on the bus for the liveness events',
+  },
+  functions: {
+    default: '-',
+    doc: 'JSON object of per-function overrides (`reservedConcurrentExecutions`, `logLevel`, `tracing`)',
+  },
   selfiePrefix: { ...setting('selfiePrefix'), doc: 'Key prefix of uploaded selfies' },
   eventSource: { ...setting('eventSource'), doc: '`source` of the events' },
   livenessApiUrl: { ...setting('livenessApiUrl'), doc: 'Apptenticate base URL' },
@@ -178,6 +187,28 @@ export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfi
       tail === undefined ? value : { ...(settings[head] as object | undefined), [tail]: value };
   }
 
+  // Memory is a setting (a number of MiB); the construct's `memorySize` override takes a Size.
+  const overrides = tryGetContext('functions');
+  let functions: PipelineFunctionOverridesByName | undefined;
+  if (typeof overrides === 'string' && overrides.trim()) {
+    try {
+      functions = JSON.parse(overrides) as PipelineFunctionOverridesByName;
+    } catch {
+      problems.push(
+        `context functions must be a JSON object, e.g. -c functions='{"checker":{"reservedConcurrentExecutions":10}}'`,
+      );
+    }
+  } else if (typeof overrides === 'object' && overrides !== null) {
+    functions = overrides as PipelineFunctionOverridesByName;
+  }
+  for (const [name, entry] of Object.entries(functions ?? {})) {
+    if (entry && typeof entry === 'object' && 'memorySize' in entry) {
+      problems.push(
+        `context functions.${name}.memorySize: set memory with -c settings='{"${name}":{"memoryMb":1024}}'`,
+      );
+    }
+  }
+
   let apiAuth: LivenessApiAuth = 'iam';
   const authMode = str('apiAuth') ?? 'iam';
   if (authMode === 'jwt') {
@@ -213,6 +244,9 @@ export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfi
       alarmEmails: list('alarmEmail'),
       eventTap: bool('eventTap'),
       destroyOnDelete: bool('destroyOnDelete'),
+      tracing: bool('tracing'),
+      subscriberAccounts: list('subscriberAccounts'),
+      functions,
     }),
   };
   const stackName = str('stackName') ?? CONTEXT_KEYS.stackName.default;

@@ -63,6 +63,34 @@ describe('readAppConfig', () => {
     }
   });
 
+  it('reads the escape hatches a clone can set: tracing, subscriber accounts, per-function overrides', () => {
+    const { props } = readAppConfig(
+      context({
+        tracing: 'true',
+        subscriberAccounts: '444455556666, 777788889999',
+        functions:
+          '{"checker":{"reservedConcurrentExecutions":10,"logLevel":"DEBUG"},"api":{"tracing":false}}',
+      }),
+    );
+    expect(props.tracing).toBe(true);
+    expect(props.subscriberAccounts).toEqual(['444455556666', '777788889999']);
+    expect(props.functions).toEqual({
+      checker: { reservedConcurrentExecutions: 10, logLevel: 'DEBUG' },
+      api: { tracing: false },
+    });
+    const { props: fromJson } = readAppConfig(context({ functions: { sweeper: { logLevel: 'WARN' } } }));
+    expect(fromJson.functions).toEqual({ sweeper: { logLevel: 'WARN' } });
+  });
+
+  it('refuses function overrides that are not JSON, and memory there (a setting: memoryMb)', () => {
+    expect(() => readAppConfig(context({ functions: '{checker' }))).toThrow(
+      /context functions must be a JSON object, e\.g\. -c functions='\{"checker":\{"reservedConcurrentExecutions":10\}\}'/,
+    );
+    expect(() => readAppConfig(context({ functions: '{"checker":{"memorySize":1024}}' }))).toThrow(
+      /set memory with -c settings='\{"checker":\{"memoryMb":1024\}\}'/,
+    );
+  });
+
   it('builds a JWT authorizer config from jwtIssuer and jwtAudience', () => {
     const { props } = readAppConfig(
       context({ apiAuth: 'jwt', jwtIssuer: 'https://issuer.example.com', jwtAudience: 'a,b' }),
