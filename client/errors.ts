@@ -116,6 +116,7 @@ export const API_ERROR_CLASSES = {
   INVALID_CHECK_ID: InvalidRequestError,
   PAYLOAD_TOO_LARGE: InvalidRequestError,
   UNSUPPORTED_MEDIA_TYPE: InvalidRequestError,
+  UNAUTHENTICATED: NotAuthorizedError,
   CHECK_NOT_FOUND: CheckNotFoundError,
   NOT_FOUND: RouteNotFoundError,
   METHOD_NOT_ALLOWED: RouteNotFoundError,

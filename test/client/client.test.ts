@@ -116,6 +116,7 @@ describe('errors', () => {
     ['METHOD_NOT_ALLOWED', 405, RouteNotFoundError],
     ['INTERNAL_ERROR', 500, ApiServerError],
     ['SERVICE_UNAVAILABLE', 503, ServiceUnavailableError],
+    ['UNAUTHENTICATED', 401, NotAuthorizedError],
     ['OWNER_RATE_LIMITED', 429, RateLimitedError],
     ['OPEN_CHECKS_LIMITED', 429, RateLimitedError],
   ])('throws %s (%i) as %o with its code, status and message', async (code, status, ErrorClass) => {
