@@ -98,6 +98,9 @@ export const SETTINGS_ENVIRONMENT: { [F in PipelineFunctionName]: Record<Setting
     UPLOAD_URL_TTL_SECONDS: 'api.uploadUrlTtlSeconds',
     MAX_OBJECT_BYTES: 'maxObjectBytes',
     CHECK_RETENTION_DAYS: 'checkRetentionDays',
+    USER_MAX_OPEN_CHECKS: 'api.userMaxOpenChecks',
+    USER_CHECKS_PER_MINUTE: 'api.userChecksPerMinute',
+    SERVICE_CHECKS_PER_MINUTE: 'api.serviceChecksPerMinute',
     POWERTOOLS_LOG_LEVEL: 'logLevel',
   },
   sweeper: {

@@ -202,6 +202,7 @@ export class LivenessPipeline extends Construct {
       removalPolicy,
     });
     checks.bindTable(api.api, ['dynamodb:PutItem', 'dynamodb:GetItem']);
+    checks.grantLimitCounters(api.api);
     // The presigned POST is signed with the api function's role, so the role itself must be allowed to upload.
     storage.grantSelfies(api.api, {
       actions: ['s3:PutObject'],

@@ -69,6 +69,12 @@ export interface ApiSettings {
   /** Steady-state requests per second the HTTP API's default stage allows. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
+  /** Checks a user (a JWT `sub`, a Cognito identity) may have not yet final at once. */
+  userMaxOpenChecks: number;
+  /** Checks a user may create per clock minute. */
+  userChecksPerMinute: number;
+  /** Checks a service (an IAM principal) may create per clock minute. */
+  serviceChecksPerMinute: number;
 }
 
 /** Settings of the sweeper function and its schedule. */
@@ -217,6 +223,9 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
     uploadUrlTtlSeconds: API_ENVIRONMENT.UPLOAD_URL_TTL_SECONDS.default,
     throttleRateLimit: 50,
     throttleBurstLimit: 100,
+    userMaxOpenChecks: API_ENVIRONMENT.USER_MAX_OPEN_CHECKS.default,
+    userChecksPerMinute: API_ENVIRONMENT.USER_CHECKS_PER_MINUTE.default,
+    serviceChecksPerMinute: API_ENVIRONMENT.SERVICE_CHECKS_PER_MINUTE.default,
   },
   sweeper: {
     timeoutSeconds: 120,

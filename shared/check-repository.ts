@@ -65,6 +65,8 @@ export class CheckRepository {
     device?: Device;
     reference?: string;
     contentType?: string;
+    /** Who asked for the check: only they may read it. */
+    owner?: string;
   }): Promise<CheckItem> {
     const now = input.now.toISOString();
     const item: CheckItem = {
@@ -81,6 +83,7 @@ export class CheckRepository {
       ...(input.device ? { device: input.device } : {}),
       ...(input.reference !== undefined ? { reference: input.reference } : {}),
       ...(input.contentType ? { contentType: input.contentType } : {}),
+      ...(input.owner !== undefined ? { owner: input.owner } : {}),
     };
     try {
       await this.doc.send(

@@ -14,4 +14,10 @@ export const CHECK_TABLE = {
     projection: 'KEYS_ONLY',
   },
   streamViewType: 'NEW_AND_OLD_IMAGES',
+  /**
+   * The api's per-owner limit counters live in the same table under keys starting with this
+   * (never a UUID, so never a check id; no `status`, so never in the notifier's stream filter or the
+   * sweep index). The api's `UpdateItem` is allowed only on these keys. See decision 8.
+   */
+  limitKeyPrefix: 'owner#',
 } as const;

@@ -68,6 +68,12 @@ export function referenceProblem(value: unknown): ReferenceProblem | undefined {
   return undefined;
 }
 
+/**
+ * The longest owner id stored on a check: a JWT `sub` (OIDC: at most 255 ASCII characters), an
+ * IAM principal ARN, or a Cognito identity id.
+ */
+export const MAX_OWNER_LENGTH = 1024;
+
 /** What Apptenticate said about a selfie it accepted for checking. */
 export interface CheckResult {
   valid: boolean;
@@ -142,6 +148,11 @@ export interface CheckItem {
   device?: Device;
   /** The app's opaque reference (not PII by contract), at most 128 characters. */
   reference?: string;
+  /**
+   * Who created the check through the API (the JWT `sub`, the IAM principal, or the Cognito
+   * identity); only they may read it. Absent for direct uploads and for checks created before owners.
+   */
+  owner?: string;
   /** Content type pinned by the upload policy, when the check was issued by the API. */
   contentType?: string;
   /** ISO 8601: when the upload URL stops working (AWAITING_UPLOAD only). */

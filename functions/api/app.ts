@@ -3,8 +3,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { CheckRepository } from '../../shared/check-repository.js';
 import type { Clock } from '../../shared/clock.js';
 import { describeError, RetryableError } from '../../shared/errors.js';
+import { type Caller, callerOf, mayRead } from './caller.js';
 import { toCheckView } from './check-view.js';
 import type { ApiConfig } from './config.js';
+import type { OwnerLimits } from './owner-limits.js';
 import type { UploadPresigner } from './presign.js';
 import { matchRoute } from './routes.js';
 import { API_ERRORS, ApiError, parseCheckId, parseCreateCheckRequest } from './validation.js';
@@ -14,6 +16,8 @@ export interface ApiDeps {
   config: Pick<ApiConfig, 'selfieBucket' | 'selfiePrefix' | 'uploadUrlTtlSeconds' | 'maxObjectBytes'>;
   repository: Pick<CheckRepository, 'createAwaitingUpload' | 'get'>;
   presigner: UploadPresigner;
+  /** Per-owner limits on creating checks. */
+  limits: Pick<OwnerLimits, 'admit' | 'release'>;
   clock: Clock;
   idGenerator: () => string;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -40,11 +44,18 @@ export function createApi(deps: ApiDeps): (event: APIGatewayProxyEventV2) => Pro
   return async (event) => {
     try {
       const route = matchRoute(event);
+      const caller = callerOf(event);
+      if (!caller) {
+        throw new ApiError(
+          'UNAUTHENTICATED',
+          'the request carries no caller identity: call the API through its authorizer',
+        );
+      }
       switch (route.name) {
         case 'createCheck':
-          return json(201, await createCheck(deps, event));
+          return json(201, await createCheck(deps, event, caller));
         case 'getCheck':
-          return json(200, await getCheck(deps, parseCheckId(route.checkId)));
+          return json(200, await getCheck(deps, parseCheckId(route.checkId), caller));
       }
     } catch (error) {
       return errorResponse(deps, error);
@@ -52,28 +63,46 @@ export function createApi(deps: ApiDeps): (event: APIGatewayProxyEventV2) => Pro
   };
 }
 
-async function createCheck(deps: ApiDeps, event: APIGatewayProxyEventV2): Promise<CreateCheckResponse> {
+async function createCheck(
+  deps: ApiDeps,
+  event: APIGatewayProxyEventV2,
+  caller: Caller,
+): Promise<CreateCheckResponse> {
   const request = parseCreateCheckRequest(event);
   const { config } = deps;
   const checkId = deps.idGenerator();
   const now = deps.clock.now();
   const uploadExpiresAt = new Date(now.getTime() + config.uploadUrlTtlSeconds * 1000);
-  // Presign first: if it fails, no item is left awaiting an upload nobody can make.
-  const upload = await deps.presigner.presign({
-    key: `${config.selfiePrefix}${checkId}`,
-    contentType: request.contentType,
-    maxBytes: config.maxObjectBytes,
-    expiresInSeconds: config.uploadUrlTtlSeconds,
-  });
-  await deps.repository.createAwaitingUpload({
-    checkId,
-    now,
-    uploadExpiresAt,
-    contentType: request.contentType,
-    ...(request.device ? { device: request.device } : {}),
-    ...(request.reference !== undefined ? { reference: request.reference } : {}),
-  });
-  // Never log the upload URL or fields: together they are a credential.
+  const creation = { caller, checkId, now };
+  const admission = await deps.limits.admit(creation);
+  if (!admission.admitted) {
+    throw new ApiError(admission.code, LIMIT_MESSAGES[admission.code], {
+      'retry-after': String(admission.retryAfterSeconds),
+    });
+  }
+  let upload: Awaited<ReturnType<UploadPresigner['presign']>>;
+  try {
+    // Presign first: if it fails, no item is left awaiting an upload nobody can make.
+    upload = await deps.presigner.presign({
+      key: `${config.selfiePrefix}${checkId}`,
+      contentType: request.contentType,
+      maxBytes: config.maxObjectBytes,
+      expiresInSeconds: config.uploadUrlTtlSeconds,
+    });
+    await deps.repository.createAwaitingUpload({
+      checkId,
+      now,
+      uploadExpiresAt,
+      contentType: request.contentType,
+      owner: caller.owner,
+      ...(request.device ? { device: request.device } : {}),
+      ...(request.reference !== undefined ? { reference: request.reference } : {}),
+    });
+  } catch (error) {
+    await releaseSlot(deps, creation);
+    throw error;
+  }
+  // Never log the upload URL or fields: together they are a credential. Nor the owner: it names a person.
   deps.logger.info('check issued', {
     checkId,
     device: request.device,
@@ -92,10 +121,29 @@ async function createCheck(deps: ApiDeps, event: APIGatewayProxyEventV2): Promis
   };
 }
 
-async function getCheck(deps: ApiDeps, checkId: string) {
+async function getCheck(deps: ApiDeps, checkId: string, caller: Caller) {
   const item = await deps.repository.get(checkId);
-  if (!item) throw new ApiError('CHECK_NOT_FOUND', 'no check with this id');
+  // Someone else's check is answered exactly as a missing one: its existence is not the caller's to learn.
+  if (!item || !mayRead(caller, item.owner)) throw new ApiError('CHECK_NOT_FOUND', 'no check with this id');
   return toCheckView(item);
+}
+
+const LIMIT_MESSAGES = {
+  OWNER_RATE_LIMITED: 'too many checks created in this minute; try again after retry-after seconds',
+  OPEN_CHECKS_LIMITED:
+    'too many checks not yet decided; upload or wait for the ones you have, then try again after retry-after seconds',
+} as const;
+
+/** Gives back the slot of a creation that failed; a failure here only delays the slot's return. */
+async function releaseSlot(deps: ApiDeps, creation: Parameters<ApiDeps['limits']['release']>[0]) {
+  try {
+    await deps.limits.release(creation);
+  } catch (error) {
+    deps.logger.warn('open-check slot not released', {
+      checkId: creation.checkId,
+      error: describeError(error),
+    });
+  }
 }
 
 function errorResponse(deps: ApiDeps, error: unknown): ApiResponse {

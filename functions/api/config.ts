@@ -1,6 +1,7 @@
 import { type Env, readEnv } from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import { API_ENVIRONMENT } from './environment.js';
+import type { OwnerLimitSettings } from './owner-limits.js';
 
 /** The api function's settings, read once per cold start. */
 export interface ApiConfig {
@@ -16,6 +17,8 @@ export interface ApiConfig {
   readonly maxObjectBytes: number;
   /** `CHECK_RETENTION_DAYS` (default 30), in seconds: the TTL of check items. */
   readonly retentionSeconds: number;
+  /** `USER_MAX_OPEN_CHECKS`, `USER_CHECKS_PER_MINUTE`, `SERVICE_CHECKS_PER_MINUTE`: the per-owner limits. */
+  readonly limits: OwnerLimitSettings;
 }
 
 // Characters S3 documents as safe in keys; a prefix with anything else would need encoding everywhere.
@@ -37,5 +40,10 @@ export function readConfig(env: Env = process.env): ApiConfig {
     uploadUrlTtlSeconds: v.UPLOAD_URL_TTL_SECONDS,
     maxObjectBytes: v.MAX_OBJECT_BYTES,
     retentionSeconds: v.CHECK_RETENTION_DAYS * 86_400,
+    limits: Object.freeze({
+      userMaxOpenChecks: v.USER_MAX_OPEN_CHECKS,
+      userChecksPerMinute: v.USER_CHECKS_PER_MINUTE,
+      serviceChecksPerMinute: v.SERVICE_CHECKS_PER_MINUTE,
+    }),
   });
 }

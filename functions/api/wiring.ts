@@ -7,6 +7,7 @@ import { systemClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/observability.js';
 import type { ApiDeps } from './app.js';
 import type { ApiConfig } from './config.js';
+import { OwnerLimits } from './owner-limits.js';
 import { createUploadPresigner } from './presign.js';
 
 /** AWS clients the api uses; tests and the local runtime may pass their own. */
@@ -17,13 +18,12 @@ export interface ApiClients {
 
 /** Builds the api's collaborators once per container. */
 export function buildDeps(config: ApiConfig, clients: ApiClients = {}): ApiDeps & { logger: Logger } {
+  const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
+  const repository = new CheckRepository(dynamodb, config.tableName, config.retentionSeconds);
   return {
     config,
-    repository: new CheckRepository(
-      clients.dynamodb ?? new DynamoDBClient({}),
-      config.tableName,
-      config.retentionSeconds,
-    ),
+    repository,
+    limits: new OwnerLimits(dynamodb, config.tableName, repository, config.limits, config.retentionSeconds),
     presigner: createUploadPresigner(clients.s3 ?? new S3Client({}), config.selfieBucket),
     clock: systemClock,
     idGenerator: randomUUID,

@@ -70,6 +70,18 @@ export class CheckTable {
     });
   }
 
+  /**
+   * Allows a function to update the per-owner limit counters (keys under `owner#`) and no other
+   * item: IAM checks the item's partition key (`dynamodb:LeadingKeys`), so a check stays out of reach.
+   */
+  grantLimitCounters(fn: PipelineFunction): void {
+    fn.grant(
+      allow(['dynamodb:UpdateItem'], [this.table.tableArn], {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CHECK_TABLE.limitKeyPrefix}*`] },
+      }),
+    );
+  }
+
   /** Sets `TABLE_NAME` on a function and allows it exactly these actions on the table. */
   bindTable(fn: PipelineFunction, actions: string[]): void {
     fn.bind('TABLE_NAME', this.table.tableName, allow(actions, [this.table.tableArn]));

@@ -295,7 +295,14 @@ describe('least-privilege IAM', () => {
         'sqs:GetQueueUrl',
         'sqs:SendMessage',
       ],
-      api: [...logs, 'dynamodb:GetItem', 'dynamodb:PutItem', 'kms:GenerateDataKey', 's3:PutObject'],
+      api: [
+        ...logs,
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'kms:GenerateDataKey',
+        's3:PutObject',
+      ],
       sweeper: [...logs, 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:ListBucket'],
       'token-refresher': [
         ...logs,
@@ -307,6 +314,17 @@ describe('least-privilege IAM', () => {
     };
     for (const name of FUNCTION_NAMES)
       expect(actionsOf(statements(name)), name).toEqual(expected[name].sort());
+  });
+
+  it("lets the api update only its per-owner limit counters, never a check's item", () => {
+    const updates = statements('api').filter((s) => actionsOf([s]).includes('dynamodb:UpdateItem'));
+    expect(updates).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:UpdateItem',
+        Resource: arnOf(pipeline.table),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['owner#*'] } },
+      }),
+    ]);
   });
 
   it('lets only the token-refresher read the credentials secret', () => {

@@ -129,6 +129,9 @@ describe('functionEnvironment', () => {
       UPLOAD_URL_TTL_SECONDS: '300',
       MAX_OBJECT_BYTES: '2097152',
       CHECK_RETENTION_DAYS: '30',
+      USER_MAX_OPEN_CHECKS: '3',
+      USER_CHECKS_PER_MINUTE: '10',
+      SERVICE_CHECKS_PER_MINUTE: '1200',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     });
     expect(functionEnvironment('sweeper', DEFAULT_SETTINGS, names)).toEqual({

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { localAuthorizer } from './local-auth.js';
 import { answerPreflight, corsResponseHeaders, type LocalCorsOrigins } from './local-cors.js';
 
 /** The api function as the local server calls it. */
@@ -114,6 +115,17 @@ export function serveApi(
       ...(body.length > 0 ? { body: body.toString('base64') } : {}),
       isBase64Encoded: body.length > 0,
     };
+    const authorizer = localAuthorizer(headers.authorization);
+    if (!authorizer) {
+      // What API Gateway's authorizer answers; the function never runs.
+      response.writeHead(401, {
+        'content-type': 'application/json',
+        ...corsResponseHeaders(request.headers, cors),
+      });
+      response.end('{"message":"Unauthorized"}');
+      return;
+    }
+    (event.requestContext as unknown as Record<string, unknown>).authorizer = authorizer;
     invoke(event).then(
       (result) => {
         response.writeHead(result.statusCode ?? 200, {

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CreateCheckResponse, createApi } from '../../../functions/api/app.js';
+import { OwnerLimits } from '../../../functions/api/owner-limits.js';
 import { createUploadPresigner } from '../../../functions/api/presign.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
 import { systemClock } from '../../../shared/clock.js';
@@ -36,6 +37,13 @@ describe('api on moto', () => {
       },
       repository,
       presigner: createUploadPresigner(s3, BUCKET),
+      limits: new OwnerLimits(
+        ddb,
+        TABLE,
+        repository,
+        { userMaxOpenChecks: 3, userChecksPerMinute: 10, serviceChecksPerMinute: 100 },
+        30 * 86_400,
+      ),
       clock: systemClock,
       idGenerator: () => crypto.randomUUID(),
       logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },

@@ -33,6 +33,7 @@ function setup(overrides: Partial<ApiDeps> = {}) {
     },
     repository: new CheckRepository(new DynamoDBClient({ region: 'eu-west-1' }), 'checks', 30 * 86_400),
     presigner: createUploadPresigner(s3, 'selfie-bucket'),
+    limits: { admit: async () => ({ admitted: true }), release: async () => undefined },
     clock: testClock(() => NOW),
     idGenerator: () => CHECK_ID,
     logger,

@@ -12,6 +12,7 @@ describe('readConfig', () => {
       uploadUrlTtlSeconds: 300,
       maxObjectBytes: 2_097_152,
       retentionSeconds: 30 * 86_400,
+      limits: { userMaxOpenChecks: 3, userChecksPerMinute: 10, serviceChecksPerMinute: 1200 },
     });
   });
 
@@ -22,8 +23,12 @@ describe('readConfig', () => {
       UPLOAD_URL_TTL_SECONDS: '600',
       MAX_OBJECT_BYTES: '1048576',
       CHECK_RETENTION_DAYS: '7',
+      USER_MAX_OPEN_CHECKS: '1',
+      USER_CHECKS_PER_MINUTE: '5',
+      SERVICE_CHECKS_PER_MINUTE: '60',
     });
     expect(config).toMatchObject({
+      limits: { userMaxOpenChecks: 1, userChecksPerMinute: 5, serviceChecksPerMinute: 60 },
       selfiePrefix: 'uploads/selfies/',
       uploadUrlTtlSeconds: 600,
       maxObjectBytes: 1_048_576,
@@ -40,6 +45,9 @@ describe('readConfig', () => {
     [{ ...required, UPLOAD_URL_TTL_SECONDS: '5m' }, /UPLOAD_URL_TTL_SECONDS must be an integer/],
     [{ ...required, MAX_OBJECT_BYTES: '0' }, /MAX_OBJECT_BYTES must be between/],
     [{ ...required, CHECK_RETENTION_DAYS: '0' }, /CHECK_RETENTION_DAYS must be between/],
+    [{ ...required, USER_MAX_OPEN_CHECKS: '21' }, /USER_MAX_OPEN_CHECKS must be between 1 and 20/],
+    [{ ...required, USER_CHECKS_PER_MINUTE: '0' }, /USER_CHECKS_PER_MINUTE must be between 1 and 1000/],
+    [{ ...required, SERVICE_CHECKS_PER_MINUTE: 'many' }, /SERVICE_CHECKS_PER_MINUTE must be an integer/],
     [{ ...required, SELFIE_PREFIX: 'selfies' }, /SELFIE_PREFIX must end with "\/"/],
     [{ ...required, SELFIE_PREFIX: '/selfies/' }, /SELFIE_PREFIX/],
     [{ ...required, SELFIE_PREFIX: 'my selfies/' }, /SELFIE_PREFIX/],

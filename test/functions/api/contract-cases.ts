@@ -4,10 +4,12 @@
  * answer against `docs/openapi.json`.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { ApiErrorCode } from '../../../functions/api/validation.js';
 import type { CheckItem } from '../../../shared/check.js';
+import { localBearerToken } from '../../../tools/local/local-auth.js';
 import { finalCheckItem } from '../../shared/events/check-items.js';
 import type { ContractLocation } from '../../support/openapi.js';
 
@@ -30,9 +32,19 @@ export interface ContractCase {
   status: number;
   code?: ApiErrorCode;
   where: ContractLocation;
+  /**
+   * Where the answer can come from: the handler alone (a request without any authorizer context,
+   * which the local API, like the stack, never sends), the local API alone (its authorizer's own
+   * refusal), or both.
+   */
+  only?: 'handler' | 'local';
+  /** The handler gets no authorizer context at all. */
+  withoutAuthorizer?: true;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+/** A user's request under JWT auth (locally, an unverified token; for the handler, its claims). */
+const USER = { authorization: localBearerToken('user-a') };
 const CREATE: ContractLocation = { method: 'POST', path: '/checks' };
 const READ: ContractLocation = { method: 'GET', path: '/checks/{checkId}' };
 
@@ -49,6 +61,26 @@ const invalid = () =>
     name: 'ValidationException',
     $fault: 'client',
   });
+
+// biome-ignore lint/suspicious/noExplicitAny: any document-client stub
+const counting = (ddb: AwsStub<any, any, any>) => ddb.on(UpdateCommand).resolves({});
+
+/** The user already holds `count` reservations, each for a check still awaiting its upload. */
+// biome-ignore lint/suspicious/noExplicitAny: any document-client stub
+const holdingOpenChecks = (count: number) => (ddb: AwsStub<any, any, any>) => {
+  const reservations = Array.from({ length: count }, (_, i) => `1795600000000:${CHECK_ID.slice(0, -1)}${i}`);
+  ddb.on(UpdateCommand).callsFake((input: { Key: { checkId: string } }) => {
+    if (!input.Key.checkId.endsWith('#open')) return {};
+    throw new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: {},
+      Item: marshall({ checkId: input.Key.checkId, open: new Set(reservations) }),
+    });
+  });
+  ddb.on(GetCommand).callsFake((input: { Key: { checkId: string } }) => ({
+    Item: { ...open.AWAITING_UPLOAD, checkId: input.Key.checkId },
+  }));
+};
 
 const open: Record<'AWAITING_UPLOAD' | 'CHECKING', CheckItem> = {
   AWAITING_UPLOAD: {
@@ -68,7 +100,11 @@ function readCase(name: string, item: CheckItem): ContractCase {
   return {
     name,
     request: { method: 'GET', path: `/checks/${CHECK_ID}` },
-    dynamodb: (ddb) => ddb.on(GetCommand).resolves({ Item: { ...item, checkId: CHECK_ID } }),
+    // The fixtures' caller is a service; the items have no owner (a direct upload), which it may read.
+    dynamodb: (ddb) => {
+      const { owner: _owner, ...ownerless } = item;
+      ddb.on(GetCommand).resolves({ Item: { ...ownerless, checkId: CHECK_ID } });
+    },
     status: 200,
     where: READ,
   };
@@ -94,14 +130,20 @@ export const CONTRACT_CASES: ContractCase[] = [
       headers: JSON_HEADERS,
       body: '{"device":"IOS","reference":"order-4711","contentType":"image/png"}',
     },
-    dynamodb: (ddb) => ddb.on(PutCommand).resolves({}),
+    dynamodb: (ddb) => {
+      counting(ddb);
+      ddb.on(PutCommand).resolves({});
+    },
     status: 201,
     where: CREATE,
   },
   {
-    name: 'POST /checks without a body',
-    request: { method: 'POST', path: '/checks' },
-    dynamodb: (ddb) => ddb.on(PutCommand).resolves({}),
+    name: 'POST /checks without a body, by a user',
+    request: { method: 'POST', path: '/checks', headers: USER },
+    dynamodb: (ddb) => {
+      counting(ddb);
+      ddb.on(PutCommand).resolves({});
+    },
     status: 201,
     where: CREATE,
   },
@@ -118,7 +160,10 @@ export const CONTRACT_CASES: ContractCase[] = [
   {
     name: 'POST /checks while DynamoDB throttles',
     request: { method: 'POST', path: '/checks' },
-    dynamodb: (ddb) => ddb.on(PutCommand).rejects(throttled()),
+    dynamodb: (ddb) => {
+      counting(ddb);
+      ddb.on(PutCommand).rejects(throttled());
+    },
     status: 503,
     code: 'SERVICE_UNAVAILABLE',
     where: CREATE,
@@ -126,10 +171,53 @@ export const CONTRACT_CASES: ContractCase[] = [
   {
     name: 'POST /checks when the write is refused',
     request: { method: 'POST', path: '/checks' },
-    dynamodb: (ddb) => ddb.on(PutCommand).rejects(refused()),
+    dynamodb: (ddb) => {
+      counting(ddb);
+      ddb.on(PutCommand).rejects(refused());
+    },
     status: 500,
     code: 'INTERNAL_ERROR',
     where: CREATE,
+  },
+  {
+    name: 'POST /checks over the minute limit',
+    request: { method: 'POST', path: '/checks', headers: USER },
+    dynamodb: (ddb) => ddb.on(UpdateCommand).rejects(refused()),
+    status: 429,
+    code: 'OWNER_RATE_LIMITED',
+    where: CREATE,
+  },
+  {
+    name: "POST /checks over a user's open checks",
+    request: { method: 'POST', path: '/checks', headers: USER },
+    dynamodb: holdingOpenChecks(3),
+    status: 429,
+    code: 'OPEN_CHECKS_LIMITED',
+    where: CREATE,
+  },
+  {
+    name: 'POST /checks without any authorizer context',
+    request: { method: 'POST', path: '/checks' },
+    status: 401,
+    code: 'UNAUTHENTICATED',
+    where: CREATE,
+    only: 'handler',
+    withoutAuthorizer: true,
+  },
+  {
+    name: 'POST /checks with a bearer token that is no JWT',
+    request: { method: 'POST', path: '/checks', headers: { authorization: 'Bearer not-a-jwt' } },
+    status: 401,
+    where: CREATE,
+    only: 'local',
+  },
+  {
+    name: "GET someone else's check",
+    request: { method: 'GET', path: `/checks/${CHECK_ID}`, headers: USER },
+    dynamodb: (ddb) => ddb.on(GetCommand).resolves({ Item: { ...open.AWAITING_UPLOAD, owner: 'user-b' } }),
+    status: 404,
+    code: 'CHECK_NOT_FOUND',
+    where: READ,
   },
   readCase('GET a check awaiting its upload', open.AWAITING_UPLOAD),
   readCase('GET a check being checked', open.CHECKING),

@@ -56,16 +56,19 @@ describe('the local API over HTTP against docs/openapi.json', () => {
     ddb.reset();
   });
 
-  it.each(CONTRACT_CASES)('answers $name as the contract says', async (contractCase) => {
-    contractCase.dynamodb?.(ddb);
-    const { method, path, headers, body } = contractCase.request;
-    const response = await observed(
-      await fetch(`${url}${path}`, { method, ...(headers ? { headers } : {}), ...(body ? { body } : {}) }),
-    );
-    expect(response.statusCode).toBe(contractCase.status);
-    if (contractCase.code) expect(JSON.parse(response.body).error.code).toBe(contractCase.code);
-    expect(contractProblems(contractCase.where, response)).toEqual([]);
-  });
+  it.each(CONTRACT_CASES.filter((c) => c.only !== 'handler'))(
+    'answers $name as the contract says',
+    async (contractCase) => {
+      contractCase.dynamodb?.(ddb);
+      const { method, path, headers, body } = contractCase.request;
+      const response = await observed(
+        await fetch(`${url}${path}`, { method, ...(headers ? { headers } : {}), ...(body ? { body } : {}) }),
+      );
+      expect(response.statusCode).toBe(contractCase.status);
+      if (contractCase.code) expect(JSON.parse(response.body).error.code).toBe(contractCase.code);
+      expect(contractProblems(contractCase.where, response)).toEqual([]);
+    },
+  );
 
   it('serves the contract at GET /openapi.json', async () => {
     const response = await fetch(`${url}/openapi.json`);

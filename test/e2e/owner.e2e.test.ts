@@ -1,0 +1,181 @@
+import { GetBucketCorsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IssuedCheck, uploadSelfie } from '../../tools/app-client.js';
+import { localBearerToken } from '../../tools/local/local-auth.js';
+import { type LocalPipeline, startLocalPipeline, type TappedEvent } from '../../tools/local/runtime.js';
+import { makePng } from '../../tools/simulator/images.js';
+import { contractProblems } from '../support/openapi.js';
+
+/**
+ * Owner binding, per-owner limits, CORS and the contract on the local pipeline: callers are told
+ * apart by the local authorizer stand-in (a bearer token's unverified `sub`, or the local IAM
+ * principal without one), and the api function, the checker and the notifier run unchanged.
+ */
+describe('checks bound to their owner, end to end', () => {
+  let pipeline: LocalPipeline;
+  let seed = 900;
+
+  beforeAll(async () => {
+    pipeline = await startLocalPipeline({
+      port: 0,
+      retryDelaySeconds: 1,
+      settings: { api: { userMaxOpenChecks: 2, userChecksPerMinute: 4 } },
+      corsAllowedOrigins: ['http://localhost:5173'],
+      environment: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+      sweepIntervalMs: 3_600_000,
+    });
+  });
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  const as = (sub: string | undefined): Record<string, string> =>
+    sub ? { authorization: localBearerToken(sub) } : {};
+
+  async function call(method: string, path: string, sub: string | undefined, body?: object) {
+    const response = await fetch(`${pipeline.apiUrl}${path}`, {
+      method,
+      headers: { ...as(sub), ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const observed = {
+      statusCode: response.status,
+      headers: Object.fromEntries(response.headers.entries()),
+      body: await response.text(),
+    };
+    const where = path === '/checks' ? { method, path } : { method, path: '/checks/{checkId}' };
+    expect(contractProblems(where, observed), `${method} ${path}`).toEqual([]);
+    return { ...observed, json: JSON.parse(observed.body) as Record<string, unknown> };
+  }
+  const create = async (sub: string | undefined, reference?: string) =>
+    await call('POST', '/checks', sub, reference ? { reference } : {});
+  const read = async (sub: string | undefined, checkId: string) =>
+    await call('GET', `/checks/${checkId}`, sub);
+
+  async function finalFor(sub: string, checkId: string) {
+    for (let i = 0; i < 200; i++) {
+      const check = await read(sub, checkId);
+      if (['PASSED', 'REJECTED', 'FAILED', 'EXPIRED'].includes(check.json.status as string))
+        return check.json;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`check ${checkId} did not become final`);
+  }
+  async function eventFor(checkId: string): Promise<TappedEvent> {
+    for (let i = 0; i < 200; i++) {
+      const event = pipeline.events.find((e) => e.detail.checkId === checkId);
+      if (event) return event;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no event for ${checkId}`);
+  }
+  const upload = async (issued: Record<string, unknown>) =>
+    await uploadSelfie(
+      issued as unknown as IssuedCheck,
+      makePng({ width: 200, height: 200, seed: seed++ }),
+      'image/jpeg',
+    );
+
+  it("answers a user's check to that user only, and names the owner in its event", async () => {
+    const created = await create('alice', 'order-alice');
+    expect(created.statusCode).toBe(201);
+    const checkId = created.json.checkId as string;
+    await upload(created.json);
+    expect(await finalFor('alice', checkId)).toMatchObject({ status: 'PASSED', reference: 'order-alice' });
+
+    const unknown = await read('bob', crypto.randomUUID());
+    for (const stranger of ['bob', undefined]) {
+      const foreign = await read(stranger, checkId);
+      expect(foreign.statusCode).toBe(404);
+      expect(foreign.body).toBe(unknown.body);
+    }
+    const event = await eventFor(checkId);
+    expect(event.detail).toMatchObject({ status: 'PASSED', owner: 'alice', reference: 'order-alice' });
+  });
+
+  it('binds checks of callers without a token to the local IAM principal, and direct uploads to nobody', async () => {
+    const created = await create(undefined);
+    expect(created.statusCode).toBe(201);
+    expect((await read(undefined, created.json.checkId as string)).statusCode).toBe(200);
+    expect((await read('alice', created.json.checkId as string)).statusCode).toBe(404);
+
+    const directId = crypto.randomUUID();
+    await pipeline.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: pipeline.resources.bucketName,
+        Key: `${pipeline.settings.selfiePrefix}${directId}`,
+        Body: makePng({ width: 200, height: 200, seed: seed++ }),
+      }),
+    );
+    const event = await eventFor(directId);
+    expect(event.detail).not.toHaveProperty('owner');
+    expect((await read(undefined, directId)).statusCode).toBe(200);
+    expect((await read('alice', directId)).statusCode).toBe(404);
+  });
+
+  it("refuses a user's third open check with 429 and retry-after, until one is decided", async () => {
+    const first = await create('carol');
+    const second = await create('carol');
+    expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
+    const third = await create('carol');
+    expect(third.statusCode).toBe(429);
+    expect(third.json).toMatchObject({ error: { code: 'OPEN_CHECKS_LIMITED' } });
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await create('dave')).statusCode).toBe(201);
+
+    await upload(first.json);
+    await finalFor('carol', first.json.checkId as string);
+    expect((await create('carol')).statusCode).toBe(201);
+  });
+
+  it("refuses a user's creations past the minute's limit with 429 OWNER_RATE_LIMITED", async () => {
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof create>> | undefined;
+    for (let i = 0; i < 6 && !refused; i++) {
+      const created = await create('erin');
+      statuses.push(created.statusCode);
+      if (created.statusCode === 201) {
+        await upload(created.json);
+        await finalFor('erin', created.json.checkId as string);
+      } else refused = created;
+    }
+    // Four per clock minute: a minute boundary during the run allows at most one more.
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(4);
+    expect(refused?.json).toMatchObject({ error: { code: 'OWNER_RATE_LIMITED' } });
+    expect(Number(refused?.headers['retry-after'])).toBeLessThanOrEqual(60);
+  });
+
+  it('refuses a bearer token that is not a JWT as API Gateway does', async () => {
+    const response = await fetch(`${pipeline.apiUrl}/checks`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nonsense' },
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ message: 'Unauthorized' });
+  });
+
+  it('answers CORS for its own origin and the configured ones, on the API and the bucket', async () => {
+    const own = new URL(pipeline.apiUrl).origin;
+    const origins = [own, 'http://localhost:5173'];
+    for (const origin of origins) {
+      const preflight = await fetch(`${pipeline.apiUrl}/checks`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+    }
+    const cors = await pipeline.clients.s3.send(
+      new GetBucketCorsCommand({ Bucket: pipeline.resources.bucketName }),
+    );
+    expect(cors.CORSRules).toEqual([
+      expect.objectContaining({ AllowedMethods: ['POST'], AllowedOrigins: expect.arrayContaining(origins) }),
+    ]);
+    const contract = await fetch(`${pipeline.apiUrl}/openapi.json`);
+    expect(((await contract.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  });
+});

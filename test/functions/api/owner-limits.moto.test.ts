@@ -1,0 +1,146 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Caller } from '../../../functions/api/caller.js';
+import { OwnerLimits, RESERVATION_GRACE_MS } from '../../../functions/api/owner-limits.js';
+import { CheckRepository } from '../../../shared/check-repository.js';
+import { createCheckTable } from '../../../tools/local/provision-table.js';
+import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
+
+const TABLE = 'checks';
+const START = new Date('2026-11-25T10:00:00.000Z');
+
+describe('per-owner limits on moto (conditional writes, concurrent creations)', () => {
+  let moto: Moto;
+  let dynamodb: DynamoDBClient;
+  let repository: CheckRepository;
+  let limits: OwnerLimits;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    dynamodb = new DynamoDBClient(awsClientConfig(moto.endpoint));
+    await createCheckTable(dynamodb, TABLE);
+    repository = new CheckRepository(dynamodb, TABLE, 30 * 86_400);
+    limits = new OwnerLimits(
+      dynamodb,
+      TABLE,
+      repository,
+      { userMaxOpenChecks: 3, userChecksPerMinute: 10, serviceChecksPerMinute: 7 },
+      30 * 86_400,
+    );
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  /** `count` creations at once for `caller` at `now`, each admitted one followed by its check item. */
+  async function createAtOnce(caller: Caller, count: number, now: Date) {
+    const ids = Array.from({ length: count }, () => crypto.randomUUID());
+    const outcomes = await Promise.all(
+      ids.map(async (checkId) => {
+        const admission = await limits.admit({ caller, checkId, now });
+        if (admission.admitted) {
+          await repository.createAwaitingUpload({
+            checkId,
+            now,
+            uploadExpiresAt: new Date(now.getTime() + 300_000),
+            owner: caller.owner,
+          });
+        }
+        return { checkId, admission };
+      }),
+    );
+    return {
+      admitted: outcomes.filter((o) => o.admission.admitted).map((o) => o.checkId),
+      refused: outcomes.flatMap((o) => (o.admission.admitted ? [] : [o.admission])),
+    };
+  }
+
+  it("admits exactly a service's per-minute limit out of many concurrent creations, then again next minute", async () => {
+    const service: Caller = { owner: 'arn:aws:iam::123456789012:role/backend', kind: 'service' };
+    const first = await createAtOnce(service, 20, START);
+    expect(first.admitted).toHaveLength(7);
+    expect(first.refused).toHaveLength(13);
+    expect(new Set(first.refused.map((r) => r.code))).toEqual(new Set(['OWNER_RATE_LIMITED']));
+    expect(first.refused[0]?.retryAfterSeconds).toBe(60);
+    const nextMinute = await createAtOnce(service, 3, new Date(START.getTime() + 60_000));
+    expect(nextMinute.admitted).toHaveLength(3);
+  });
+
+  it("admits exactly a user's open-check limit out of many concurrent creations", async () => {
+    const user: Caller = { owner: 'user-open', kind: 'user' };
+    const burst = await createAtOnce(user, 8, START);
+    expect(burst.admitted).toHaveLength(3);
+    expect(new Set(burst.refused.map((r) => r.code))).toEqual(new Set(['OPEN_CHECKS_LIMITED']));
+  });
+
+  it('frees the slots of checks that became final, and only those', async () => {
+    const user: Caller = { owner: 'user-final', kind: 'user' };
+    const { admitted } = await createAtOnce(user, 3, START);
+    const [first, second, third] = admitted as [string, string, string];
+    for (const checkId of [first, second]) {
+      const finalized = await repository.finalize({
+        checkId,
+        outcome: { status: 'EXPIRED' },
+        guard: { kind: 'upload-expired', cutoff: new Date(START.getTime() + 600_000).toISOString() },
+        now: new Date(START.getTime() + 600_000),
+      });
+      expect(finalized.written).toBe(true);
+    }
+    const later = new Date(START.getTime() + 120_000);
+    const next = await createAtOnce(user, 4, later);
+    expect(next.admitted).toHaveLength(2);
+    const { Item } = await DynamoDBDocumentClient.from(dynamodb).send(
+      new GetCommand({
+        TableName: TABLE,
+        Key: { checkId: await openItemKey(user) },
+        ConsistentRead: true,
+      }),
+    );
+    const held = [...((Item?.open as Set<string> | undefined) ?? [])]
+      .map((entry) => entry.split(':')[1])
+      .sort();
+    expect(held).toEqual([third, ...next.admitted].sort());
+    expect(Item?.owner).toBe('user-final');
+  });
+
+  it('keeps the slot of a creation still in flight and frees it after the grace', async () => {
+    const user: Caller = { owner: 'user-lost', kind: 'user' };
+    // Three admissions whose check items were never written (the api crashed in between).
+    for (let i = 0; i < 3; i++) {
+      expect((await limits.admit({ caller: user, checkId: crypto.randomUUID(), now: START })).admitted).toBe(
+        true,
+      );
+    }
+    const soon = new Date(START.getTime() + RESERVATION_GRACE_MS - 1000);
+    expect((await createAtOnce(user, 1, soon)).admitted).toHaveLength(0);
+    const after = new Date(START.getTime() + RESERVATION_GRACE_MS + 1000);
+    expect((await createAtOnce(user, 5, after)).admitted).toHaveLength(3);
+  });
+
+  it("gives a released slot back at once, and keeps owners' limits apart", async () => {
+    const user: Caller = { owner: 'user-release', kind: 'user' };
+    const { admitted } = await createAtOnce(user, 3, START);
+    expect((await createAtOnce({ owner: 'someone-else', kind: 'user' }, 3, START)).admitted).toHaveLength(3);
+    const checkId = crypto.randomUUID();
+    expect((await limits.admit({ caller: user, checkId, now: START })).admitted).toBe(false);
+    await limits.release({ caller: user, checkId: admitted[0] as string, now: START });
+    // The released reservation named the slot at START, as the admission did.
+    expect((await limits.admit({ caller: user, checkId, now: START })).admitted).toBe(true);
+  });
+
+  /** The key of a user's open-check item, as the limits wrote it (found through its owner attribute). */
+  async function openItemKey(user: Caller): Promise<string> {
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { Items = [] } = await DynamoDBDocumentClient.from(dynamodb).send(
+      new ScanCommand({
+        TableName: TABLE,
+        FilterExpression: '#owner = :owner AND attribute_exists(#open)',
+        ExpressionAttributeNames: { '#owner': 'owner', '#open': 'open' },
+        ExpressionAttributeValues: { ':owner': user.owner },
+      }),
+    );
+    expect(Items).toHaveLength(1);
+    return Items[0]?.checkId as string;
+  }
+});
