@@ -1,4 +1,4 @@
-import { type CheckItem, isDevice, isFinalStatus, MAX_REFERENCE_LENGTH } from '../check.js';
+import { type CheckItem, isDevice, isFinalStatus, MAX_OWNER_LENGTH, MAX_REFERENCE_LENGTH } from '../check.js';
 import { TerminalError } from '../errors.js';
 import {
   type LivenessEventDetail,
@@ -81,6 +81,7 @@ export function buildEventDetail(item: CheckItem): LivenessEventDetail {
     // Listed here so that `status` comes right after `checkId` in the JSON.
     status,
     ...(isReference(item.reference) ? { reference: item.reference } : {}),
+    ...(isOwner(item.owner) ? { owner: item.owner } : {}),
     ...(isDevice(item.device) ? { device: item.device } : {}),
     createdAt,
     decidedAt: isoTimestamp(item.decidedAt ?? item.updatedAt, 'decidedAt'),
@@ -150,6 +151,10 @@ function isoTimestamp(value: unknown, field: string): string {
 
 function isReference(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_REFERENCE_LENGTH;
+}
+
+function isOwner(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_OWNER_LENGTH;
 }
 
 function isReason(value: unknown): value is string {

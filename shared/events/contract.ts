@@ -91,6 +91,13 @@ export interface LivenessEventDetailBase {
   status: LivenessEventStatus;
   /** The app's opaque reference, when the app gave one (not personal data, by contract). */
   reference?: string;
+  /**
+   * Who created the check through the API: the JWT `sub` (a user of the app's identity provider), the
+   * Cognito identity id (`cognito-identity:<id>`), or the IAM principal (an assumed role without its
+   * session name). Check it against the user you expect before crediting a verdict to them. Absent for
+   * uploads made without the API (direct uploads) and for checks created before owners were stored.
+   */
+  owner?: string;
   /** The device, when known. */
   device?: LivenessEventDevice;
   /** ISO 8601, when the check was created. */

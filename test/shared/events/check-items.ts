@@ -8,6 +8,7 @@ const base: CheckItem = {
   updatedAt: '2026-11-25T10:00:07.412Z',
   device: 'IOS',
   reference: 'order-4711',
+  owner: 'user-7f3a',
   contentType: 'image/jpeg',
   bucket: 'selfies-bucket',
   objectKey: 'selfies/5b0c3f9e-8a2d-4c61-9f7a-1e2d3c4b5a69',

@@ -117,7 +117,7 @@ describe('buildEventDetail', () => {
   });
 
   it.each(FINAL_STATUSES)('builds a minimal %s detail from an item without optional fields', (status) => {
-    const { device: _d, reference: _r, decidedAt: _t, ...item } = finalCheckItem(status);
+    const { device: _d, reference: _r, owner: _o, decidedAt: _t, ...item } = finalCheckItem(status);
     const minimal: CheckItem =
       status === 'PASSED'
         ? { ...item, result: { valid: true } }
@@ -137,6 +137,7 @@ describe('buildEventDetail', () => {
       checkId: '5b0c3f9e-8a2d-4c61-9f7a-1e2d3c4b5a69',
       status: 'PASSED',
       reference: 'order-4711',
+      owner: 'user-7f3a',
       device: 'IOS',
       createdAt: '2026-11-25T10:00:00.000Z',
       decidedAt: '2026-11-25T10:00:07.412Z',
