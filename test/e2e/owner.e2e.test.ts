@@ -1,6 +1,5 @@
 import { GetBucketCorsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IssuedCheck, uploadSelfie } from '../../tools/app-client.js';
 import { localBearerToken } from '../../tools/local/local-auth.js';
 import { type LocalPipeline, startLocalPipeline, type TappedEvent } from '../../tools/local/runtime.js';
 import { makePng } from '../../tools/simulator/images.js';
@@ -69,12 +68,17 @@ describe('checks bound to their owner, end to end', () => {
     }
     throw new Error(`no event for ${checkId}`);
   }
-  const upload = async (issued: Record<string, unknown>) =>
-    await uploadSelfie(
-      issued as unknown as IssuedCheck,
-      makePng({ width: 200, height: 200, seed: seed++ }),
-      'image/jpeg',
+  /** The presigned POST as a browser form sends it: the fields unchanged, the file last. */
+  async function upload(issued: Record<string, unknown>) {
+    const { url, fields } = issued.upload as { url: string; fields: Record<string, string> };
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append(
+      'file',
+      new Blob([makePng({ width: 200, height: 200, seed: seed++ })], { type: 'image/jpeg' }),
     );
+    expect((await fetch(url, { method: 'POST', body: form })).status).toBe(204);
+  }
 
   it("answers a user's check to that user only, and names the owner in its event", async () => {
     const created = await create('alice', 'order-alice');
