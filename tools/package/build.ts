@@ -7,7 +7,7 @@
  *   into `dist/bundles/<name>/index.mjs`, with `dist/bundles/manifest.json` (settings, sizes,
  *   SHA-256), so a consumer's synth needs neither esbuild nor Docker.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,9 +17,9 @@ import { buildFunctionBundles, PROJECT_ROOT } from './function-bundles.js';
 const DIST = join(PROJECT_ROOT, 'dist');
 
 /** Runs the project's TypeScript compiler (`tsc`) with the package's build configuration. */
-function compile(): void {
+function compile(): Promise<void> {
   const typescript = createRequire(import.meta.url).resolve('typescript/package.json');
-  const result = spawnSync(
+  const tsc = spawn(
     process.execPath,
     [join(dirname(typescript), 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
     {
@@ -27,12 +27,17 @@ function compile(): void {
       stdio: 'inherit',
     },
   );
-  if (result.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${result.status})`);
+  return new Promise((resolve, reject) => {
+    tsc.on('error', reject);
+    tsc.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`tsc -p tsconfig.build.json failed (exit ${code})`)),
+    );
+  });
 }
 
 rmSync(DIST, { recursive: true, force: true });
-compile();
-const bundles = await buildFunctionBundles(join(DIST, 'bundles'));
+// tsc writes dist/{infra,shared,functions}, esbuild dist/bundles: the two run side by side.
+const [, bundles] = await Promise.all([compile(), buildFunctionBundles(join(DIST, 'bundles'))]);
 writeFileSync(
   join(DIST, 'bundles', 'manifest.json'),
   `${JSON.stringify({ bundling: PIPELINE_BUNDLING, bundles }, null, 2)}\n`,
