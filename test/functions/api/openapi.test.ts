@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -102,6 +103,15 @@ describe('the api handler against docs/openapi.json', () => {
     expect(
       contractProblems(read, { statusCode: 200, headers: { 'content-type': 'text/html' }, body: '' }),
     ).toEqual([expect.stringContaining('media type text/html')]);
+  });
+});
+
+describe('docs/api.md', () => {
+  it('lists every error code with its status, as API_ERRORS does', () => {
+    const doc = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Errors'), doc.indexOf('## CORS'));
+    const rows = [...section.matchAll(/^\| (\d{3}) \| `([A-Z_]+)` \|/gm)].map((m) => [m[2], Number(m[1])]);
+    expect(Object.fromEntries(rows)).toEqual(API_ERRORS);
   });
 });
 
