@@ -297,7 +297,8 @@ export async function benchColdStart(options: ColdStartOptions = {}): Promise<Co
     [baseline, ...referenceRows, ...functionRows],
   );
   if (checkerVariants.length > 1) printTable('Cold start: checker bundling variants', checkerVariants);
-  const recommendation = recommend(checkerVariants);
+  const recommendation =
+    checkerVariants.length > 1 ? recommend(checkerVariants) : 'no checker variants measured (--quick)';
   console.log(`\nRecommendation: ${recommendation}`);
   return {
     runsPerBundle: runs,
