@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
 
 const CONTRACT_ID = 'urn:selfie-liveness:openapi';
 
@@ -50,9 +51,8 @@ for (const keyword of [
 ]) {
   ajv.addKeyword(keyword);
 }
-ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
-ajv.addFormat('date-time', { validate: (value: string) => !Number.isNaN(Date.parse(value)) });
-ajv.addFormat('uri', { validate: (value: string) => URL.canParse(value) });
+// ajv-formats is CommonJS: under NodeNext its plugin is the module's `default`.
+ajvFormats.default(ajv, ['uuid', 'date-time', 'uri']);
 ajv.addSchema({ ...OPENAPI, $id: CONTRACT_ID });
 
 /** An answer to validate: what the handler returned, or what came over HTTP. */
