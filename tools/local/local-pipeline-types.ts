@@ -70,7 +70,16 @@ export interface TappedEvent {
 /** A running local pipeline. */
 export interface LocalPipeline {
   apiUrl: string;
-  resources: LocalResources & { apiUrl: string; vendorUrl: string; functionsAwsEndpoint?: string };
+  /** What `.local/resources.json` holds: the resources, the api and vendor URLs, and what `npm run ops` needs. */
+  resources: LocalResources & {
+    apiUrl: string;
+    vendorUrl: string;
+    functionsAwsEndpoint?: string;
+    eventSource: string;
+    selfiePrefix: string;
+    /** Lambda's Invoke API for the token-refresher (`tools/local/local-lambda.ts`). */
+    lambdaEndpoint: string;
+  };
   settings: PipelineSettings;
   clients: LocalAwsClients;
   /** The simulator, when the pipeline started one. */

@@ -100,8 +100,9 @@ async function main(): Promise<void> {
   bucket     ${r.bucketName}
   table      ${r.tableName}
   bus        ${r.eventBusName}
+  lambda     ${r.lambdaEndpoint}  (Invoke for the token-refresher)
   resources  ${resourcesFile}
-try: npm run check -- <image> [--device IOS] [--reference X]     stop: Ctrl-C`);
+try: npm run check -- <image> [--device IOS] [--reference X]     operate: npm run ops -- status     stop: Ctrl-C`);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

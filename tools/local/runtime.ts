@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
@@ -16,6 +17,7 @@ import { buildCapturePage, type CapturePageContext, captureLimits } from './capt
 import { scheduleRedeliveries } from './checker-redelivery.js';
 import { createLocalApiServer, listen } from './local-api.js';
 import { localContext } from './local-context.js';
+import { type LocalLambda, serveLocalLambda } from './local-lambda.js';
 import type { LocalPipeline, LocalPipelineOptions, TappedEvent } from './local-pipeline-types.js';
 import { type Moto, startMoto } from './moto.js';
 import { allowBrowserUploads, localAwsClients, provisionLocalResources } from './provision.js';
@@ -89,6 +91,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     // The schedule's first run, so the checker finds a refresh token.
     await refresher.handler({ source: 'local', 'detail-type': 'Scheduled Event' });
+
+    // Lambda's Invoke API for the refresher, so `npm run ops -- rotate-credentials` can force it.
+    started.lambda = await serveLocalLambda({
+      [LOCAL_REFRESHER_FUNCTION]: async (event) =>
+        await refresher.handler(
+          event,
+          localContext('token-refresher', effective.tokenRefresher.timeoutSeconds),
+        ),
+    });
 
     const events: TappedEvent[] = [];
     const loops: Promise<void>[] = [];
@@ -170,17 +181,34 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         batchSize: effective.notifier.batchSize,
         retryAttempts: effective.notifier.retryAttempts,
         filters: NOTIFIER_STREAM_FILTERS,
-        onFailure: async (records, reason) => {
-          // Like Lambda's on-failure destination: the batch's description, not the records' data.
+        onFailure: async (records, attempts) => {
+          // Lambda's on-failure record for a stream batch: its position and arrival times, not its data.
+          const arrival = (record: (typeof records)[number] | undefined) => {
+            const seconds = record?.dynamodb?.ApproximateCreationDateTime;
+            return seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
+          };
           await clients.sqs.send(
             new SendMessageCommand({
               QueueUrl: resources.notifierDlqUrl,
               MessageBody: JSON.stringify({
-                reason,
-                streamArn: resources.streamArn,
-                startSequenceNumber: records[0]?.dynamodb?.SequenceNumber,
-                endSequenceNumber: records.at(-1)?.dynamodb?.SequenceNumber,
-                batchSize: records.length,
+                requestContext: {
+                  requestId: randomUUID(),
+                  functionArn: 'local:notifier',
+                  condition: 'RetryAttemptsExhausted',
+                  approximateInvokeCount: attempts,
+                },
+                responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+                version: '1.0',
+                timestamp: new Date().toISOString(),
+                DDBStreamBatchInfo: {
+                  shardId: 'local',
+                  startSequenceNumber: records[0]?.dynamodb?.SequenceNumber,
+                  endSequenceNumber: records.at(-1)?.dynamodb?.SequenceNumber,
+                  approximateArrivalOfFirstRecord: arrival(records[0]),
+                  approximateArrivalOfLastRecord: arrival(records.at(-1)),
+                  batchSize: records.length,
+                  streamArn: resources.streamArn,
+                },
               }),
             }),
           );
@@ -259,6 +287,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       ...resources,
       apiUrl,
       vendorUrl: vendor.url,
+      eventSource: effective.eventSource,
+      selfiePrefix: effective.selfiePrefix,
+      lambdaEndpoint: started.lambda.endpoint,
+      // Invoked through `lambdaEndpoint`; the checker still gets no name (see the environment above).
+      tokenRefresherFunctionName: LOCAL_REFRESHER_FUNCTION,
       ...(started.faults ? { functionsAwsEndpoint: started.faults.endpoint } : {}),
     };
     if (options.resourcesFile) {
@@ -295,6 +328,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   }
 }
 
+/** The token-refresher's name on the local Lambda endpoint. */
+export const LOCAL_REFRESHER_FUNCTION = 'token-refresher';
+
 /** Lambda's base rate for polling a DynamoDB stream shard: 4 times a second. */
 const STREAM_POLL_INTERVAL_MS = 250;
 
@@ -303,6 +339,7 @@ interface Started {
   simulator?: Simulator;
   server?: Server;
   faults?: AwsFaultProxy;
+  lambda?: LocalLambda;
 }
 
 async function stopStarted(started: Started): Promise<void> {
@@ -313,6 +350,7 @@ async function stopStarted(started: Started): Promise<void> {
       server.closeAllConnections();
     });
   }
+  await started.lambda?.stop();
   await started.faults?.stop();
   await Promise.all([started.simulator?.stop(), started.moto?.stop()]);
 }

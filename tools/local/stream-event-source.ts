@@ -15,8 +15,8 @@ export interface StreamSourceOptions {
   retryAttempts: number;
   /** Lambda filter patterns: a record is delivered when any matches. */
   filters: readonly Record<string, unknown>[];
-  /** Where a batch goes after its retries, like the mapping's on-failure destination. */
-  onFailure: (records: DynamoDBRecord[], reason: string) => Promise<void>;
+  /** Where a batch goes after its retries (with how many invocations it had), like the mapping's on-failure destination. */
+  onFailure: (records: DynamoDBRecord[], attempts: number) => Promise<void>;
 }
 
 /**
@@ -68,7 +68,7 @@ export class StreamEventSource {
     this.attempts++;
     if (this.attempts > this.options.retryAttempts) {
       const givenUp = this.pending.splice(0, Math.max(1, batch.length - failedFrom));
-      await this.options.onFailure(givenUp, `retries exhausted after ${this.options.retryAttempts} attempts`);
+      await this.options.onFailure(givenUp, this.attempts);
       this.attempts = 0;
       this.batchLimit = this.options.batchSize;
     } else {

@@ -44,6 +44,12 @@ export async function handleControl(
     case 'POST /__control/revoke-refresh-tokens':
       control.revokeRefreshTokens();
       return send(res, { status: 200, body: { revoked: true } });
+    case 'POST /__control/password':
+      if (typeof body.password !== 'string' || body.password === '') {
+        return send(res, { status: 400, body: { error: 'expected {"password": "<the new password>"}' } });
+      }
+      control.changePassword(body.password);
+      return send(res, { status: 200, body: { changed: true } });
     case 'POST /__control/expire-access-tokens':
       control.expireAccessTokens();
       return send(res, { status: 200, body: { expired: true } });

@@ -68,7 +68,8 @@ const DEVICES = new Set(['DESKTOP', 'IOS', 'ANDROID']);
 /** Starts the simulator on 127.0.0.1. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const username = options.username ?? 'simulator-user';
-  const password = options.password ?? 'simulator-password';
+  const initialPassword = options.password ?? 'simulator-password';
+  let password = initialPassword;
   const accessTtl = options.accessTtlSeconds ?? 300;
   const refreshTtl = options.refreshTtlSeconds ?? 86_400;
   const now = options.now ?? Date.now;
@@ -104,6 +105,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     expireAccessTokens() {
       accessGeneration += 1;
     },
+    changePassword(next) {
+      password = next;
+    },
     state() {
       return {
         counts: { ...counts },
@@ -120,6 +124,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       lastLiveness = undefined;
       variants = { ...initialVariants };
       random = mulberry32(variants.faultSeed);
+      password = initialPassword;
     },
   };
 
@@ -351,7 +356,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     username,
-    password,
+    get password() {
+      return password;
+    },
     control,
     stop: async () => {
       for (const timer of timers) clearTimeout(timer);

@@ -88,8 +88,10 @@ export interface SimulatorControl {
   revokeRefreshTokens(): void;
   /** Refuses every access token issued so far. */
   expireAccessTokens(): void;
+  /** Expects this password at login from now on (an operator changing it with the vendor). */
+  changePassword(password: string): void;
   state(): SimulatorState;
-  /** Forgets scripts, counts and records; restores the start-up variants. Tokens stay valid. */
+  /** Forgets scripts, counts and records; restores the start-up variants and password. Tokens stay valid. */
   reset(): void;
 }
 
@@ -97,7 +99,8 @@ export interface SimulatorControl {
 export interface Simulator {
   baseUrl: string;
   username: string;
-  password: string;
+  /** The password the simulator expects now. */
+  readonly password: string;
   control: SimulatorControl;
   stop(): Promise<void>;
 }

@@ -316,6 +316,25 @@ describe('the control API', () => {
     expect((json.variants as { rejectionStatus: number }).rejectionStatus).toBe(200);
   });
 
+  it('changes the password it expects, as an operator does with the vendor, until reset', async () => {
+    const { status, json } = await control('password', { password: 'rotated-password' });
+    expect(status).toBe(200);
+    expect(JSON.stringify(json)).not.toContain('rotated-password');
+
+    const attempt = (password: string) =>
+      fetch(url('/api/token/'), {
+        method: 'POST',
+        body: new URLSearchParams({ username: simulator.username, password }),
+      }).then((r) => r.status);
+    expect(await attempt('simulator-password')).toBe(401);
+    expect(await attempt('rotated-password')).toBe(200);
+    expect(simulator.password).toBe('rotated-password');
+
+    await control('reset', {});
+    expect(await attempt('simulator-password')).toBe(200);
+    expect((await control('password', {})).status).toBe(400);
+  });
+
   it('answers 404 for an unknown control route', async () => {
     expect((await control('explode', {})).status).toBe(404);
   });
