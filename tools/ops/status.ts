@@ -1,0 +1,245 @@
+/**
+ * `npm run ops -- status`: the queues and their dead-letter queues, final checks by status over the
+ * last hour, the token secret's age and refresh-token expiry, and the token-refresher's last run.
+ */
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { TokenSecretStore } from '../../shared/apptenticate/token-secret.js';
+import { FINAL_STATUSES, type FinalStatus } from '../../shared/check.js';
+import { FINAL_CHECK_METRICS, METRICS_NAMESPACE } from '../../shared/metrics-namespace.js';
+import { getMetricData, type MetricQuery } from './aws/cloudwatch.js';
+import { filterLogEvents } from './aws/cloudwatch-logs.js';
+import type { OpsCommand, OpsContext } from './context.js';
+import { scanFinalChecks } from './final-checks.js';
+import { formatDuration } from './output.js';
+import { requireNames } from './target.js';
+
+const NEEDS = [
+  'selfieQueueUrl',
+  'selfieDeadLetterQueueUrl',
+  'notifierDeadLetterQueueUrl',
+  'checkTableName',
+  'tokenSecretArn',
+] as const;
+
+export const statusCommand: OpsCommand = {
+  name: 'status',
+  usage: 'status [--counts metrics|scan]',
+  help: `Queue depths and oldest ages, the two DLQs, final checks by status over the last hour, the token
+secret's age and refresh-token expiry, and the token-refresher's last run. Final checks are counted from
+the CloudWatch metrics the alarms use (--counts scan: from the table, exact, at the cost of a scan; the
+default for a local pipeline, which has no metrics).`,
+  flags: ['counts'],
+  needs: () => NEEDS,
+  async run(ctx) {
+    const names = requireNames(ctx.target, NEEDS);
+    const now = ctx.clock.now();
+    ctx.out.line(`status of ${ctx.target.description} at ${now.toISOString()}`);
+    ctx.out.line();
+    await showQueues(ctx, names, now);
+    ctx.out.line();
+    await showFinalChecks(ctx, names.checkTableName, now);
+    ctx.out.line();
+    await showTokenSecret(ctx, names.tokenSecretArn, now);
+    await showLastRefresherRun(ctx, now);
+    return 0;
+  },
+};
+
+async function showQueues(
+  ctx: OpsContext,
+  names: Record<'selfieQueueUrl' | 'selfieDeadLetterQueueUrl' | 'notifierDeadLetterQueueUrl', string>,
+  now: Date,
+): Promise<void> {
+  const queues = [
+    ['selfie queue', names.selfieQueueUrl],
+    ['selfie DLQ', names.selfieDeadLetterQueueUrl],
+    ['notifier DLQ', names.notifierDeadLetterQueueUrl],
+  ] as const;
+  const oldest = await oldestAges(
+    ctx,
+    queues.map(([, url]) => url),
+    now,
+  );
+  const rows: string[][] = [['queue', 'waiting', 'in flight', 'delayed', 'oldest (CloudWatch, last 10 min)']];
+  for (const [label, url] of queues) {
+    const { Attributes = {} } = await ctx.clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    const age = oldest.get(url);
+    rows.push([
+      label,
+      Attributes.ApproximateNumberOfMessages ?? '?',
+      Attributes.ApproximateNumberOfMessagesNotVisible ?? '?',
+      Attributes.ApproximateNumberOfMessagesDelayed ?? '?',
+      age === undefined ? '-' : formatDuration(age * 1000),
+    ]);
+  }
+  ctx.out.table(rows);
+  const selfieDlq = Number(rows[2]?.[1] ?? 0);
+  const notifierDlq = Number(rows[3]?.[1] ?? 0);
+  if (selfieDlq > 0) ctx.out.line(`  selfie DLQ not empty: npm run ops -- dlq show selfie`);
+  if (notifierDlq > 0)
+    ctx.out.line(`  notifier DLQ not empty (events are missing): npm run ops -- dlq show notifier`);
+  if (ctx.target.local) ctx.out.line('  (a local pipeline has no CloudWatch metrics: no ages)');
+}
+
+/** The age in seconds of each queue's oldest message, from CloudWatch (SQS alone only tells by receiving). */
+async function oldestAges(ctx: OpsContext, urls: readonly string[], now: Date): Promise<Map<string, number>> {
+  const ages = new Map<string, number>();
+  if (ctx.target.local) return ages;
+  const queries: MetricQuery[] = urls.map((url, i) => ({
+    id: `q${i}`,
+    namespace: 'AWS/SQS',
+    metricName: 'ApproximateAgeOfOldestMessage',
+    dimensions: { QueueName: url.slice(url.lastIndexOf('/') + 1) },
+    stat: 'Maximum',
+    periodSeconds: 60,
+  }));
+  const values = await getMetricData(ctx.clients.aws, queries, new Date(now.getTime() - 600_000), now);
+  urls.forEach((url, i) => {
+    const points = values.get(`q${i}`) ?? [];
+    if (points.length > 0) ages.set(url, Math.max(...points));
+  });
+  return ages;
+}
+
+async function showFinalChecks(ctx: OpsContext, tableName: string, now: Date): Promise<void> {
+  const counts = ctx.flags.counts ?? (ctx.target.local ? 'scan' : 'metrics');
+  if (counts !== 'metrics' && counts !== 'scan')
+    throw new Error(`--counts takes metrics or scan, got "${String(counts)}"`);
+  const since = new Date(now.getTime() - 3_600_000);
+  const byStatus = Object.fromEntries(FINAL_STATUSES.map((s) => [s, 0])) as Record<FinalStatus, number>;
+  let source: string;
+  if (counts === 'scan') {
+    const scan = await scanFinalChecks(ctx.clients.dynamodb, tableName, { since, until: now });
+    for (const item of scan.items) byStatus[item.status as FinalStatus]++;
+    source = `the table (a scan of ${scan.scanned} items, ${scan.readUnits} read units)`;
+  } else {
+    const queries: MetricQuery[] = [];
+    const statusOf = new Map<string, FinalStatus>();
+    for (const status of FINAL_STATUSES) {
+      for (const metric of FINAL_CHECK_METRICS[status]) {
+        const id = `m${queries.length}`;
+        statusOf.set(id, status);
+        queries.push({
+          id,
+          namespace: METRICS_NAMESPACE,
+          metricName: metric.metricName,
+          dimensions: { service: metric.service },
+          stat: 'Sum',
+          periodSeconds: 60,
+        });
+      }
+    }
+    const values = await getMetricData(ctx.clients.aws, queries, since, now);
+    for (const [id, points] of values) {
+      const status = statusOf.get(id);
+      if (status) byStatus[status] += points.reduce((a, b) => a + b, 0);
+    }
+    source = 'CloudWatch metrics';
+  }
+  const total = FINAL_STATUSES.reduce((sum, s) => sum + byStatus[s], 0);
+  const share = (s: FinalStatus) => (total === 0 ? '-' : `${((100 * byStatus[s]) / total).toFixed(1)}%`);
+  ctx.out.line(`final checks in the last hour (from ${source}): ${total}`);
+  ctx.out.table([
+    ['status', 'checks', 'share'],
+    ...FINAL_STATUSES.map((s) => [s, String(byStatus[s]), share(s)]),
+  ]);
+}
+
+async function showTokenSecret(ctx: OpsContext, tokenSecretArn: string, now: Date): Promise<void> {
+  // The value holds tokens: only its timestamps are read out of it, never printed whole.
+  const store = new TokenSecretStore({
+    secretId: tokenSecretArn,
+    client: ctx.clients.secretsManager,
+    maxAgeSeconds: 0,
+  });
+  const { read } = await store.readVersioned();
+  if (read.kind === 'not-found') {
+    ctx.out.line(
+      'token secret: no value yet: run the token-refresher (npm run ops -- rotate-credentials --keep-password)',
+    );
+    return;
+  }
+  if (read.kind === 'malformed') {
+    ctx.out.line('token secret: not in the expected shape; the next refresher run replaces it');
+    return;
+  }
+  const { secret } = read;
+  const left = secret.refreshExpiresAt * 1000 - now.getTime();
+  ctx.out.line(
+    `token secret: written ${secret.updatedAt} (${formatDuration(now.getTime() - Date.parse(secret.updatedAt))} ago)`,
+  );
+  ctx.out.line(
+    `  refresh token valid until ${new Date(secret.refreshExpiresAt * 1000).toISOString()} (${
+      left > 0 ? `${formatDuration(left)} left` : 'EXPIRED: checkers cannot get access tokens'
+    })`,
+  );
+  if (secret.accessExpiresAt !== undefined) {
+    ctx.out.line(
+      `  access token minted with it valid until ${new Date(secret.accessExpiresAt * 1000).toISOString()}`,
+    );
+  }
+}
+
+const RUN_MESSAGES = new Set(['token secret written', 'token refresh skipped']);
+
+/** The refresher's last run, from its log group (the last day): what it did, or how it failed. */
+async function showLastRefresherRun(ctx: OpsContext, now: Date): Promise<void> {
+  const logGroupName = ctx.target.names.tokenRefresherLogGroupName;
+  if (!logGroupName) {
+    ctx.out.line(
+      ctx.target.local
+        ? 'token-refresher last run: not known (the local pipeline keeps no CloudWatch logs)'
+        : 'token-refresher last run: not known (no TokenRefresherLogGroupName: pass --token-refresher-log-group-name)',
+    );
+    return;
+  }
+  const events = await filterLogEvents(ctx.clients.aws, {
+    logGroupName,
+    start: new Date(now.getTime() - 86_400_000),
+    end: now,
+    limit: 500,
+  });
+  if (events === undefined) {
+    ctx.out.line(`token-refresher last run: its log group ${logGroupName} does not exist`);
+    return;
+  }
+  for (const event of [...events].reverse()) {
+    const when = new Date(event.timestamp).toISOString();
+    const line = parseLine(event.message);
+    if (line && typeof line.message === 'string' && RUN_MESSAGES.has(line.message)) {
+      const detail =
+        line.message === 'token secret written'
+          ? `logged in and wrote the token secret${line.forced === true ? ' (forced)' : ''}`
+          : `skipped: ${String(line.reason)}`;
+      ctx.out.line(`token-refresher last run: ${when}, ${detail}`);
+      return;
+    }
+    if (/Invoke Error|Task timed out|"level":"ERROR"/.test(event.message)) {
+      const errorType = /"errorType":"(\w+)"/.exec(event.message)?.[1] ?? 'an error';
+      ctx.out.line(
+        `token-refresher last run: ${when}, FAILED with ${errorType} (see its log group ${logGroupName})`,
+      );
+      return;
+    }
+  }
+  ctx.out.line('token-refresher last run: none in the last day');
+}
+
+function parseLine(message: string): Record<string, unknown> | undefined {
+  const start = message.indexOf('{');
+  if (start < 0) return undefined;
+  try {
+    return JSON.parse(message.slice(start)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
