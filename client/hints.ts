@@ -195,7 +195,7 @@ export const REASON_HINTS = {
   RATE_LIMITED: {
     action: 'try-later',
     title: LATER,
-    text: 'You have made several attempts in a short time. Please wait a minute and try again.',
+    text: 'You have made several attempts in a short time. Please wait a few minutes and try again.',
   },
   NOT_SIGNED_IN: {
     action: 'try-later',

@@ -13,8 +13,9 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import chromium from '@sparticuz/chromium';
 import { type Browser, type BrowserContext, type Page, chromium as playwright } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REASON_HINTS } from '../../client/index.js';
+import { bearerToken, createLivenessClient, REASON_HINTS } from '../../client/index.js';
 import { sniffImage } from '../../shared/image.js';
+import { localBearerToken } from '../../tools/local/local-auth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../tools/local/runtime.js';
 import { faceY4m, grainyPng } from '../support/fake-camera.js';
 
@@ -194,6 +195,24 @@ describe('the capture page in a real browser', () => {
     expect(Math.max(image?.width ?? Infinity, image?.height ?? Infinity)).toBeLessThanOrEqual(MAX_SIDE_PX);
     expect(image?.width).toBeGreaterThan(image?.height ?? Infinity); // the aspect ratio is kept
     await page.getByRole('heading', { name: 'Selfie verified' }).waitFor({ timeout: 20_000 });
+    await page.close();
+  });
+
+  it('tells a person with too many checks open to try later, from the 429 the API answers across origins', async () => {
+    // Another user, with three checks already open (issued, never uploaded): the per-user limit.
+    const token = localBearerToken('busy-person').slice('Bearer '.length);
+    const app = createLivenessClient({ baseUrl: pipeline.apiUrl, auth: bearerToken(token) });
+    for (let i = 0; i < 3; i++) await app.createCheck();
+    const page = await context.newPage();
+    // Runs after the context's own init script: this page signs in as the busy person.
+    await page.addInitScript({
+      content: `window.livenessCapture = { getToken: async () => ${JSON.stringify(token)} };`,
+    });
+    page.on('console', (message) => consoleLines.push(message.text()));
+    await page.goto(pageUrl);
+    await takeSelfie(page);
+    await page.getByRole('heading', { name: REASON_HINTS.RATE_LIMITED.title }).waitFor({ timeout: 10_000 });
+    expect(await page.getByText(REASON_HINTS.RATE_LIMITED.text).isVisible()).toBe(true);
     await page.close();
   });
 

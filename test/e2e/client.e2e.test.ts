@@ -2,13 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bearerToken,
   CheckNotFoundError,
   createLivenessClient,
   type Device,
   InvalidRequestError,
   type LivenessClient,
+  RateLimitedError,
   SelfieRejectedError,
 } from '../../client/index.js';
+import { localBearerToken } from '../../tools/local/local-auth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../tools/local/runtime.js';
 import { makeJpeg, makePng } from '../../tools/simulator/images.js';
 
@@ -76,5 +79,23 @@ describe('the app client against the local pipeline', () => {
       name: 'InvalidRequestError',
       code: 'INVALID_CHECK_ID',
     });
+  });
+
+  it("binds checks to the signed-in user: another user's read is CheckNotFoundError, a 4th open check RateLimitedError", async () => {
+    const as = (sub: string) =>
+      createLivenessClient({
+        baseUrl: pipeline.apiUrl,
+        auth: bearerToken(localBearerToken(sub).slice('Bearer '.length)),
+      });
+    const alice = as('alice');
+    const open = [await alice.createCheck(), await alice.createCheck(), await alice.createCheck()];
+    await expect(alice.getCheck(open[0]?.checkId ?? '')).resolves.toMatchObject({
+      status: 'AWAITING_UPLOAD',
+    });
+    await expect(as('bob').getCheck(open[0]?.checkId ?? '')).rejects.toBeInstanceOf(CheckNotFoundError);
+    const limited = await alice.createCheck().catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(RateLimitedError);
+    expect(limited).toMatchObject({ status: 429, code: 'OPEN_CHECKS_LIMITED' });
+    expect((limited as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
   });
 });
