@@ -31,16 +31,17 @@ describe('the capture page in a real browser', () => {
   let browser: Browser;
   let context: BrowserContext;
   let pageUrl: string;
-  const dir = mkdtempSync(join(tmpdir(), 'capture-page-'));
-  const shots = process.env.CAPTURE_SCREENSHOTS
-    ? resolve(process.env.CAPTURE_SCREENSHOTS)
-    : join(dir, 'shots');
+  let dir: string;
+  let shots: string;
   /** Every console message and page error of every page, for the secrets test. */
   const consoleLines: string[] = [];
   /** Every request the pages made: method, URL and the authorization header. */
   const requests: { method: string; url: string; authorization?: string }[] = [];
 
   beforeAll(async () => {
+    // Made here, not when the file is collected, so listing the tests leaves nothing behind.
+    dir = mkdtempSync(join(tmpdir(), 'capture-page-'));
+    shots = process.env.CAPTURE_SCREENSHOTS ? resolve(process.env.CAPTURE_SCREENSHOTS) : join(dir, 'shots');
     mkdirSync(shots, { recursive: true });
     const camera = join(dir, 'face.y4m');
     writeFileSync(camera, faceY4m());
@@ -74,7 +75,7 @@ describe('the capture page in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await pipeline?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function openPage(): Promise<Page> {
