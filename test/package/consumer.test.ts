@@ -47,6 +47,7 @@ import {
   type LivenessEvent,
   LIVENESS_EVENT_SCHEMA_LENIENT,
 } from '${PACKAGE.name}/events';
+import { createLivenessClient, hintForReason } from '${PACKAGE.name}/client';
 
 /** A subscriber, typed by the package's event contract: narrowing on status types each outcome. */
 export function describeOutcome(event: LivenessEvent): string {
@@ -103,6 +104,9 @@ console.log(
       },
     }),
     lenientSchemaTitle: LIVENESS_EVENT_SCHEMA_LENIENT.title,
+    // The app client, typed from <package>/client (created, never called: no API here).
+    client: typeof createLivenessClient({ baseUrl: 'https://api.example.com' }).checkSelfie,
+    hint: hintForReason('FACE_TOO_CLOSE').title.length > 0,
   }),
 );
 `;
@@ -224,6 +228,8 @@ describe('the packed package, installed into a fresh CDK app', () => {
       'dist/infra/index.d.ts',
       'dist/shared/events/index.js',
       'dist/shared/events/index.d.ts',
+      'dist/client/index.js',
+      'dist/client/index.d.ts',
       'LICENSE',
       'CHANGELOG.md',
       'README.md',
@@ -245,6 +251,8 @@ describe('the packed package, installed into a fresh CDK app', () => {
       eventId: eventIdFor('check-1', 'PASSED', '2026-11-25T10:00:00.000Z'),
       outcome: 'rejected FACE_TOO_CLOSE by apptenticate',
       lenientSchemaTitle: 'LivenessEvent (lenient)',
+      client: 'function',
+      hint: true,
     });
   });
 
@@ -296,5 +304,13 @@ describe('the packed package, installed into a fresh CDK app', () => {
       { resolveDir: app },
     );
     expect(found).toEqual({ builtins: [], packages: [PACKAGE.name, 'uuid'] });
+  });
+
+  it('bundles <package>/client for the browser with no Node built-in and no dependency', async () => {
+    const found = await foreignImportsOf(
+      { contents: `export { createLivenessClient, hintForReason } from '${PACKAGE.name}/client';` },
+      { resolveDir: app },
+    );
+    expect(found).toEqual({ builtins: [], packages: [PACKAGE.name] });
   });
 });
