@@ -1,18 +1,19 @@
 /**
- * The AWS clients of the ops tool, for a target: the SDK clients the project depends on, with the
- * default credential chain and region (and `AWS_ENDPOINT_URL`, which the SDK reads itself), or bound
- * to a local pipeline's endpoints; plus signed calls to CloudFormation, CloudWatch and CloudWatch Logs.
+ * The AWS clients of the ops tool, for a target: SDK clients with the default credential chain and
+ * region (and `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_<SERVICE>`, which the SDK reads itself), or
+ * bound to a local pipeline's endpoints.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { AwsApi, type ExtraService } from './aws/aws-api.js';
-import { describeStackOutputs } from './aws/cloudformation.js';
 import {
   namesFromFlags,
   namesFromOutputs,
@@ -30,22 +31,16 @@ export interface OpsClients {
   secretsManager: SecretsManagerClient;
   lambda: LambdaClient;
   eventBridge: EventBridgeClient;
-  /** CloudFormation, CloudWatch and CloudWatch Logs. */
-  aws: AwsApi;
+  /** The stack's outputs (names of its resources). */
+  cloudFormation: CloudFormationClient;
+  /** Queue ages and final-check counts on a deployed stack. */
+  cloudWatch: CloudWatchClient;
+  /** The functions' log lines on a deployed stack. */
+  logs: CloudWatchLogsClient;
 }
 
-/** The `AWS_ENDPOINT_URL_<ID>` of each service called through `AwsApi`, as the SDKs name them. */
-const ENDPOINT_ENV: Record<ExtraService, string> = {
-  cloudformation: 'AWS_ENDPOINT_URL_CLOUDFORMATION',
-  monitoring: 'AWS_ENDPOINT_URL_CLOUDWATCH',
-  logs: 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
-};
-
 /** Clients for a target. */
-export async function createClients(
-  target: Target,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<OpsClients> {
+export async function createClients(target: Target): Promise<OpsClients> {
   const local = target.awsEndpoint
     ? {
         endpoint: target.awsEndpoint,
@@ -57,21 +52,17 @@ export async function createClients(
     : undefined;
   const config = local ?? (target.region ? { region: target.region } : {});
   const dynamodb = new DynamoDBClient(config);
-  const region = await dynamodb.config.region();
-  const endpoint = (service: ExtraService) =>
-    target.awsEndpoint ??
-    env[ENDPOINT_ENV[service]] ??
-    env.AWS_ENDPOINT_URL ??
-    `https://${service}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
   return {
-    region,
+    region: await dynamodb.config.region(),
     dynamodb,
     sqs: new SQSClient(config),
     s3: new S3Client(config),
     secretsManager: new SecretsManagerClient(config),
     lambda: new LambdaClient(target.lambdaEndpoint ? { ...config, endpoint: target.lambdaEndpoint } : config),
     eventBridge: new EventBridgeClient(config),
-    aws: new AwsApi({ region, credentials: () => dynamodb.config.credentials(), endpoint }),
+    cloudFormation: new CloudFormationClient(config),
+    cloudWatch: new CloudWatchClient(config),
+    logs: new CloudWatchLogsClient(config),
   };
 }
 
@@ -99,7 +90,7 @@ export async function resolveTarget(choice: TargetChoice): Promise<{ target: Tar
   if (file || localDefault) {
     const target = targetFromResourcesFile(file ?? LOCAL_RESOURCES_FILE);
     target.names = { ...target.names, ...fromFlags };
-    return { target, clients: await createClients(target, env) };
+    return { target, clients: await createClients(target) };
   }
   const region = typeof flags.region === 'string' ? flags.region : undefined;
   const base: Target = {
@@ -108,14 +99,47 @@ export async function resolveTarget(choice: TargetChoice): Promise<{ target: Tar
     local: false,
     ...(region ? { region } : {}),
   };
-  const clients = await createClients(base, env);
+  const clients = await createClients(base);
   if (choice.needed.every((name) => fromFlags[name])) return { target: base, clients };
   const stackName = typeof flags.stack === 'string' ? flags.stack : 'SelfieLiveness';
-  const outputs = await describeStackOutputs(clients.aws, stackName, clients.region);
+  const outputs = await describeStackOutputs(clients.cloudFormation, stackName, clients.region);
   const target: Target = {
     ...base,
     description: `stack ${stackName} (${clients.region})`,
     names: { ...namesFromOutputs(outputs), ...fromFlags },
   };
   return { target, clients };
+}
+
+/** A stack that is not there (or not visible with these credentials in this region). */
+export class StackNotFoundError extends Error {
+  constructor(stackName: string, region: string, options?: ErrorOptions) {
+    super(
+      `stack ${stackName} was not found in ${region}: pass --stack <name> (the stackName context key), set AWS_REGION, or name the resources with flags or --resources <file>`,
+      options,
+    );
+    this.name = 'StackNotFoundError';
+  }
+}
+
+/** The outputs of a stack, by output key. */
+async function describeStackOutputs(
+  client: CloudFormationClient,
+  stackName: string,
+  region: string,
+): Promise<Record<string, string>> {
+  try {
+    const { Stacks = [] } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+    const outputs: Record<string, string> = {};
+    for (const { OutputKey, OutputValue } of Stacks[0]?.Outputs ?? []) {
+      if (OutputKey !== undefined && OutputValue !== undefined) outputs[OutputKey] = OutputValue;
+    }
+    return outputs;
+  } catch (error) {
+    // CloudFormation answers an unknown stack name with a ValidationError ("Stack with id X does not exist").
+    if (error instanceof Error && error.name === 'ValidationError') {
+      throw new StackNotFoundError(stackName, region, { cause: error });
+    }
+    throw error;
+  }
 }

@@ -7,7 +7,7 @@ import { type CheckItem, isFinalStatus } from '../../shared/check.js';
 import { CheckRepository } from '../../shared/check-repository.js';
 import { buildEventDetail } from '../../shared/events/build-event.js';
 import { DETAIL_TYPES } from '../../shared/events/index.js';
-import { filterLogEvents } from './aws/cloudwatch-logs.js';
+import { filterLogEvents } from './cloudwatch.js';
 import type { OpsCommand, OpsContext } from './context.js';
 import { requireNames } from './target.js';
 
@@ -148,7 +148,7 @@ async function showLogs(ctx: OpsContext, item: CheckItem): Promise<void> {
   const lines: { timestamp: number; fn: string; message: string }[] = [];
   for (const [fn, logGroupName] of groups) {
     // A quoted term matches the id anywhere in the line; the functions log it as `checkId`.
-    const events = await filterLogEvents(ctx.clients.aws, {
+    const events = await filterLogEvents(ctx.clients.logs, {
       logGroupName,
       start,
       end,

@@ -2,12 +2,12 @@
  * `npm run ops -- status`: the queues and their dead-letter queues, final checks by status over the
  * last hour, the token secret's age and refresh-token expiry, and the token-refresher's last run.
  */
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { TokenSecretStore } from '../../shared/apptenticate/token-secret.js';
 import { FINAL_STATUSES, type FinalStatus } from '../../shared/check.js';
 import { FINAL_CHECK_METRICS, METRICS_NAMESPACE } from '../../shared/metrics-namespace.js';
-import { getMetricData, type MetricQuery } from './aws/cloudwatch.js';
-import { filterLogEvents } from './aws/cloudwatch-logs.js';
+import { filterLogEvents, getMetricValues } from './cloudwatch.js';
 import type { OpsCommand, OpsContext } from './context.js';
 import { scanFinalChecks } from './final-checks.js';
 import { formatDuration } from './output.js';
@@ -94,15 +94,24 @@ async function showQueues(
 async function oldestAges(ctx: OpsContext, urls: readonly string[], now: Date): Promise<Map<string, number>> {
   const ages = new Map<string, number>();
   if (ctx.target.local) return ages;
-  const queries: MetricQuery[] = urls.map((url, i) => ({
-    id: `q${i}`,
-    namespace: 'AWS/SQS',
-    metricName: 'ApproximateAgeOfOldestMessage',
-    dimensions: { QueueName: url.slice(url.lastIndexOf('/') + 1) },
-    stat: 'Maximum',
-    periodSeconds: 60,
+  const queries: MetricDataQuery[] = urls.map((url, i) => ({
+    Id: `q${i}`,
+    MetricStat: {
+      Metric: {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: url.slice(url.lastIndexOf('/') + 1) }],
+      },
+      Period: 60,
+      Stat: 'Maximum',
+    },
   }));
-  const values = await getMetricData(ctx.clients.aws, queries, new Date(now.getTime() - 600_000), now);
+  const values = await getMetricValues(
+    ctx.clients.cloudWatch,
+    queries,
+    new Date(now.getTime() - 600_000),
+    now,
+  );
   urls.forEach((url, i) => {
     const points = values.get(`q${i}`) ?? [];
     if (points.length > 0) ages.set(url, Math.max(...points));
@@ -122,23 +131,27 @@ async function showFinalChecks(ctx: OpsContext, tableName: string, now: Date): P
     for (const item of scan.items) byStatus[item.status as FinalStatus]++;
     source = `the table (a scan of ${scan.scanned} items, ${scan.readUnits} read units)`;
   } else {
-    const queries: MetricQuery[] = [];
+    const queries: MetricDataQuery[] = [];
     const statusOf = new Map<string, FinalStatus>();
     for (const status of FINAL_STATUSES) {
       for (const metric of FINAL_CHECK_METRICS[status]) {
         const id = `m${queries.length}`;
         statusOf.set(id, status);
         queries.push({
-          id,
-          namespace: METRICS_NAMESPACE,
-          metricName: metric.metricName,
-          dimensions: { service: metric.service },
-          stat: 'Sum',
-          periodSeconds: 60,
+          Id: id,
+          MetricStat: {
+            Metric: {
+              Namespace: METRICS_NAMESPACE,
+              MetricName: metric.metricName,
+              Dimensions: [{ Name: 'service', Value: metric.service }],
+            },
+            Period: 60,
+            Stat: 'Sum',
+          },
         });
       }
     }
-    const values = await getMetricData(ctx.clients.aws, queries, since, now);
+    const values = await getMetricValues(ctx.clients.cloudWatch, queries, since, now);
     for (const [id, points] of values) {
       const status = statusOf.get(id);
       if (status) byStatus[status] += points.reduce((a, b) => a + b, 0);
@@ -202,7 +215,7 @@ async function showLastRefresherRun(ctx: OpsContext, now: Date): Promise<void> {
     );
     return;
   }
-  const events = await filterLogEvents(ctx.clients.aws, {
+  const events = await filterLogEvents(ctx.clients.logs, {
     logGroupName,
     start: new Date(now.getTime() - 86_400_000),
     end: now,

@@ -1,4 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveSettings } from '../../../infra/settings.js';
@@ -11,10 +19,8 @@ import {
   localAwsClients,
   provisionLocalResources,
 } from '../../../tools/local/provision.js';
-import { AwsApi } from '../../../tools/ops/aws/aws-api.js';
-import { putMetricData } from '../../../tools/ops/aws/cloudwatch.js';
 import { runOps } from '../../../tools/ops/run.js';
-import { type Moto, startMoto } from '../../support/moto.js';
+import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 
 /**
  * The paths a deployed stack takes (there is no such stack on npm start): names from CloudFormation
@@ -25,7 +31,8 @@ import { type Moto, startMoto } from '../../support/moto.js';
 let moto: Moto;
 let clients: LocalAwsClients;
 let resources: LocalResources;
-let api: AwsApi;
+let cloudWatch: CloudWatchClient;
+let cloudWatchLogs: CloudWatchLogsClient;
 const STACK = 'OpsTest';
 const now = new Date();
 
@@ -41,13 +48,35 @@ async function ops(argv: string[]): Promise<{ code: number; text: string }> {
 }
 
 async function logs(group: string, lines: { at: Date; message: string }[]): Promise<void> {
-  await api.json('logs', 'Logs_20140328.CreateLogGroup', { logGroupName: group });
-  await api.json('logs', 'Logs_20140328.CreateLogStream', { logGroupName: group, logStreamName: 's' });
-  await api.json('logs', 'Logs_20140328.PutLogEvents', {
-    logGroupName: group,
-    logStreamName: 's',
-    logEvents: lines.map((l) => ({ timestamp: l.at.getTime(), message: l.message })),
-  });
+  await cloudWatchLogs.send(new CreateLogGroupCommand({ logGroupName: group }));
+  await cloudWatchLogs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: 's' }));
+  await cloudWatchLogs.send(
+    new PutLogEventsCommand({
+      logGroupName: group,
+      logStreamName: 's',
+      logEvents: lines.map((l) => ({ timestamp: l.at.getTime(), message: l.message })),
+    }),
+  );
+}
+
+/** One datapoint, standing in for the EMF lines a function logs. */
+async function putMetric(
+  namespace: string,
+  datum: { metricName: string; dimensions: Readonly<Record<string, string>>; value: number; timestamp: Date },
+): Promise<void> {
+  await cloudWatch.send(
+    new PutMetricDataCommand({
+      Namespace: namespace,
+      MetricData: [
+        {
+          MetricName: datum.metricName,
+          Dimensions: Object.entries(datum.dimensions).map(([Name, Value]) => ({ Name, Value })),
+          Value: datum.value,
+          Timestamp: datum.timestamp,
+        },
+      ],
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -62,11 +91,8 @@ beforeAll(async () => {
   vi.stubEnv('AWS_REGION', 'us-east-1');
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
-  api = new AwsApi({
-    region: 'us-east-1',
-    credentials: async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' }),
-    endpoint: () => moto.endpoint,
-  });
+  cloudWatch = new CloudWatchClient(awsClientConfig(moto.endpoint));
+  cloudWatchLogs = new CloudWatchLogsClient(awsClientConfig(moto.endpoint));
   const outputs: Record<string, string> = {
     CheckTableName: resources.tableName,
     SelfieBucketName: resources.bucketName,
@@ -88,10 +114,9 @@ beforeAll(async () => {
     },
     Outputs: Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, { Value: value }])),
   };
-  await api.query('cloudformation', 'CreateStack', {
-    StackName: STACK,
-    TemplateBody: JSON.stringify(template),
-  });
+  await new CloudFormationClient(awsClientConfig(moto.endpoint)).send(
+    new CreateStackCommand({ StackName: STACK, TemplateBody: JSON.stringify(template) }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -108,7 +133,7 @@ describe('npm run ops against a stack (on moto)', () => {
       ['ChecksExpired', 'sweeper', 2],
       ['ChecksFailedUnclaimed', 'sweeper', 1],
     ] as const) {
-      await putMetricData(api, 'SelfieLiveness', {
+      await putMetric('SelfieLiveness', {
         metricName,
         dimensions: { service },
         value,
@@ -116,13 +141,13 @@ describe('npm run ops against a stack (on moto)', () => {
       });
     }
     // Outside the hour: not counted.
-    await putMetricData(api, 'SelfieLiveness', {
+    await putMetric('SelfieLiveness', {
       metricName: 'ChecksPassed',
       dimensions: { service: 'checker' },
       value: 50,
       timestamp: minutesAgo(90),
     });
-    await putMetricData(api, 'AWS/SQS', {
+    await putMetric('AWS/SQS', {
       metricName: 'ApproximateAgeOfOldestMessage',
       dimensions: { QueueName: 'selfie-liveness-checks' },
       value: 420,

@@ -6,7 +6,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { CheckItem } from '../../../shared/check.js';
 import { eventIdFor } from '../../../shared/events/index.js';
 import { parseArgs, parseTime } from '../../../tools/ops/args.js';
-import { xmlBlocks, xmlValue } from '../../../tools/ops/aws/aws-api.js';
 import type { OpsClients } from '../../../tools/ops/clients.js';
 import type { OpsContext } from '../../../tools/ops/context.js';
 import { parseStreamBatch } from '../../../tools/ops/dlq.js';
@@ -68,16 +67,7 @@ describe('the command line', () => {
   });
 });
 
-describe('AWS answers', () => {
-  it('reads the outer elements of nested XML lists', () => {
-    const xml =
-      '<R><member><Id>a</Id><Values><member>1.0</member><member>2.5</member></Values></member><member><Id>b</Id><Values></Values></member></R>';
-    const members = xmlBlocks(xml, 'member');
-    expect(members.map((m) => xmlValue(m, 'Id'))).toEqual(['a', 'b']);
-    expect(xmlBlocks(xmlBlocks(members[0] ?? '', 'Values')[0] ?? '', 'member')).toEqual(['1.0', '2.5']);
-    expect(xmlValue('<Message>a &lt;b&gt; &amp; c</Message>', 'Message')).toBe('a <b> & c');
-  });
-
+describe('notifier DLQ messages', () => {
   it('reads a notifier DLQ message as Lambda writes it, and one without arrival times', () => {
     const batch = parseStreamBatch({
       Body: JSON.stringify({
