@@ -23,6 +23,12 @@ export interface ThroughputRow {
   overheadP99Ms: number;
   batchP50Ms: number;
   batchFailures: number;
+  /**
+   * CPU time of this process (the checker; the simulator runs in its own) per selfie over the
+   * measured batches: the work per selfie without the waiting, steadier than the overhead when other
+   * work shares the cores.
+   */
+  cpuMsPerSelfie: number;
 }
 
 export interface ThroughputResult {
@@ -66,6 +72,7 @@ export async function benchCheckerThroughput(
       );
       const batchTimes: number[] = [];
       let failures = 0;
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       const captured = await withCapturedStdout(async () => {
         for (const { event } of prepared) {
@@ -75,6 +82,7 @@ export async function benchCheckerThroughput(
         }
       });
       const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
       const selfies = batches * batchSize;
       const overheads: number[] = [];
       const vendor: number[] = [];
@@ -102,6 +110,7 @@ export async function benchCheckerThroughput(
         overheadP99Ms: round(quantile(overheads, 0.99), 2),
         batchP50Ms: round(quantile(batchTimes, 0.5), 0),
         batchFailures: failures,
+        cpuMsPerSelfie: round((cpu.user + cpu.system) / 1000 / selfies, 2),
       });
       const snapshot = harness.fake.snapshot();
       calls = Object.fromEntries(
@@ -133,6 +142,7 @@ export async function benchCheckerThroughput(
       'vendor call p50 ms': r.vendorP50Ms,
       'overhead p50 ms': r.overheadP50Ms,
       'overhead p99 ms': r.overheadP99Ms,
+      'checker CPU ms/selfie': r.cpuMsPerSelfie,
     })),
   );
   printTable('AWS calls on the hot path of one check', [

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { type CheckerDeps, checkBatch } from '../../functions/checker/checker.js';
 import { readConfig } from '../../functions/checker/config.js';
-import { buildDeps } from '../../functions/checker/wiring.js';
+import { buildDeps, CHECKER_S3_OPTIONS } from '../../functions/checker/wiring.js';
 import { DEFAULT_SETTINGS, functionEnvironment } from '../../infra/settings.js';
 import { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { serializeTokenSecret } from '../../shared/apptenticate/token-secret.js';
@@ -42,11 +42,15 @@ async function storeTokenSecret(
   });
 }
 
-export async function createCheckerHarness(vendor: {
-  baseUrl: string;
-  username: string;
-  password: string;
-}): Promise<CheckerHarness> {
+export async function createCheckerHarness(
+  vendor: {
+    baseUrl: string;
+    username: string;
+    password: string;
+  },
+  /** Options for the S3 client in place of the wiring's (a variant). @default CHECKER_S3_OPTIONS */
+  s3Options: Record<string, unknown> = CHECKER_S3_OPTIONS,
+): Promise<CheckerHarness> {
   const fake = new FakeAws();
   await storeTokenSecret(fake, vendor);
   const env = {
@@ -60,7 +64,8 @@ export async function createCheckerHarness(vendor: {
     }),
     LIVENESS_API_URL: vendor.baseUrl,
   };
-  const deps = buildDeps(readConfig(env), fake.clients());
+  // The S3 client gets the options the wiring gives the one it creates.
+  const deps = buildDeps(readConfig(env), fake.clients({ s3: s3Options }));
   const vendorMs = new Map<string, number>();
   const spans = new Map<string, { start: number; end?: number }>();
   const liveness = deps.liveness;

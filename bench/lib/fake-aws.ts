@@ -3,8 +3,15 @@
  * retries all run) whose HTTP handler answers at once from memory instead of the network. It plays
  * the checker's happy path: GetObject returns the stored bytes, every UpdateItem is applied (its
  * condition is taken as met), DeleteObject and GetSecretValue succeed. Calls are counted per operation.
+ *
+ * As S3 does for objects uploaded since 2025 without a checksum of their own (a browser's POST), every
+ * stored object has a CRC64NVME full-object checksum, and GetObject returns it when the request asks
+ * for checksums (`x-amz-checksum-mode: ENABLED`, which the SDK sets by default): the SDK then
+ * validates the body against it, as it does against S3. It is computed when the object is stored,
+ * outside the measured batches.
  */
 import { Readable } from 'node:stream';
+import { Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -20,21 +27,38 @@ interface FakeRequest {
 type AttributeValue = Record<string, unknown>;
 
 /** The fake AWS: objects, a secret, and the count of every call. */
+/** Stored objects, each with the CRC64NVME S3 would keep for it (base64). */
+class ObjectStore extends Map<string, Uint8Array> {
+  readonly checksums = new WeakMap<Uint8Array, Promise<string>>();
+
+  override set(key: string, bytes: Uint8Array): this {
+    if (this.checksums && !this.checksums.has(bytes)) {
+      const crc = new Crc64Nvme();
+      crc.update(bytes);
+      this.checksums.set(
+        bytes,
+        crc.digest().then((digest) => Buffer.from(digest).toString('base64')),
+      );
+    }
+    return super.set(key, bytes);
+  }
+}
+
 export class FakeAws {
-  readonly objects = new Map<string, Uint8Array>();
+  readonly objects = new ObjectStore();
   readonly items = new Map<string, Record<string, AttributeValue>>();
   readonly counts: Record<string, number> = {};
   secretString = '';
 
-  /** SDK clients of the three services the checker uses, wired to this fake. */
-  clients() {
+  /** SDK clients of the services the functions use, wired to this fake; `s3` adds options to the S3 client. */
+  clients(options: { s3?: Record<string, unknown> } = {}) {
     const common = {
       region: 'us-east-1',
       credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
       requestHandler: { handle: (request: FakeRequest) => this.handle(request) },
     };
     return {
-      s3: new S3Client({ ...common, forcePathStyle: true }),
+      s3: new S3Client({ ...common, forcePathStyle: true, ...options.s3 }),
       dynamodb: new DynamoDBClient(common),
       secretsManager: new SecretsManagerClient(common),
       eventBridge: new EventBridgeClient(common),
@@ -69,10 +93,19 @@ export class FakeAws {
       this.count('GetObject');
       const bytes = this.objects.get(key);
       if (!bytes) return xml(404, '<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>');
+      const checksumMode = request.headers['x-amz-checksum-mode'] ?? request.headers['X-Amz-Checksum-Mode'];
+      const checksum = checksumMode === 'ENABLED' ? await this.objects.checksums.get(bytes) : undefined;
       return {
         response: {
           statusCode: 200,
-          headers: { 'content-length': String(bytes.length), 'content-type': 'image/png', etag: '"bench"' },
+          headers: {
+            'content-length': String(bytes.length),
+            'content-type': 'image/png',
+            etag: '"bench"',
+            ...(checksum
+              ? { 'x-amz-checksum-crc64nvme': checksum, 'x-amz-checksum-type': 'FULL_OBJECT' }
+              : {}),
+          },
           body: Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)]),
         },
       };

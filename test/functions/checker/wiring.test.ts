@@ -161,4 +161,22 @@ describe('buildDeps AWS clients', () => {
       reason: { message: expect.stringMatching(/TimeoutError/) },
     });
   });
+  it('reads a selfie without asking S3 for its checksum (TLS protects it; a CRC64NVME in JavaScript costs more than the read)', async () => {
+    const built = buildDeps(readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret' }));
+    let sent: Record<string, string> | undefined;
+    built.s3.middlewareStack.add(
+      () => async (args) => {
+        sent = (args.request as { headers: Record<string, string> }).headers;
+        throw new Error('request captured');
+      },
+      { step: 'build', priority: 'low' },
+    );
+
+    await expect(
+      built.s3.send(new GetObjectCommand({ Bucket: 'selfies', Key: 'selfies/x' })),
+    ).rejects.toThrow('request captured');
+
+    expect(sent).toBeDefined();
+    expect(sent?.['x-amz-checksum-mode']).toBeUndefined();
+  });
 });
