@@ -693,6 +693,22 @@ describe('checkBatch on the last receive', () => {
     expect(s3Mock).toReceiveCommand(DeleteObjectCommand);
   });
 
+  it('sends the message on to the DLQ, counted as LastReceiveWriteFailures, when DynamoDB refuses every final write', async () => {
+    ddbMock.on(UpdateCommand).rejects(throttled());
+    const deps = makeDeps([]);
+    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
+    // Not acknowledged: SQS moves it to the selfie DLQ (SelfieDlqDepth), where ops dlq show finds it unrecorded.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    const counted = addMetric.mock.calls.map(([name]) => name);
+    expect(counted).toContain('LastReceiveWriteFailures');
+    expect(counted).toContain('FinalWriteRetries');
+    // The write was retried within its window, and the selfie is kept for a redrive.
+    expect(finalWrites().length).toBeGreaterThan(1);
+    expect(deps.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(15_000);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
   it('records FAILED with INTERNAL_ERROR when the invocation has no time left to start it, without a paid call', async () => {
     const deps = makeDeps([]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps, {
