@@ -9,7 +9,8 @@ import { defineConfig } from 'vitest/config';
  */
 const BAD_DAY = ['test/e2e/faults.e2e.test.ts', 'test/e2e/aws-faults.e2e.test.ts'];
 
-const shared = {
+/** What every test run shares, the suite's projects and the mutation run's config alike. */
+export const sharedTestOptions = {
   environment: 'node',
   testTimeout: 30_000,
   hookTimeout: 60_000,
@@ -28,7 +29,7 @@ export default defineConfig({
     projects: [
       {
         test: {
-          ...shared,
+          ...sharedTestOptions,
           name: 'main',
           include: ['test/**/*.test.ts'],
           exclude: BAD_DAY,
@@ -39,7 +40,7 @@ export default defineConfig({
       },
       {
         test: {
-          ...shared,
+          ...sharedTestOptions,
           name: 'bad-day',
           include: BAD_DAY,
           maxWorkers: 1,

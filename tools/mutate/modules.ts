@@ -35,6 +35,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       'functions/checker/verdict-metrics.ts',
       'functions/checker/write-retries.ts',
       'functions/checker/outcome-memory.ts',
+      'functions/checker/budget.ts',
     ],
     tests: ['test/functions/checker/checker.test.ts', 'test/functions/checker/outcome-memory.test.ts'],
   },

@@ -1,5 +1,5 @@
 /**
- * `npm run mutate [-- module ...]`: StrykerJS over the modules that decide money and data, one
+ * `npm run mutate [-- [--concurrency=N] module ...]`: StrykerJS over the modules that decide money and data, one
  * module at a time, each against its own fast tests (see modules.ts). Prints the score per module
  * and every mutant left alive; exits 1 when a module scores below the bar. Reports (HTML and JSON)
  * go to reports/mutation/. On demand only: not part of `npm test` or CI.
@@ -21,7 +21,15 @@ interface Score {
   score: number;
 }
 
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+// Two workers fit a machine of two cores to itself; pass --concurrency=1 on a shared one.
+const concurrencyArg = args.find((arg) => arg.startsWith('--concurrency='));
+const concurrency = concurrencyArg === undefined ? 2 : Number(concurrencyArg.slice('--concurrency='.length));
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error(`--concurrency must be a whole number of workers, at least 1: ${concurrencyArg}`);
+  process.exit(2);
+}
+const wanted = args.filter((arg) => arg !== concurrencyArg);
 const unknown = wanted.filter((name) => !MUTATION_MODULES.some((m) => m.name === name));
 if (unknown.length > 0) {
   console.error(
@@ -51,7 +59,7 @@ for (const module of modules) {
     mutate: module.mutate,
     // TypeScript 7 has no JS API: a tsconfig Stryker cannot find makes it skip its tsconfig rewrite.
     tsconfigFile: 'tools/mutate/no-tsconfig.json',
-    concurrency: 2,
+    concurrency,
     timeoutMS: 4_000,
     timeoutFactor: 1.5,
     thresholds: { high: BAR, low: 80, break: null },

@@ -1,15 +1,15 @@
 import { defineConfig } from 'vitest/config';
-import base from '../../vitest.config.js';
+import { sharedTestOptions } from '../../vitest.config.js';
 
 // Used by `npm run mutate` only: the run passes each module's test files in MUTATE_TESTS.
 const tests = (process.env.MUTATE_TESTS ?? '').split(',').filter(Boolean);
 if (tests.length === 0) throw new Error('MUTATE_TESTS is empty: run this through `npm run mutate`');
 
 export default defineConfig({
-  ...base,
   test: {
-    ...base.test,
-    // Replaced, not merged: mergeConfig would append to the suite's own include.
+    // The suite's shared options, not its config: its projects would bring back their own include
+    // (every test file, the end-to-end suites too) whatever this one says.
+    ...sharedTestOptions,
     include: tests,
     // Only moto suites need it; starting it once per worker saves seconds per mutant.
     globalSetup: tests.some((file) => file.includes('.moto.')) ? ['tools/mutate/moto-global-setup.ts'] : [],
