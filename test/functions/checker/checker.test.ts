@@ -1,97 +1,33 @@
-import { Readable } from 'node:stream';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { sdkStreamMixin } from '@smithy/util-stream';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   INVOCATION_END_RESERVE_MS,
   recordBudgetMs,
   recordStartMs,
 } from '../../../functions/checker/budget.js';
-import { type CheckerDeps, checkBatch, mapWithConcurrency } from '../../../functions/checker/checker.js';
-import { readConfig } from '../../../functions/checker/config.js';
-import { OutcomeMemory } from '../../../functions/checker/outcome-memory.js';
-import type { LivenessOutcome } from '../../../shared/apptenticate/outcome.js';
-import { CheckRepository } from '../../../shared/check-repository.js';
+import { checkBatch, mapWithConcurrency } from '../../../functions/checker/checker.js';
 import { RetryableError, TerminalError } from '../../../shared/errors.js';
-import { createLogger, createMetrics } from '../../../shared/observability.js';
-import { makePng } from '../../../tools/simulator/images.js';
 import testEvent from '../../fixtures/sqs/s3-test-event.json' with { type: 'json' };
+import {
+  acceptWrites,
+  body,
+  CHECK_ID,
+  ddbMock,
+  finalWrites,
+  KEY,
+  makeDeps,
+  resetAws,
+  s3Mock,
+  selfie,
+  throttled,
+} from './fakes.js';
 import { notificationBody, sqsEventOf } from './support.js';
 
-const s3Mock = mockClient(S3Client);
-const ddbMock = mockClient(DynamoDBDocumentClient);
-const CHECK_ID = '3f6c1e0a-2b4d-4c8e-9f1a-7b2c3d4e5f60';
-const KEY = `selfies/${CHECK_ID}`;
-const selfie = makePng({ width: 200, height: 200 });
-
-function body(bytes: Uint8Array) {
-  return sdkStreamMixin(Readable.from([Buffer.from(bytes)]));
-}
-
-function makeDeps(
-  outcomes: LivenessOutcome[],
-  env: Record<string, string> = {},
-): CheckerDeps & { vendorCalls: () => number; sleeps: number[] } {
-  const config = readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret', ...env });
-  const checkLiveness = vi.fn(
-    async () => outcomes.shift() ?? { kind: 'passed' as const, transactionId: 'tx' },
-  );
-  const sleeps: number[] = [];
-  return {
-    config,
-    s3: new S3Client({ region: 'us-east-1' }),
-    repository: new CheckRepository(new DynamoDBClient({ region: 'us-east-1' }), 'checks', 86_400),
-    liveness: { checkLiveness },
-    logger: createLogger('checker-test', 'ERROR'),
-    metrics: createMetrics('checker-test'),
-    clock: {
-      now: () => new Date('2026-11-25T10:00:00Z'),
-      // No wall-clock waits in tests: backoff only records what it would have slept.
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
-    },
-    outcomeMemory: new OutcomeMemory(),
-    vendorCalls: () => checkLiveness.mock.calls.length,
-    sleeps,
-  };
-}
-
-const throttled = () =>
-  Object.assign(new Error('slow down'), { name: 'ThrottlingException', $fault: 'client' });
-
-/** DynamoDB answers every UpdateItem by echoing a plausible new image. */
-function acceptWrites(extra: Record<string, unknown> = {}) {
-  ddbMock.on(UpdateCommand).callsFake((input) => ({
-    Attributes: {
-      checkId: input.Key.checkId,
-      status: input.ExpressionAttributeValues[':final'] ?? 'CHECKING',
-      attempts: 1,
-      version: 2,
-      ...extra,
-    },
-  }));
-}
-
-function finalWrites() {
-  return ddbMock
-    .commandCalls(UpdateCommand)
-    .map((c) => c.args[0].input)
-    .filter((input) => input.ExpressionAttributeValues?.[':final'] !== undefined);
-}
-
 beforeEach(() => {
-  s3Mock.reset();
-  ddbMock.reset();
-  s3Mock
-    .on(GetObjectCommand)
-    .callsFake(() => ({ Body: body(selfie), ContentLength: selfie.length, Metadata: {} }));
-  s3Mock.on(DeleteObjectCommand).resolves({});
-  acceptWrites();
+  resetAws();
 });
 
 describe('checkBatch', () => {
@@ -390,6 +326,30 @@ describe('checkBatch', () => {
     expect((await checkBatch(event, deps)).batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
     expect(deps.vendorCalls()).toBe(1);
   });
+
+  it('counts a malformed message', async () => {
+    const deps = makeDeps([]);
+    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+    await checkBatch(sqsEventOf(['{not json']), deps);
+    expect(addMetric.mock.calls).toEqual([['MalformedMessages', 'Count', 1]]);
+  });
+
+  it.each([
+    ['retryable', new RetryableError('something retryable broke')],
+    ['unforeseen', new Error('something unforeseen broke')],
+  ])(
+    'never acknowledges a message when something %s throws even on its last receive',
+    async (_label, error) => {
+      const deps = makeDeps([]);
+      deps.outcomeMemory.recall = () => {
+        throw error;
+      };
+      const event = sqsEventOf([notificationBody(KEY, selfie.length), JSON.stringify(testEvent)], 3);
+      const response = await checkBatch(event, deps);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+      expect(deps.vendorCalls()).toBe(0);
+    },
+  );
 
   it('retries the message when DynamoDB throttles the claim', async () => {
     ddbMock

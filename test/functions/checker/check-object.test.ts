@@ -1,0 +1,206 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { checkBatch } from '../../../functions/checker/checker.js';
+import type { LivenessRequest } from '../../../shared/apptenticate/outcome.js';
+import { makeJpeg } from '../../../tools/simulator/images.js';
+import {
+  acceptWrites,
+  body,
+  CHECK_ID,
+  ddbMock,
+  finalWrites,
+  KEY,
+  makeDeps,
+  metricNames,
+  resetAws,
+  s3Mock,
+  selfie,
+} from './fakes.js';
+import { notificationBody, sqsEventOf } from './support.js';
+
+const OVERSIZE = 3 * 1024 * 1024;
+
+/** DynamoDB refuses every write; `item` is what the refusal says the check holds (none: no item). */
+function refuseWrites(item?: Record<string, unknown>) {
+  ddbMock.on(UpdateCommand).rejects(
+    new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: {},
+      ...(item ? { Item: marshall(item) } : {}),
+    }),
+  );
+}
+
+/** The claim succeeds; the verdict write is refused, the refusal naming `item` (none: no item). */
+function refuseVerdict(item?: Record<string, unknown>) {
+  ddbMock.on(UpdateCommand).callsFake((input) => {
+    if (input.ExpressionAttributeValues[':final'] === undefined)
+      return { Attributes: { checkId: input.Key.checkId, status: 'CHECKING', attempts: 1, version: 1 } };
+    throw new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: {},
+      ...(item ? { Item: marshall(item) } : {}),
+    });
+  });
+}
+
+beforeEach(() => {
+  resetAws();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('the paid vendor call', () => {
+  function recordingVendor(deps: ReturnType<typeof makeDeps>) {
+    const requests: LivenessRequest[] = [];
+    deps.liveness.checkLiveness = async (request) => {
+      requests.push(request);
+      return { kind: 'passed', transactionId: 'tx' };
+    };
+    return requests;
+  }
+
+  it('sends the PNG read from S3, named after the check', async () => {
+    const deps = makeDeps([]);
+    const requests = recordingVendor(deps);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(requests).toEqual([
+      { selfie: new Uint8Array(selfie), contentType: 'image/png', fileName: `${CHECK_ID}.png` },
+    ]);
+  });
+
+  it('sends a JPEG as a .jpg with its own content type', async () => {
+    const jpeg = makeJpeg({ width: 200, height: 200 });
+    s3Mock
+      .on(GetObjectCommand)
+      .callsFake(() => ({ Body: body(jpeg), ContentLength: jpeg.length, Metadata: {} }));
+    const deps = makeDeps([]);
+    const requests = recordingVendor(deps);
+    await checkBatch(sqsEventOf([notificationBody(KEY, jpeg.length)]), deps);
+    expect(requests).toEqual([
+      { selfie: new Uint8Array(jpeg), contentType: 'image/jpeg', fileName: `${CHECK_ID}.jpg` },
+    ]);
+  });
+
+  it('sends the device the check was created with', async () => {
+    acceptWrites({ device: 'IOS' });
+    const deps = makeDeps([]);
+    const requests = recordingVendor(deps);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(requests[0]?.device).toBe('IOS');
+  });
+
+  it('counts the time the vendor call took', async () => {
+    let now = 1_000;
+    vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const deps = makeDeps([]);
+    deps.liveness.checkLiveness = async () => {
+      now += 250;
+      return { kind: 'passed', transactionId: 'tx' };
+    };
+    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(addMetric).toHaveBeenCalledWith('VendorLatency', 'Milliseconds', 250);
+  });
+
+  it('rejects a selfie that is not an image without a claim or a paid call', async () => {
+    const text = new TextEncoder().encode('not an image at all');
+    s3Mock.on(GetObjectCommand).callsFake(() => ({ Body: body(text), ContentLength: text.length }));
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, text.length)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':final': 'REJECTED',
+      ':rejection': { reason: 'UNSUPPORTED_IMAGE_FORMAT', source: 'precheck' },
+    });
+  });
+});
+
+describe('a verdict without a vendor call', () => {
+  it('records a rejection from the notification as a direct upload, then deletes the selfie', async () => {
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, OVERSIZE)]), makeDeps([]));
+    expect(response.batchItemFailures).toEqual([]);
+    const [write] = finalWrites();
+    // Creates the item of a direct upload, or takes over the message's own claim.
+    expect(write?.ConditionExpression).toContain('attribute_not_exists(#checkId)');
+    expect(write?.ConditionExpression).toContain('#leaseId = :leaseId');
+    expect(write?.ExpressionAttributeValues).toMatchObject({
+      ':bucket': 'selfie-bucket',
+      ':key': KEY,
+      ':size': OVERSIZE,
+      ':leaseId': 'message-0',
+    });
+    expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
+  });
+
+  it('retries the message when the rejected selfie cannot be deleted', async () => {
+    s3Mock.on(DeleteObjectCommand).rejects(new Error('AccessDenied'));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, OVERSIZE)]), makeDeps([]));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+  });
+
+  it('records OBJECT_NOT_FOUND with a message to publish, and deletes nothing', async () => {
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, 100)]), makeDeps([]));
+    expect(response.batchItemFailures).toEqual([]);
+    const failure = finalWrites()[0]?.ExpressionAttributeValues?.[':failure'] as { message?: string };
+    expect(failure).toMatchObject({ reason: 'OBJECT_NOT_FOUND' });
+    expect(failure.message).toMatch(/deleted/);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('deletes the selfie of a check decided meanwhile instead of recording a second verdict', async () => {
+    refuseWrites({ checkId: CHECK_ID, status: 'REJECTED' });
+    const deps = makeDeps([]);
+    const counted = vi.spyOn(deps.metrics, 'addMetric');
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, OVERSIZE)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
+    expect(finalWrites()).toHaveLength(1);
+    expect(metricNames(counted)).not.toContain('ChecksRejected');
+  });
+
+  it('leaves the selfie of a check another message holds to that message', async () => {
+    refuseWrites({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'another-message' });
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, OVERSIZE)]), makeDeps([]));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('retries the message when the selfie of a decided check cannot be deleted', async () => {
+    refuseWrites({ checkId: CHECK_ID, status: 'PASSED' });
+    s3Mock.on(DeleteObjectCommand).rejects(new Error('AccessDenied'));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+  });
+});
+
+describe('a paid verdict the lease no longer covers', () => {
+  it.each([
+    ['another message took the check over', { checkId: CHECK_ID, status: 'CHECKING', leaseId: 'other' }],
+    ['the check is gone', undefined],
+  ])('acknowledges and keeps the selfie when %s', async (_label, item) => {
+    refuseVerdict(item);
+    const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(1);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('retries the message when the selfie of the decided check cannot be deleted', async () => {
+    refuseVerdict({ checkId: CHECK_ID, status: 'PASSED' });
+    s3Mock.on(DeleteObjectCommand).rejects(new Error('AccessDenied'));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+  });
+});
