@@ -104,7 +104,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'sweeper',
-    mutate: ['functions/sweeper/sweeper.ts'],
-    tests: ['test/functions/sweeper/sweeper.test.ts'],
+    mutate: ['functions/sweeper/sweeper.ts', 'functions/sweeper/selfie-store.ts'],
+    tests: ['test/functions/sweeper/sweeper.test.ts', 'test/functions/sweeper/selfie-store.test.ts'],
   },
 ];

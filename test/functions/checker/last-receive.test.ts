@@ -121,6 +121,23 @@ describe('a last receive with no time left', () => {
   });
 });
 
+describe('a last receive after a fault', () => {
+  it('sends the message on to the DLQ when not even FAILED can be recorded', async () => {
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(
+        Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $fault: 'server' }),
+      );
+    ddbMock.on(UpdateCommand).rejects(refusedForGood());
+    const deps = makeDeps([]);
+    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(metricNames(addMetric)).toContain('LastReceiveWriteFailures');
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+});
+
 describe('a last receive whose verdict write failed', () => {
   it('writes the paid verdict again and acknowledges the message', async () => {
     verdictWrites('refuse', 'ok');
