@@ -44,4 +44,14 @@ describe('createSelfieStore', () => {
     await store().delete('selfies/abc');
     expect(s3).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: 'selfies/abc' });
   });
+
+  it('classifies a delete failure as retryable, naming the operation', async () => {
+    s3.on(DeleteObjectCommand).rejects(
+      Object.assign(new Error('slow down'), { name: 'SlowDown', $fault: 'server' }),
+    );
+    await expect(store().delete('selfies/abc')).rejects.toMatchObject({
+      name: 'RetryableError',
+      message: 'S3 DeleteObject failed with SlowDown',
+    });
+  });
 });

@@ -172,6 +172,53 @@ describe('sweep', () => {
     expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 2, failed: 2, skipped: 0, errors: 0 });
   });
 
+  it('shares one budget between the three kinds: what stale leases and unclaimed uploads used, uploads do not get', async () => {
+    onQuery('CHECKING').resolves({ Items: keys('CHECKING', 'c1') });
+    onQuery('UPLOADED').resolves({ Items: keys('UPLOADED', 'u1', 'u2') });
+    onQuery('AWAITING_UPLOAD').resolves({
+      Items: keys('AWAITING_UPLOAD', 'a1'),
+      LastEvaluatedKey: { checkId: 'a1' },
+    });
+    const { deps } = setup({ maxSweepItems: 4 });
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 1, failed: 1, unclaimed: 2 });
+    const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries.map((q) => [q.ExpressionAttributeValues?.[':status'], q.Limit])).toEqual([
+      ['CHECKING', 2],
+      ['UPLOADED', 3],
+      ['AWAITING_UPLOAD', 1],
+    ]);
+  });
+
+  it('never settles more than its budget, even when a page brings more', async () => {
+    onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'a1', 'a2', 'a3') });
+    const { deps } = setup({ maxSweepItems: 2 });
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 2 });
+    expect(updatesFor('EXPIRED').map((w) => w.Key)).toEqual([{ checkId: 'a1' }, { checkId: 'a2' }]);
+  });
+
+  it('settles each check of a page once, ten at a time', async () => {
+    const ids = Array.from({ length: 23 }, (_, i) => `a${i}`);
+    onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', ...ids) });
+    const selfies = fakeSelfies();
+    let inFlight = 0;
+    let peak = 0;
+    const exists = selfies.exists.bind(selfies);
+    selfies.exists = async (key: string) => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return await exists(key);
+    };
+    const { deps } = setup({}, selfies);
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 23 });
+    expect(
+      updatesFor('EXPIRED')
+        .map((w) => w.Key?.checkId)
+        .sort(),
+    ).toEqual([...ids].sort());
+    expect(peak).toBe(10);
+  });
+
   it('lets a query failure fail the run', async () => {
     onQuery('CHECKING').rejects(
       Object.assign(new Error('down'), { name: 'InternalServerError', $fault: 'server' }),
@@ -256,6 +303,20 @@ describe('sweep of uploads the checker has not claimed yet', () => {
     expect(selfies.deleted).toEqual([]);
   });
 
+  it('counts a check the checker claimed meanwhile as skipped, not as waiting', async () => {
+    onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'claimed') });
+    ddb.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall({ checkId: 'claimed', status: 'CHECKING' }),
+      }),
+    );
+    const { deps, selfies } = setup({}, fakeSelfies('selfies/claimed'));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
+    expect(selfies.deleted).toEqual([]);
+  });
+
   it('counts a failed bucket lookup as an error and neither expires nor waits', async () => {
     onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'unknown') });
     const selfies = fakeSelfies();
@@ -281,6 +342,16 @@ describe('sweep of stale leases', () => {
     const { deps, selfies } = setup({}, fakeSelfies('selfies/direct-upload.jpg'));
     expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1 });
     expect(selfies.deleted).toEqual(['selfies/direct-upload.jpg']);
+  });
+
+  it('never deletes an object outside the selfie prefix, whatever key the check recorded', async () => {
+    onQuery('CHECKING').resolves({ Items: keys('CHECKING', 'c1') });
+    ddb.on(UpdateCommand).resolves({
+      Attributes: { checkId: 'c1', status: 'FAILED', objectKey: 'elsewhere/c1' },
+    });
+    const { deps, selfies } = setup({}, fakeSelfies('elsewhere/c1'));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1 });
+    expect(selfies.deleted).toEqual([]);
   });
 
   it('keeps it when selfies are retained', async () => {
