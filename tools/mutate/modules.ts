@@ -64,6 +64,8 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     mutate: ['shared/apptenticate/access-token-provider.ts', 'shared/apptenticate/token-lifetime.ts'],
     tests: [
       'test/shared/apptenticate/access-token-provider.test.ts',
+      'test/shared/apptenticate/access-token-provider-fakes.test.ts',
+      'test/shared/apptenticate/token-renewal.test.ts',
       'test/shared/apptenticate/token-lifetime.test.ts',
     ],
   },
