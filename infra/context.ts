@@ -1,5 +1,6 @@
+import type { LivenessApiAuth } from './constructs/liveness-api.js';
 import { type SettingPath, settingValue } from './environment.js';
-import type { LivenessApiAuth, PipelineFunctionOverridesByName } from './liveness-pipeline.js';
+import type { PipelineFunctionOverridesByName } from './liveness-pipeline-props.js';
 import type { ExistingResources, LivenessPipelineStackProps } from './liveness-pipeline-stack.js';
 import { DEFAULT_SETTINGS, type PipelineSettingsOverrides } from './settings.js';
 

@@ -6,12 +6,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import {
-  type LivenessApiAuth,
-  LivenessPipeline,
-  type PipelineFunctionOverridesByName,
-  type VendorNetwork,
-} from './liveness-pipeline.js';
+import type { LivenessApiAuth } from './constructs/liveness-api.js';
+import { LivenessPipeline } from './liveness-pipeline.js';
+import type { PipelineFunctionOverridesByName, VendorNetwork } from './liveness-pipeline-props.js';
 import type { PipelineSettingsOverrides } from './settings.js';
 
 /** Existing resources the stack imports by name or ARN instead of creating them. */

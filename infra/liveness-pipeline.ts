@@ -33,15 +33,6 @@ import {
   visibilityTimeoutSeconds,
 } from './settings.js';
 
-export type { LivenessApiAuth } from './constructs/liveness-api.js';
-export type {
-  LivenessPipelineProps,
-  PipelineFunctionOverrides,
-  PipelineFunctionOverridesByName,
-  PipelineLogLevel,
-  VendorNetwork,
-} from './liveness-pipeline-props.js';
-
 /**
  * The selfie liveness pipeline: presigned uploads to S3, liveness checks against Apptenticate,
  * verdicts in DynamoDB, and events on EventBridge. See docs/deploy.md.

@@ -2,7 +2,8 @@ import { Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LivenessPipeline, type LivenessPipelineProps } from '../../infra/liveness-pipeline.js';
+import { LivenessPipeline } from '../../infra/liveness-pipeline.js';
+import type { LivenessPipelineProps } from '../../infra/liveness-pipeline-props.js';
 import { FUNCTION_NAMES, type PipelineFunctionName } from '../../infra/settings.js';
 import { createTestApp, logicalIdOf, type Statement, statementsOfRole } from './support.js';
 
