@@ -205,11 +205,32 @@ describe('parseLivenessResponse', () => {
     ['a non-field error', { non_field_errors: ['Invalid data.'] }],
     ['a selfie error that is not a list of strings', { selfie: { code: 'invalid' } }],
     ['an empty selfie error list', { selfie: [] }],
+    ['a selfie error list that holds more than messages', { selfie: ['Upload a valid image.', { code: 1 }] }],
+    ['a selfie error list of codes', { selfie: [1, 2] }],
   ])('reports 400 field errors about %s as terminal REQUEST_REFUSED', (_label, body) => {
     expect(parseLivenessResponse(400, json(body))).toMatchObject({
       kind: 'terminal',
       reason: 'REQUEST_REFUSED',
       httpStatus: 400,
+    });
+  });
+
+  it.each([403, 404, 422])(
+    'takes a selfie field error only from a 400: with HTTP %i it is a refused request',
+    (status) => {
+      expect(parseLivenessResponse(status, json({ selfie: ['Upload a valid image.'] }))).toMatchObject({
+        kind: 'terminal',
+        reason: 'REQUEST_REFUSED',
+        httpStatus: status,
+      });
+    },
+  );
+
+  it('takes a selfie field error with HTTP 200 for an answer it cannot interpret', () => {
+    expect(parseLivenessResponse(200, json({ selfie: ['Upload a valid image.'] }))).toMatchObject({
+      kind: 'terminal',
+      reason: 'RESPONSE_INVALID',
+      httpStatus: 200,
     });
   });
 
