@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CheckRepository } from '../../shared/check-repository.js';
@@ -56,5 +62,16 @@ describe('CheckRepository', () => {
     ddbMock.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
     const result = await repo.release({ checkId: 'gone', leaseId: 'L1', now });
     expect(result).toStrictEqual({ written: false });
+  });
+
+  it('stores who asked for a check with it, so only they may read it', async () => {
+    ddbMock.on(PutCommand).resolves({});
+    const uploadExpiresAt = new Date('2026-11-25T10:15:00.000Z');
+    const owned = await repo.createAwaitingUpload({ checkId: 'c1', now, uploadExpiresAt, owner: 'user-7' });
+    expect(owned.owner).toBe('user-7');
+    expect(ddbMock).toReceiveCommandWith(PutCommand, { Item: expect.objectContaining({ owner: 'user-7' }) });
+    ddbMock.resetHistory();
+    const anonymous = await repo.createAwaitingUpload({ checkId: 'c2', now, uploadExpiresAt });
+    expect(anonymous.owner).toBeUndefined();
   });
 });
