@@ -219,6 +219,19 @@ describe('CheckRepository on moto', () => {
     expect(stored).not.toHaveProperty('result');
   });
 
+  it('records a verdict for an object of unknown size (a notification without one, the object gone)', async () => {
+    const { objectSize: _, ...unsized } = object;
+    const failed = await repo.finalize({
+      checkId: 'c10',
+      outcome: { status: 'FAILED', failure: { reason: 'OBJECT_NOT_FOUND', message: 'gone' } },
+      guard: { kind: 'own-or-unclaimed', leaseId: 'L1' },
+      now: t0,
+      object: unsized,
+    });
+    expect(failed).toMatchObject({ written: true, item: { status: 'FAILED', objectKey: 'selfies/x' } });
+    expect(await repo.get('c10')).not.toHaveProperty('objectSize');
+  });
+
   it('records an unclaimed verdict on a check that awaits its upload', async () => {
     await repo.createAwaitingUpload({ checkId: 'c9', now: t0, uploadExpiresAt: at(300), reference: 'r-9' });
     const rejected = await repo.finalize({
