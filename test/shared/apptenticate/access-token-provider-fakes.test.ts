@@ -105,15 +105,16 @@ describe('AccessTokenProvider renewal', () => {
     expect(refresh).toHaveBeenCalledTimes(2);
   });
 
-  it('takes the access token stored in the secret while it is valid, and renews it in time', async () => {
+  it('takes the access token stored in the secret while it is valid, from memory, and renews it in time', async () => {
     const iat = secondsAt(T0) - 10;
     const stored = jwt({ iat, exp: iat + 100 }, 'stored');
-    const { provider, refresh, setClock } = setup({ secret: { access: stored } });
+    const { provider, refresh, reads, setClock } = setup({ secret: { access: stored } });
     expect(await tokenOf(provider)).toBe(stored);
     expect(refresh).not.toHaveBeenCalled();
     // Lapses at T0 + 90 s, renewed 25 s before.
     setClock(T0 + 64_999);
     expect(await tokenOf(provider)).toBe(stored);
+    expect(reads).toHaveLength(1);
     setClock(T0 + 65_000);
     expect(await tokenOf(provider)).not.toBe(stored);
   });
