@@ -111,6 +111,17 @@ describe('publishFinalTransitions: edges', () => {
     );
   });
 
+  it('retries an answer that lists no entries at all, never taking it for published', async () => {
+    eventBridgeMock.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 0 }).callsFake(acceptAll);
+    const response = await publishFinalTransitions([transition('c1')], deps, options);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(2);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'putevents entries will be retried',
+      expect.objectContaining({ errorCodes: ['IncompletePutEventsResult'] }),
+    );
+  });
+
   it('measures how long after the decision an event was published', async () => {
     const record = streamRecord('MODIFY', {
       old: { ...passed('c1'), status: 'CHECKING', result: undefined, decidedAt: undefined },
