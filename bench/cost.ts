@@ -57,6 +57,14 @@ export const ASSUMPTIONS = {
   fullBatches: true,
   /** App polls of GET /checks per check (apps should listen to events instead). */
   statusPollsPerCheck: 0,
+  /**
+   * The api's per-owner limit counters written per check (decision 8): a check created for a user
+   * (a JWT, the capture page's flow) adds to its owner's minute counter and open-check set, 2 writes;
+   * a check created by a backend under IAM only to the minute counter, 1 write. Users are assumed.
+   * Clearing a user's full open-check set (reads of its checks and one more write) happens only
+   * when a user keeps 3 checks open, and is left out.
+   */
+  ownerLimitWritesPerCheck: 2,
 } as const;
 
 export interface CostLine {
@@ -150,15 +158,24 @@ function model(inputs: CostInputs, checksPerCheckerInvocation: number, eventsPer
     (sqs / M) * p.sqsStandardPerMillionRequests,
   );
 
-  // create (api), claim, verdict: 3 table writes. The sparse KEYS_ONLY sweep index is written too:
-  // a put on create, a delete + put on claim (its key changes), a delete on the verdict.
-  const wru = M * (3 + 4) * ASSUMPTIONS.itemKb;
+  // create (api), claim, verdict: 3 table writes. The sparse KEYS_ONLY sweep index is written twice:
+  // a put on create and a delete on the verdict; the claim leaves the entry's keys as they are, which
+  // costs the index nothing (decision 13). And the api's per-owner limit counters.
+  const tableAndIndex = M * (3 + 2) * ASSUMPTIONS.itemKb;
   add(
     'DynamoDB',
-    'writes: 3 table writes + 4 sweep-index writes per check',
-    wru,
+    'writes: 3 table writes + 2 sweep-index writes per check',
+    tableAndIndex,
     'WRU',
-    (wru / M) * p.dynamoDbPerMillionWriteRequestUnits,
+    (tableAndIndex / M) * p.dynamoDbPerMillionWriteRequestUnits,
+  );
+  const limits = M * ASSUMPTIONS.ownerLimitWritesPerCheck * ASSUMPTIONS.itemKb;
+  add(
+    'DynamoDB',
+    `writes: the owner's limit counters, ${ASSUMPTIONS.ownerLimitWritesPerCheck} per check created for a user`,
+    limits,
+    'WRU',
+    (limits / M) * p.dynamoDbPerMillionWriteRequestUnits,
   );
   const rru = M * ASSUMPTIONS.statusPollsPerCheck;
   add(

@@ -108,6 +108,8 @@ export const SETTINGS_ENVIRONMENT: { [F in PipelineFunctionName]: Record<Setting
     RETAIN_SELFIES: 'retainSelfies',
     // At least the queue's retry window (rule claim-wait-covers-retry-window).
     CLAIM_WAIT_SECONDS: 'sweeper.claimWaitSeconds',
+    // Where a claimed API check sits in the sweep index (decision 13).
+    UPLOAD_URL_TTL_SECONDS: 'api.uploadUrlTtlSeconds',
     UPLOAD_GRACE_SECONDS: 'sweeper.uploadGraceSeconds',
     STALE_CHECK_GRACE_SECONDS: 'sweeper.staleCheckGraceSeconds',
     MAX_SWEEP_ITEMS: 'sweeper.maxSweepItems',

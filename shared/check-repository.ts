@@ -123,7 +123,6 @@ export class CheckRepository {
       ':awaiting': 'AWAITING_UPLOAD',
       ':nowMs': nowMs,
       ':lease': leaseExpiresAt,
-      ':leaseIso': new Date(leaseExpiresAt).toISOString(),
       ':leaseId': input.leaseId,
       ':now': input.now.toISOString(),
       ':zero': 0,
@@ -134,8 +133,10 @@ export class CheckRepository {
       '#status = :checking',
       '#leaseExpiresAt = :lease',
       '#leaseId = :leaseId',
-      '#sweepStatus = :checking',
-      '#sweepAt = :leaseIso',
+      // Only a claim that creates the item (a direct upload) puts it in the sweep index; a claim of an
+      // existing check leaves its index entry as it is, which costs the index no write (decision 13).
+      '#sweepStatus = if_not_exists(#sweepStatus, :checking)',
+      '#sweepAt = if_not_exists(#sweepAt, :now)',
       '#updatedAt = :now',
       '#createdAt = if_not_exists(#createdAt, :now)',
       '#version = if_not_exists(#version, :zero) + :one',
@@ -169,8 +170,7 @@ export class CheckRepository {
       {
         TableName: this.tableName,
         Key: { checkId: input.checkId },
-        UpdateExpression:
-          'SET #leaseExpiresAt = :nowMs, #sweepAt = :now, #updatedAt = :now, #version = #version + :one',
+        UpdateExpression: 'SET #leaseExpiresAt = :nowMs, #updatedAt = :now, #version = #version + :one',
         ConditionExpression: '#status = :checking AND #leaseId = :leaseId',
         ExpressionAttributeValues: {
           ':nowMs': input.now.getTime(),

@@ -167,12 +167,18 @@ export interface CheckItem {
   /** Id of the current claim (the claiming SQS message's id); only its holder may write the verdict. */
   leaseId?: string;
   /**
-   * Present while the check is not final, so the sweeper's sparse index holds only live checks.
-   * `UPLOADED`: still `AWAITING_UPLOAD`, but the sweeper found its selfie in the bucket after the
-   * upload form expired (a queue backlog); it waits for the checker until `sweepAt`.
+   * Present while the check is not final, so the sweeper's sparse index holds only live checks. The
+   * entry is written when the check enters the index (created by the API, or by a claim for a direct
+   * upload) and stays as it is until the check is final: a claim does not move it (decision 13), so
+   * a check under `AWAITING_UPLOAD` or `UPLOADED` may since have been claimed.
+   * `UPLOADED`: the sweeper found its selfie in the bucket after the upload form expired (a queue
+   * backlog); unless claimed, it waits for the checker until `sweepAt`.
    */
   sweepStatus?: SweepStatus;
-  /** ISO 8601 deadline the sweeper compares against (upload expiry, lease expiry, or the end of the wait for a claim). */
+  /**
+   * ISO 8601, the entry's time: the upload expiry (`AWAITING_UPLOAD`), the first claim
+   * (`CHECKING`: a direct upload), or the end of the wait for a claim (`UPLOADED`).
+   */
   sweepAt?: string;
   result?: CheckResult;
   rejection?: CheckRejection;

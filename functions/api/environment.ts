@@ -5,6 +5,7 @@ import {
   POWERTOOLS_LOG_LEVEL,
   SELFIE_PREFIX,
   TABLE_NAME,
+  UPLOAD_URL_TTL_SECONDS,
 } from '../commons/environment.js';
 
 /** The api function's environment: `config.ts` reads it, the stack sets it, the README documents it. */
@@ -12,14 +13,7 @@ export const API_ENVIRONMENT = {
   TABLE_NAME,
   SELFIE_BUCKET: { type: 'string', required: true, doc: 'where apps upload selfies' },
   SELFIE_PREFIX: { ...SELFIE_PREFIX, doc: 'every upload key is this prefix plus the check id' },
-  UPLOAD_URL_TTL_SECONDS: {
-    type: 'int',
-    default: 300,
-    min: 60,
-    max: 3600,
-    unit: 'seconds',
-    doc: 'how long an upload form works',
-  },
+  UPLOAD_URL_TTL_SECONDS: { ...UPLOAD_URL_TTL_SECONDS, doc: 'how long an upload form works' },
   MAX_OBJECT_BYTES: { ...MAX_OBJECT_BYTES, doc: 'the largest selfie the upload policy accepts' },
   CHECK_RETENTION_DAYS: { ...CHECK_RETENTION_DAYS, doc: 'DynamoDB TTL of the check items it creates' },
   USER_MAX_OPEN_CHECKS: {

@@ -28,6 +28,15 @@ export const MAX_OBJECT_BYTES = {
   unit: 'bytes',
 } as const;
 
+/** `UPLOAD_URL_TTL_SECONDS` without its doc line: how long the api's upload forms work. */
+export const UPLOAD_URL_TTL_SECONDS = {
+  type: 'int',
+  default: 300,
+  min: 60,
+  max: 3600,
+  unit: 'seconds',
+} as const;
+
 /** `CHECK_RETENTION_DAYS` without its doc line: the DynamoDB TTL of check items. */
 export const CHECK_RETENTION_DAYS = {
   type: 'int',

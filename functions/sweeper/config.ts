@@ -12,6 +12,13 @@ export interface SweeperConfig {
   /** `RETAIN_SELFIES` (default false): keep the selfie of a check the sweeper fails. */
   readonly retainSelfies: boolean;
   /**
+   * `UPLOAD_URL_TTL_SECONDS` (default 300): the api's upload form lifetime. A check the API created
+   * stays under its upload's index entry (`sweepAt` = its upload expiry) when a checker claims it,
+   * so the sweeper looks at those entries from `uploadUrlTtlSeconds` before a claim made at creation
+   * could be stale (decision 13).
+   */
+  readonly uploadUrlTtlSeconds: number;
+  /**
    * `UPLOAD_GRACE_SECONDS` (default 300): how long after its URL expired a check whose selfie is not
    * in the bucket becomes EXPIRED. S3 refuses a POST after its policy expired, so a selfie under the
    * key means the upload was in time.
@@ -45,6 +52,7 @@ export function readConfig(env: Env = process.env): SweeperConfig {
     selfieBucket: v.SELFIE_BUCKET,
     selfiePrefix: v.SELFIE_PREFIX,
     retainSelfies: v.RETAIN_SELFIES,
+    uploadUrlTtlSeconds: v.UPLOAD_URL_TTL_SECONDS,
     uploadGraceSeconds: v.UPLOAD_GRACE_SECONDS,
     claimWaitSeconds: v.CLAIM_WAIT_SECONDS,
     staleCheckGraceSeconds: v.STALE_CHECK_GRACE_SECONDS,

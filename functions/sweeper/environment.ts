@@ -4,6 +4,7 @@ import {
   POWERTOOLS_LOG_LEVEL,
   SELFIE_PREFIX,
   TABLE_NAME,
+  UPLOAD_URL_TTL_SECONDS,
 } from '../commons/environment.js';
 
 /** The sweeper's environment: `config.ts` reads it, the stack sets it, the README documents it. */
@@ -22,6 +23,10 @@ export const SWEEPER_ENVIRONMENT = {
     type: 'bool',
     default: false,
     doc: 'keep the selfie of a check the sweeper fails (the bucket lifecycle still expires it)',
+  },
+  UPLOAD_URL_TTL_SECONDS: {
+    ...UPLOAD_URL_TTL_SECONDS,
+    doc: "how long the api's upload forms work (the api's own setting): a check claimed since it was created is found under its upload's index entry, so the sweeper looks there as early as the claim's lease can have run out",
   },
   UPLOAD_GRACE_SECONDS: {
     type: 'int',

@@ -10,6 +10,7 @@ import type { SelfieStore } from './selfie-store.js';
 export interface SweeperDeps {
   config: Pick<
     SweeperConfig,
+    | 'uploadUrlTtlSeconds'
     | 'uploadGraceSeconds'
     | 'staleCheckGraceSeconds'
     | 'claimWaitSeconds'
@@ -17,7 +18,7 @@ export interface SweeperDeps {
     | 'selfiePrefix'
     | 'retainSelfies'
   >;
-  repository: Pick<CheckRepository, 'listSweepable' | 'finalize' | 'awaitClaim'>;
+  repository: Pick<CheckRepository, 'listSweepable' | 'finalize' | 'awaitClaim' | 'get'>;
   selfies: SelfieStore;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'warn'>;
@@ -37,6 +38,11 @@ export interface SweepCounts {
   unclaimed: number;
   /** Checks whose conditional write was refused: another writer (an upload, a verdict) got there first. */
   skipped: number;
+  /**
+   * Checks read before their entry's own deadline because a claim made since may have gone stale (a
+   * claim leaves the entry where it is: decision 13), and found with nothing due yet.
+   */
+  notYetDue: number;
   /** Checks whose lookup, write or selfie delete failed; a write is tried again by the next run. */
   errors: number;
 }
@@ -71,50 +77,80 @@ const WRITE_CONCURRENCY = 10;
 export async function sweep(deps: SweeperDeps): Promise<SweepCounts> {
   const { config } = deps;
   const now = deps.clock.now();
-  const counts: SweepCounts = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, errors: 0 };
+  const nowMs = now.getTime();
+  const counts: SweepCounts = {
+    expired: 0,
+    failed: 0,
+    waiting: 0,
+    unclaimed: 0,
+    skipped: 0,
+    notYetDue: 0,
+    errors: 0,
+  };
+  const stale: StaleClaims = { cutoffMs: nowMs - config.staleCheckGraceSeconds * 1000, now };
+  const staleGraceMs = config.staleCheckGraceSeconds * 1000;
 
-  const leaseCutoffMs = now.getTime() - config.staleCheckGraceSeconds * 1000;
+  // Direct uploads: entered the index with their first claim's time, and a lease can be stale
+  // `staleCheckGraceSeconds` after that at the earliest (a retryable failure releases it at once).
   let seen = await sweepKind(deps, counts, {
     status: 'CHECKING',
-    cutoff: new Date(leaseCutoffMs),
+    cutoff: new Date(stale.cutoffMs),
     budget: Math.ceil(config.maxSweepItems / 2),
-    settle: (checkId) =>
-      finalizeAndDelete(deps, counts, checkId, {
-        outcome: { status: 'FAILED', failure: LEASE_EXPIRED_FAILURE },
-        guard: { kind: 'lease-expired', cutoffMs: leaseCutoffMs },
-        now,
-      }),
+    settle: (entry) => failIfStale(deps, counts, entry.checkId, stale),
   });
 
+  // Uploads left to the checker until `sweepAt`. A claim made since (at the earliest when the wait
+  // began, `claimWaitSeconds` before `sweepAt`) leaves the entry here, and may be stale before the
+  // wait ends: entries are looked at from then on, and read until their own deadline passes.
   seen += await sweepKind(deps, counts, {
     status: 'UPLOADED',
-    cutoff: now,
+    cutoff: new Date(Math.max(nowMs, nowMs - staleGraceMs + config.claimWaitSeconds * 1000)),
     budget: config.maxSweepItems - seen,
-    settle: (checkId) =>
-      finalizeAndDelete(deps, counts, checkId, {
-        outcome: { status: 'FAILED', failure: UNCLAIMED_UPLOAD_FAILURE },
-        guard: { kind: 'upload-unclaimed', cutoff: now.toISOString() },
-        now,
-      }),
+    settle: (entry) =>
+      entryMs(entry) < nowMs
+        ? finalizeAndDelete(deps, counts, entry.checkId, stale, {
+            outcome: { status: 'FAILED', failure: UNCLAIMED_UPLOAD_FAILURE },
+            guard: { kind: 'upload-unclaimed', cutoff: now.toISOString() },
+            now,
+          })
+        : failIfClaimedAndStale(deps, counts, entry.checkId, stale),
   });
 
-  const uploadCutoff = new Date(now.getTime() - config.uploadGraceSeconds * 1000);
+  // Uploads the API issued, `sweepAt` being the upload expiry. A claim made since (at the earliest
+  // when the check was created, `uploadUrlTtlSeconds` before `sweepAt`) leaves the entry here; with
+  // the default settings the upload's own deadline comes first, so no entry is read early.
+  const uploadCutoffMs = nowMs - config.uploadGraceSeconds * 1000;
   await sweepKind(deps, counts, {
     status: 'AWAITING_UPLOAD',
-    cutoff: uploadCutoff,
+    cutoff: new Date(Math.max(uploadCutoffMs, nowMs - staleGraceMs + config.uploadUrlTtlSeconds * 1000)),
     budget: config.maxSweepItems - seen,
-    settle: (checkId) => expireOrWait(deps, counts, checkId, uploadCutoff.toISOString(), now),
+    settle: (entry) =>
+      entryMs(entry) < uploadCutoffMs
+        ? expireOrWait(deps, counts, entry.checkId, new Date(uploadCutoffMs).toISOString(), stale)
+        : failIfClaimedAndStale(deps, counts, entry.checkId, stale),
   });
 
   deps.logger.info('sweep finished', { ...counts });
   return counts;
 }
 
+/** When stale claims are failed: leases that ran out before `cutoffMs`, recorded at `now`. */
+interface StaleClaims {
+  cutoffMs: number;
+  now: Date;
+}
+
+/** An index entry's time (`sweepAt`) in epoch milliseconds; an entry without one is due (the writes are guarded anyway). */
+function entryMs(entry: CheckItem): number {
+  const ms = Date.parse(entry.sweepAt ?? '');
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+}
+
 /** Pages through one kind of sweepable check and settles each; returns how many it looked at. */
 async function sweepKind(
   deps: SweeperDeps,
   counts: SweepCounts,
-  kind: { status: SweepStatus; cutoff: Date; budget: number; settle: (checkId: string) => Promise<void> },
+  kind: { status: SweepStatus; cutoff: Date; budget: number; settle: (entry: CheckItem) => Promise<void> },
 ): Promise<number> {
   let seen = 0;
   let startKey: Record<string, unknown> | undefined;
@@ -127,16 +163,16 @@ async function sweepKind(
       limit,
       ...(startKey ? { startKey } : {}),
     });
-    const ids = page.items.map((item) => item.checkId).slice(0, limit);
-    seen += ids.length;
-    for (let i = 0; i < ids.length; i += WRITE_CONCURRENCY) {
+    const entries = page.items.slice(0, limit);
+    seen += entries.length;
+    for (let i = 0; i < entries.length; i += WRITE_CONCURRENCY) {
       await Promise.all(
-        ids.slice(i, i + WRITE_CONCURRENCY).map(async (checkId) => {
+        entries.slice(i, i + WRITE_CONCURRENCY).map(async (entry) => {
           try {
-            await kind.settle(checkId);
+            await kind.settle(entry);
           } catch (error) {
             counts.errors++;
-            deps.logger.warn('sweep write failed', { checkId, error: describeError(error) });
+            deps.logger.warn('sweep write failed', { checkId: entry.checkId, error: describeError(error) });
           }
         }),
       );
@@ -152,8 +188,9 @@ async function expireOrWait(
   counts: SweepCounts,
   checkId: string,
   cutoff: string,
-  now: Date,
+  stale: StaleClaims,
 ): Promise<void> {
+  const { now } = stale;
   let uploaded: boolean;
   try {
     uploaded = await deps.selfies.exists(`${deps.config.selfiePrefix}${checkId}`);
@@ -171,7 +208,9 @@ async function expireOrWait(
       now,
     });
     if (write.written) counts.expired++;
-    record(deps, counts, checkId, write, 'EXPIRED');
+    if (!(await failedAsStaleClaim(deps, counts, checkId, write, stale))) {
+      record(deps, counts, checkId, write, 'EXPIRED');
+    }
     return;
   }
   const until = new Date(now.getTime() + deps.config.claimWaitSeconds * 1000);
@@ -182,7 +221,60 @@ async function expireOrWait(
       checkId,
       waitUntil: until.toISOString(),
     });
-  } else record(deps, counts, checkId, write, 'UPLOADED');
+  } else if (!(await failedAsStaleClaim(deps, counts, checkId, write, stale))) {
+    record(deps, counts, checkId, write, 'UPLOADED');
+  }
+}
+
+/** Fails a check whose claim went stale, if it is CHECKING under a lease that ran out before the cutoff. */
+async function failIfStale(
+  deps: SweeperDeps,
+  counts: SweepCounts,
+  checkId: string,
+  stale: StaleClaims,
+): Promise<void> {
+  await finalizeAndDelete(deps, counts, checkId, stale, {
+    outcome: { status: 'FAILED', failure: LEASE_EXPIRED_FAILURE },
+    guard: { kind: 'lease-expired', cutoffMs: stale.cutoffMs },
+    now: stale.now,
+  });
+}
+
+/**
+ * An entry whose own deadline has not passed, but that a claim may have joined (a claim leaves the
+ * entry where it is): reads the check (the index holds keys only), and fails it only if that claim
+ * went stale.
+ */
+async function failIfClaimedAndStale(
+  deps: SweeperDeps,
+  counts: SweepCounts,
+  checkId: string,
+  stale: StaleClaims,
+): Promise<void> {
+  const item = await deps.repository.get(checkId);
+  if (isStaleClaim(item, stale)) await failIfStale(deps, counts, checkId, stale);
+  else counts.notYetDue++;
+}
+
+/**
+ * After the sweeper's write for an upload was refused: a checker may have claimed the check since (a
+ * claim leaves the index entry where it is) and then gone silent. Fails the check if that claim went
+ * stale, and says whether it did; any other refusal is recorded by the caller.
+ */
+async function failedAsStaleClaim(
+  deps: SweeperDeps,
+  counts: SweepCounts,
+  checkId: string,
+  write: WriteResult,
+  stale: StaleClaims,
+): Promise<boolean> {
+  if (write.written || !isStaleClaim(write.current, stale)) return false;
+  await failIfStale(deps, counts, checkId, stale);
+  return true;
+}
+
+function isStaleClaim(item: CheckItem | undefined, stale: StaleClaims): boolean {
+  return item?.status === 'CHECKING' && (item.leaseExpiresAt ?? Number.POSITIVE_INFINITY) < stale.cutoffMs;
 }
 
 /** Makes a check FAILED and, unless selfies are retained, deletes the selfie nobody will check now. */
@@ -190,11 +282,16 @@ async function finalizeAndDelete(
   deps: SweeperDeps,
   counts: SweepCounts,
   checkId: string,
+  stale: StaleClaims,
   kind: { outcome: FinalOutcome & { status: 'FAILED' }; guard: FinalizeGuard; now: Date },
 ): Promise<void> {
   const write = await deps.repository.finalize({ checkId, ...kind });
   if (!write.written) {
-    record(deps, counts, checkId, write, 'FAILED');
+    // A refused lease-expired write means the claim is live (again); any other refusal may be a
+    // claim made since the entry was written, which may have gone stale.
+    const failedStale =
+      kind.guard.kind !== 'lease-expired' && (await failedAsStaleClaim(deps, counts, checkId, write, stale));
+    if (!failedStale) record(deps, counts, checkId, write, 'FAILED');
     return;
   }
   if (kind.guard.kind === 'upload-unclaimed') counts.unclaimed++;

@@ -140,6 +140,7 @@ describe('functionEnvironment', () => {
       SELFIE_PREFIX: 'selfies/',
       RETAIN_SELFIES: 'false',
       CLAIM_WAIT_SECONDS: '3600',
+      UPLOAD_URL_TTL_SECONDS: '300',
       UPLOAD_GRACE_SECONDS: '300',
       STALE_CHECK_GRACE_SECONDS: '1800',
       MAX_SWEEP_ITEMS: '500',

@@ -107,6 +107,24 @@ describe('CheckRepository on moto', () => {
     expect(winner.written && winner.item.sweepStatus).toBeUndefined();
   });
 
+  it('writes the sweep index entry once per check: a claim or a release of a created check leaves it as it is', async () => {
+    await repo.createAwaitingUpload({ checkId: 'c9', now: t0, uploadExpiresAt: at(300) });
+    const entry = { sweepStatus: 'AWAITING_UPLOAD', sweepAt: at(300).toISOString() };
+    // Index keys that keep their values cost the index no write (decision 13).
+    const claimed = await repo.claim({ checkId: 'c9', object, leaseId: 'L1', leaseMs: 60_000, now: at(10) });
+    expect(claimed).toMatchObject({ written: true, item: { status: 'CHECKING', ...entry } });
+    await repo.release({ checkId: 'c9', leaseId: 'L1', now: at(20) });
+    expect(await repo.get('c9')).toMatchObject({ leaseExpiresAt: at(20).getTime(), ...entry });
+    await repo.claim({ checkId: 'c9', object, leaseId: 'L2', leaseMs: 60_000, now: at(30) });
+    expect(await repo.get('c9')).toMatchObject({ status: 'CHECKING', leaseId: 'L2', ...entry });
+
+    // A direct upload enters the index with its first claim, at the claim's time, and stays there.
+    await repo.claim({ checkId: 'd9', object, leaseId: 'M1', leaseMs: 60_000, now: t0 });
+    await repo.release({ checkId: 'd9', leaseId: 'M1', now: at(5) });
+    await repo.claim({ checkId: 'd9', object, leaseId: 'M2', leaseMs: 60_000, now: at(40) });
+    expect(await repo.get('d9')).toMatchObject({ sweepStatus: 'CHECKING', sweepAt: t0.toISOString() });
+  });
+
   it('keeps the values the API stored over object metadata on claim', async () => {
     await repo.createAwaitingUpload({ checkId: 'c4', now: t0, uploadExpiresAt: at(300), device: 'ANDROID' });
     const claim = await repo.claim({ checkId: 'c4', object, leaseId: 'L', leaseMs: 1000, now: at(1) });

@@ -72,6 +72,7 @@ describe('sweeper handler', () => {
       waiting: 0,
       unclaimed: 0,
       skipped: 0,
+      notYetDue: 0,
       errors: 0,
     });
     expect(ddb).toReceiveCommandWith(QueryCommand, { TableName: 'checks-table' });

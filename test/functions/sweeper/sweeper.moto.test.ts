@@ -19,6 +19,7 @@ const t0 = new Date('2026-11-25T10:00:00.000Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 const object: ObjectFacts = { bucket: 'b', objectKey: 'selfies/x', objectSize: 1000 };
 const config = {
+  uploadUrlTtlSeconds: 300,
   uploadGraceSeconds: 300,
   staleCheckGraceSeconds: 1800,
   claimWaitSeconds: 3600,
@@ -72,7 +73,7 @@ describe('sweeper on moto', () => {
       () => true,
       () => false,
     );
-  const none = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, errors: 0 };
+  const none = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, notYetDue: 0, errors: 0 };
 
   /** Every stream record that moves a check into a final status: what the notifier turns into events. */
   async function finalTransitions(): Promise<{ checkId: string; status: string }[]> {
@@ -130,6 +131,7 @@ describe('sweeper on moto', () => {
       },
       finalize: (input) => repo.finalize(input),
       awaitClaim: (input) => repo.awaitClaim(input),
+      get: (checkId) => repo.get(checkId),
     };
     expect(await run(at(601), racing)).toEqual({ ...none, expired: 0, failed: 0, skipped: 1, errors: 0 });
     expect((await repo.get('race'))?.status).toBe('CHECKING');
@@ -184,6 +186,7 @@ describe('sweeper on moto', () => {
       },
       finalize: (input) => repo.finalize(input),
       awaitClaim: (input) => repo.awaitClaim(input),
+      get: (checkId) => repo.get(checkId),
     };
     expect(await run(at(2000), racing)).toEqual({ ...none, expired: 0, failed: 0, skipped: 1, errors: 0 });
     expect(await repo.get('slow')).toMatchObject({ status: 'PASSED', result: { transactionId: 'tx-late' } });
@@ -202,6 +205,7 @@ describe('sweeper on moto', () => {
       },
       finalize: (input) => repo.finalize(input),
       awaitClaim: (input) => repo.awaitClaim(input),
+      get: (checkId) => repo.get(checkId),
     };
     expect(await run(at(2000), racing)).toEqual({ ...none, expired: 0, failed: 0, skipped: 1, errors: 0 });
     expect(await repo.get('renewed')).toMatchObject({ status: 'CHECKING', leaseId: 'L2', attempts: 2 });
@@ -213,6 +217,57 @@ describe('sweeper on moto', () => {
     });
     expect(verdict.written).toBe(true);
     expect(await finalTransitions()).toEqual([{ checkId: 'renewed', status: 'PASSED' }]);
+  });
+
+  describe('a check claimed under its upload entry (a claim leaves the sweep index alone: decision 13)', () => {
+    it('fails a claim of an API check that went stale, at the same time as any stale claim', async () => {
+      await repo.createAwaitingUpload({ checkId: 'api-up', now: t0, uploadExpiresAt: at(300) });
+      await repo.createAwaitingUpload({ checkId: 'api-gone', now: t0, uploadExpiresAt: at(300) });
+      await upload('selfies/api-up');
+      for (const [checkId, leaseId] of [
+        ['api-up', 'L1'],
+        ['api-gone', 'L2'],
+      ] as const) {
+        const facts: ObjectFacts = { bucket, objectKey: `selfies/${checkId}`, objectSize: 3 };
+        await repo.claim({ checkId, object: facts, leaseId, leaseMs: 60_000, now: at(10) });
+      }
+
+      // Past the upload grace, the claims are live or not yet stale: left to their checkers.
+      expect(await run(at(601))).toEqual({ ...none, skipped: 2 });
+      expect(await run(at(70 + 1799))).toEqual({ ...none, skipped: 2 });
+      expect(await run(at(70 + 1801))).toEqual({ ...none, failed: 2 });
+      for (const checkId of ['api-up', 'api-gone']) {
+        expect(await repo.get(checkId)).toMatchObject({ status: 'FAILED', failure: LEASE_EXPIRED_FAILURE });
+      }
+      expect(await stored('selfies/api-up')).toBe(false);
+      expect((await finalTransitions()).map((t) => t.status)).toEqual(['FAILED', 'FAILED']);
+    });
+
+    it('fails a stale claim made while the upload waited for its checker, before the wait ends', async () => {
+      const checkId = '9f1d2c3b-4a5e-4f60-8a7b-9c8d7e6f5a44';
+      await repo.createAwaitingUpload({ checkId, now: t0, uploadExpiresAt: at(300) });
+      await upload(`selfies/${checkId}`);
+      expect(await run(at(601))).toEqual({ ...none, waiting: 1 });
+      await repo.claim({ checkId, object, leaseId: 'M1', leaseMs: 60_000, now: at(700) });
+
+      expect(await run(at(760 + 1799))).toEqual({ ...none, notYetDue: 1 });
+      expect(await run(at(760 + 1801))).toEqual({ ...none, failed: 1 });
+      expect(await repo.get(checkId)).toMatchObject({ status: 'FAILED', failure: LEASE_EXPIRED_FAILURE });
+      expect(await finalTransitions()).toEqual([{ checkId, status: 'FAILED' }]);
+    });
+
+    it('looks early under the upload entries when an upload form outlives the stale grace', async () => {
+      const long = { uploadUrlTtlSeconds: 3600 };
+      await repo.createAwaitingUpload({ checkId: 'slow-form', now: t0, uploadExpiresAt: at(3600) });
+      await repo.createAwaitingUpload({ checkId: 'unclaimed', now: t0, uploadExpiresAt: at(3600) });
+      await repo.claim({ checkId: 'slow-form', object, leaseId: 'L1', leaseMs: 60_000, now: at(10) });
+
+      expect(await run(at(70 + 1799), repo, long)).toEqual({ ...none, notYetDue: 2 });
+      expect(await run(at(70 + 1801), repo, long)).toEqual({ ...none, failed: 1, notYetDue: 1 });
+      expect(await repo.get('slow-form')).toMatchObject({ status: 'FAILED', failure: LEASE_EXPIRED_FAILURE });
+      expect((await repo.get('unclaimed'))?.status).toBe('AWAITING_UPLOAD');
+      expect(await run(at(3600 + 301), repo, long)).toEqual({ ...none, expired: 1 });
+    });
   });
 
   it('pages through the index while it settles what it reads, up to the budget', async () => {
@@ -251,8 +306,9 @@ describe('sweeper on moto', () => {
       sweepStatus: 'UPLOADED',
       sweepAt: at(601 + 3600).toISOString(),
     });
-    // Later runs inside the wait leave it alone, and the upload-expired write is refused outright.
-    expect(await run(at(601 + 3599))).toEqual(none);
+    // Later runs inside the wait only read it (a claim may have joined it), and the upload-expired write
+    // is refused outright.
+    expect(await run(at(601 + 3599))).toEqual({ ...none, notYetDue: 1 });
     const expire = await repo.finalize({
       checkId,
       outcome: { status: 'EXPIRED' },

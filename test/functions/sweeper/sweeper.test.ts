@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -34,6 +34,7 @@ function setup(config: Partial<SweeperDeps['config']> = {}, selfies = fakeSelfie
   const logger = { info: vi.fn(), warn: vi.fn() };
   const deps: SweeperDeps = {
     config: {
+      uploadUrlTtlSeconds: 300,
       uploadGraceSeconds: 300,
       staleCheckGraceSeconds: 1800,
       claimWaitSeconds: 3600,
@@ -50,7 +51,7 @@ function setup(config: Partial<SweeperDeps['config']> = {}, selfies = fakeSelfie
   return { deps, logger, selfies };
 }
 
-const NO_COUNTS = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, errors: 0 };
+const NO_COUNTS = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, notYetDue: 0, errors: 0 };
 
 const keys = (status: string, ...ids: string[]) =>
   ids.map((checkId) => ({ checkId, sweepStatus: status, sweepAt: '2026-11-25T09:00:00.000Z' }));
@@ -267,8 +268,10 @@ describe('sweep of uploads the checker has not claimed yet', () => {
     const { deps, selfies } = setup({}, fakeSelfies('selfies/lost'));
     expect(await sweep(deps)).toEqual({ ...NO_COUNTS, unclaimed: 1 });
 
+    // Entries are listed from claimWait - staleGrace (30 min) before their wait ends: a claim made
+    // since the wait began leaves the entry here and may go stale first.
     expect(ddb).toReceiveCommandWith(QueryCommand, {
-      ExpressionAttributeValues: { ':status': 'UPLOADED', ':cutoff': NOW.toISOString() },
+      ExpressionAttributeValues: { ':status': 'UPLOADED', ':cutoff': '2026-11-25T12:30:00.000Z' },
     });
     expect(updatesFor('FAILED')[0]).toMatchObject({
       Key: { checkId: 'lost' },
@@ -315,6 +318,55 @@ describe('sweep of uploads the checker has not claimed yet', () => {
     const { deps, selfies } = setup({}, fakeSelfies('selfies/claimed'));
     expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
     expect(selfies.deleted).toEqual([]);
+  });
+
+  it('reads an entry whose wait is not over, and fails it only for a claim made since that went stale', async () => {
+    // NOW is 12:00; the entries' waits end at 12:20, inside the 30 min looked at early.
+    onQuery('UPLOADED').resolves({
+      Items: ['stale', 'live', 'waiting'].map((checkId) => ({
+        checkId,
+        sweepStatus: 'UPLOADED',
+        sweepAt: '2026-11-25T12:20:00.000Z',
+      })),
+    });
+    const leaseCutoff = NOW.getTime() - 1800 * 1000;
+    ddb.on(GetCommand, { Key: { checkId: 'stale' } }).resolves({
+      Item: { checkId: 'stale', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 },
+    });
+    ddb.on(GetCommand, { Key: { checkId: 'live' } }).resolves({
+      Item: { checkId: 'live', status: 'CHECKING', leaseExpiresAt: leaseCutoff + 1 },
+    });
+    ddb.on(GetCommand, { Key: { checkId: 'waiting' } }).resolves({
+      Item: { checkId: 'waiting', status: 'AWAITING_UPLOAD' },
+    });
+    const { deps, selfies } = setup({}, fakeSelfies('selfies/stale', 'selfies/live', 'selfies/waiting'));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1, notYetDue: 2 });
+    expect(updatesFor('FAILED')).toEqual([
+      expect.objectContaining({
+        Key: { checkId: 'stale' },
+        ConditionExpression: '#status = :checking AND #leaseExpiresAt < :cutoffMs',
+        ExpressionAttributeValues: expect.objectContaining({ ':cutoffMs': leaseCutoff }),
+      }),
+    ]);
+    expect(selfies.deleted).toEqual(['selfies/stale']);
+  });
+
+  it('fails a stale claim that refused the upload-expired write, under its upload entry', async () => {
+    onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'crashed') });
+    const leaseCutoff = NOW.getTime() - 1800 * 1000;
+    ddb.on(UpdateCommand, { ExpressionAttributeValues: { ':final': 'EXPIRED' } }).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall({ checkId: 'crashed', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 }),
+      }),
+    );
+    const { deps } = setup();
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1 });
+    expect(updatesFor('FAILED')[0]).toMatchObject({
+      Key: { checkId: 'crashed' },
+      ExpressionAttributeValues: { ':failure': { reason: 'LEASE_EXPIRED' } },
+    });
   });
 
   it('counts a failed bucket lookup as an error and neither expires nor waits', async () => {
