@@ -61,7 +61,8 @@ export class CheckTable {
       'TABLE_NAME',
       this.table.tableName,
       allow(['dynamodb:Query'], [`${this.table.tableArn}/index/${sweepIndex.name}`]),
-      allow(['dynamodb:UpdateItem'], [this.table.tableArn]),
+      // GetItem: an index entry a claim may have joined is read before its own deadline (decision 13).
+      allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [this.table.tableArn]),
     );
     this.sweeperSchedule = new events.Rule(scope, 'SweeperSchedule', {
       description: 'Runs the selfie liveness sweeper',

@@ -303,7 +303,15 @@ describe('least-privilege IAM', () => {
         'kms:GenerateDataKey',
         's3:PutObject',
       ],
-      sweeper: [...logs, 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:ListBucket'],
+      // GetItem: an entry a claim may have joined is read before its own deadline (decision 13).
+      sweeper: [
+        ...logs,
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        's3:DeleteObject',
+        's3:ListBucket',
+      ],
       'token-refresher': [
         ...logs,
         'kms:Decrypt',
