@@ -38,13 +38,35 @@ export interface LocalAwsTarget {
   region: string;
 }
 
+/** Timeouts of the SDK's Node.js request handler, per attempt. */
+export interface LocalRequestHandler {
+  connectionTimeout: number;
+  requestTimeout: number;
+  throwOnRequestTimeout: boolean;
+}
+
+/**
+ * Per attempt, for the harness's own calls (the pollers, the stream reader, the tap): a call moto
+ * never answers fails instead of holding its poller for good, and the poller goes on, as Lambda's
+ * pollers do. Well above any local call, long polls (1 s) included.
+ */
+export const LOCAL_REQUEST_HANDLER: Readonly<LocalRequestHandler> = Object.freeze({
+  connectionTimeout: 2_000,
+  requestTimeout: 10_000,
+  throwOnRequestTimeout: true,
+});
+
 /** Creates SDK clients for a local AWS endpoint. */
-export function localAwsClients(target: LocalAwsTarget): LocalAwsClients {
+export function localAwsClients(
+  target: LocalAwsTarget,
+  requestHandler: Readonly<LocalRequestHandler> = LOCAL_REQUEST_HANDLER,
+): LocalAwsClients {
   const config = {
     endpoint: target.endpoint,
     region: target.region,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     forcePathStyle: true,
+    requestHandler,
   };
   return {
     s3: new S3Client(config),

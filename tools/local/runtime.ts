@@ -125,10 +125,19 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const retryDelay = options.retryDelaySeconds;
     const checkerHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       // The checker starts a record only when its whole worst case fits in what is left.
-      const response = await checker.handler(
-        event,
-        localContext('checker', effective.checker.timeoutSeconds),
+      // Lambda ends an invocation at its timeout; locally nothing would, so say when one runs past it.
+      const overrun = setTimeout(
+        () => {
+          if (running)
+            process.stderr.write(
+              `local checker invocation still running past its ${effective.checker.timeoutSeconds} s timeout (messages ${event.Records.map((r) => r.messageId).join(', ')})\n`,
+            );
+        },
+        (effective.checker.timeoutSeconds + 5) * 1000,
       );
+      const response = await checker
+        .handler(event, localContext('checker', effective.checker.timeoutSeconds))
+        .finally(() => clearTimeout(overrun));
       if (retryDelay !== undefined) {
         // Local speed-up only: make reported failures visible again sooner than the visibility timeout,
         // but never inside a lease still live, which AWS's longer wait always outlasts.

@@ -84,6 +84,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let script: (ScriptedAnswer & { remaining: number })[] = [];
   let counts = zeroCounts();
   let randomFaults = zeroCounts();
+  let abandoned = zeroCounts();
   let lastLiveness: LivenessRequestRecord | undefined;
   let nextId = 1000;
   let accessGeneration = 0;
@@ -112,6 +113,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return {
         counts: { ...counts },
         randomFaults: { ...randomFaults },
+        abandoned: { ...abandoned },
         ...(lastLiveness ? { lastLiveness: { ...lastLiveness } } : {}),
         pendingAnswers: script.reduce((sum, answer) => sum + answer.remaining, 0),
         variants: { ...variants },
@@ -121,6 +123,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       script = [];
       counts = zeroCounts();
       randomFaults = zeroCounts();
+      abandoned = zeroCounts();
       lastLiveness = undefined;
       variants = { ...initialVariants };
       random = mulberry32(variants.faultSeed);
@@ -298,6 +301,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
 
     let answer = takeScripted(endpoint) ?? randomFault(endpoint);
+    if (answer === undefined) {
+      res.once('close', () => {
+        if (!res.writableFinished) abandoned[endpoint] += 1;
+      });
+    }
     if (variants.latencyMs > 0) await delay(variants.latencyMs);
     if (answer?.type === 'slow') {
       await delay(answer.delayMs);

@@ -73,6 +73,11 @@ export interface SimulatorState {
   counts: Record<SimulatorEndpoint, number>;
   /** Calls answered with a random fault (`faultRate`): each is paid, and none carries a verdict. */
   randomFaults: Record<SimulatorEndpoint, number>;
+  /**
+   * Ordinary answers (no fault) whose client went away before the answer was complete: it gave up
+   * waiting (its own timeout) and never read the answer, though the call was made and paid.
+   */
+  abandoned: Record<SimulatorEndpoint, number>;
   lastLiveness?: LivenessRequestRecord;
   pendingAnswers: number;
   variants: SimulatorVariants;

@@ -254,6 +254,31 @@ describe('the control API', () => {
     expect(await liveness(selfieForm(good))).toEqual({ status: 400, json: { detail: 'custom' } });
   });
 
+  it('counts an ordinary answer whose client gave up waiting as abandoned, and a fault never', async () => {
+    await control('configure', { latencyMs: 300 });
+    const gaveUp = await fetch(url('/api/v3/biometrics/liveness/'), {
+      method: 'POST',
+      body: selfieForm(good),
+      headers: { authorization: `Bearer ${access}` },
+      signal: AbortSignal.timeout(100),
+    }).catch((error: unknown) => error);
+    expect(gaveUp).toBeInstanceOf(Error);
+    await control('configure', { latencyMs: 0 });
+    await control('script', { answers: [{ type: 'slow', delayMs: 300 }] });
+    await fetch(url('/api/v3/biometrics/liveness/'), {
+      method: 'POST',
+      body: selfieForm(good),
+      headers: { authorization: `Bearer ${access}` },
+      signal: AbortSignal.timeout(100),
+    }).catch(() => undefined);
+    expect(await liveness(selfieForm(good))).toMatchObject({ status: 200 });
+    // Both abandoned calls have been answered (or not) by now: the ordinary one was counted once.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const { json } = await control('state');
+    expect((json.counts as Record<string, number>).liveness).toBe(3);
+    expect(json.abandoned).toEqual({ login: 0, refresh: 0, liveness: 1 });
+  });
+
   it('refuses a malformed script', async () => {
     const { status } = await control('script', { answers: [{ type: 'explode' }] });
 
