@@ -369,6 +369,133 @@ describe('sweep of uploads the checker has not claimed yet', () => {
     });
   });
 
+  describe('claims made since the entry was written (decision 13)', () => {
+    const leaseCutoff = NOW.getTime() - 1800 * 1000;
+    const refused = (item: Record<string, unknown>) =>
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall(item),
+      });
+    const entry = (status: string, checkId: string, sweepAt: string) => ({
+      checkId,
+      sweepStatus: status,
+      sweepAt,
+    });
+
+    it('reads an UPLOADED entry whose wait ends right now instead of failing it unclaimed', async () => {
+      onQuery('UPLOADED').resolves({ Items: [entry('UPLOADED', 'now', NOW.toISOString())] });
+      ddb.on(GetCommand).resolves({ Item: { checkId: 'now', status: 'AWAITING_UPLOAD' } });
+      const { deps } = setup();
+      expect(await sweep(deps)).toEqual({ ...NO_COUNTS, notYetDue: 1 });
+      expect(ddb.commandCalls(UpdateCommand)).toEqual([]);
+    });
+
+    it('lists upload entries early when the upload form outlives the stale grace, and reads those not yet due', async () => {
+      // Form 3600 s, stale grace 1800 s: a claim made at creation can be stale 1800 s before sweepAt.
+      const notDue = '2026-11-25T12:10:00.000Z';
+      onQuery('AWAITING_UPLOAD').resolves({
+        Items: [
+          entry('AWAITING_UPLOAD', 'early', notDue),
+          entry('AWAITING_UPLOAD', 'gone', '2026-11-25T11:54:59.999Z'),
+        ],
+      });
+      ddb
+        .on(GetCommand)
+        .resolves({ Item: { checkId: 'early', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 } });
+      const { deps, selfies } = setup({ uploadUrlTtlSeconds: 3600 });
+      expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1, expired: 1 });
+      expect(ddb).toReceiveCommandWith(QueryCommand, {
+        ExpressionAttributeValues: { ':status': 'AWAITING_UPLOAD', ':cutoff': '2026-11-25T12:30:00.000Z' },
+      });
+      // Only the one whose upload grace has passed is looked for in the bucket.
+      expect(selfies.looked).toEqual(['selfies/gone']);
+      expect(ddb).toReceiveCommandTimes(GetCommand, 1);
+      expect(updatesFor('FAILED')).toEqual([expect.objectContaining({ Key: { checkId: 'early' } })]);
+    });
+
+    it('reads an upload entry whose grace ends exactly now as not yet due', async () => {
+      onQuery('AWAITING_UPLOAD').resolves({
+        Items: [entry('AWAITING_UPLOAD', 'edge', '2026-11-25T11:55:00.000Z')],
+      });
+      ddb.on(GetCommand).resolves({ Item: { checkId: 'edge', status: 'AWAITING_UPLOAD' } });
+      const { deps, selfies } = setup({ uploadUrlTtlSeconds: 3600 });
+      expect(await sweep(deps)).toEqual({ ...NO_COUNTS, notYetDue: 1 });
+      expect(selfies.looked).toEqual([]);
+    });
+
+    it('leaves a check that is gone, or whose lease ran out exactly at the cutoff, to the next run', async () => {
+      onQuery('UPLOADED').resolves({
+        Items: [
+          entry('UPLOADED', 'gone', '2026-11-25T12:20:00.000Z'),
+          entry('UPLOADED', 'edge', '2026-11-25T12:20:00.000Z'),
+        ],
+      });
+      ddb.on(GetCommand, { Key: { checkId: 'gone' } }).resolves({});
+      ddb.on(GetCommand, { Key: { checkId: 'edge' } }).resolves({
+        Item: { checkId: 'edge', status: 'CHECKING', leaseExpiresAt: leaseCutoff },
+      });
+      const { deps } = setup();
+      expect(await sweep(deps)).toEqual({ ...NO_COUNTS, notYetDue: 2 });
+      expect(ddb.commandCalls(UpdateCommand)).toEqual([]);
+    });
+
+    it('takes a refused expire of a check claimed under a live lease as skipped, with no second write', async () => {
+      onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'busy') });
+      ddb
+        .on(UpdateCommand)
+        .rejects(refused({ checkId: 'busy', status: 'CHECKING', leaseExpiresAt: leaseCutoff + 1 }));
+      const { deps } = setup();
+      expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
+      expect(ddb).toReceiveCommandTimes(UpdateCommand, 1);
+    });
+
+    it('fails a stale claim that refused the unclaimed write at the end of its wait', async () => {
+      onQuery('UPLOADED').resolves({ Items: keys('UPLOADED', 'crashed') });
+      ddb
+        .on(UpdateCommand, { ExpressionAttributeValues: { ':uploaded': 'UPLOADED' } })
+        .rejects(refused({ checkId: 'crashed', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 }));
+      const { deps } = setup({}, fakeSelfies('selfies/crashed'));
+      expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1 });
+      expect(updatesFor('FAILED').map((u) => u.ConditionExpression)).toEqual([
+        '#status = :awaiting AND #sweepStatus = :uploaded AND #sweepAt < :cutoff',
+        '#status = :checking AND #leaseExpiresAt < :cutoffMs',
+      ]);
+    });
+
+    it('never tries a refused stale-lease write twice, whatever the refusal says', async () => {
+      onQuery('CHECKING').resolves({ Items: keys('CHECKING', 'racing') });
+      // A refusal whose item still looks stale (a writer raced this one): no second attempt, no loop.
+      ddb
+        .on(UpdateCommand)
+        .rejects(refused({ checkId: 'racing', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 }));
+      const { deps } = setup();
+      expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
+      expect(ddb).toReceiveCommandTimes(UpdateCommand, 1);
+    });
+
+    it('fails a stale claim that refused the wait for its checker, its selfie being in the bucket', async () => {
+      onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'stuck') });
+      ddb
+        .on(UpdateCommand, { ExpressionAttributeValues: { ':uploaded': 'UPLOADED' } })
+        .rejects(refused({ checkId: 'stuck', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 }));
+      const { deps } = setup({}, fakeSelfies('selfies/stuck'));
+      expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1 });
+      expect(updatesFor('FAILED')).toEqual([
+        expect.objectContaining({
+          ConditionExpression: '#status = :checking AND #leaseExpiresAt < :cutoffMs',
+        }),
+      ]);
+    });
+
+    it('takes an entry without a time as due', async () => {
+      onQuery('AWAITING_UPLOAD').resolves({ Items: [{ checkId: 'old', sweepStatus: 'AWAITING_UPLOAD' }] });
+      const { deps, selfies } = setup();
+      expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 1 });
+      expect(selfies.looked).toEqual(['selfies/old']);
+    });
+  });
+
   it('counts a failed bucket lookup as an error and neither expires nor waits', async () => {
     onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'unknown') });
     const selfies = fakeSelfies();
