@@ -87,8 +87,8 @@ export async function sweep(deps: SweeperDeps): Promise<SweepCounts> {
     notYetDue: 0,
     errors: 0,
   };
-  const stale: StaleClaims = { cutoffMs: nowMs - config.staleCheckGraceSeconds * 1000, now };
   const staleGraceMs = config.staleCheckGraceSeconds * 1000;
+  const stale: StaleClaims = { cutoffMs: nowMs - staleGraceMs, now };
 
   // Direct uploads: entered the index with their first claim's time, and a lease can be stale
   // `staleCheckGraceSeconds` after that at the earliest (a retryable failure releases it at once).

@@ -1,11 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkBatch } from '../../../functions/checker/checker.js';
 import type { LivenessRequest } from '../../../shared/apptenticate/outcome.js';
 import { makeJpeg } from '../../../tools/simulator/images.js';
+import { conditionalRefusal } from '../../support/dynamodb.js';
 import {
   acceptWrites,
   body,
@@ -25,13 +24,7 @@ const OVERSIZE = 3 * 1024 * 1024;
 
 /** DynamoDB refuses every write; `item` is what the refusal says the check holds (none: no item). */
 function refuseWrites(item?: Record<string, unknown>) {
-  ddbMock.on(UpdateCommand).rejects(
-    new ConditionalCheckFailedException({
-      message: 'The conditional request failed',
-      $metadata: {},
-      ...(item ? { Item: marshall(item) } : {}),
-    }),
-  );
+  ddbMock.on(UpdateCommand).rejects(conditionalRefusal(item));
 }
 
 /** The claim succeeds; the verdict write is refused, the refusal naming `item` (none: no item). */
@@ -39,11 +32,7 @@ function refuseVerdict(item?: Record<string, unknown>) {
   ddbMock.on(UpdateCommand).callsFake((input) => {
     if (input.ExpressionAttributeValues[':final'] === undefined)
       return { Attributes: { checkId: input.Key.checkId, status: 'CHECKING', attempts: 1, version: 1 } };
-    throw new ConditionalCheckFailedException({
-      message: 'The conditional request failed',
-      $metadata: {},
-      ...(item ? { Item: marshall(item) } : {}),
-    });
+    throw conditionalRefusal(item);
   });
 }
 

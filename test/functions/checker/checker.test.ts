@@ -1,7 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   INVOCATION_END_RESERVE_MS,
@@ -11,6 +9,7 @@ import {
 import { checkBatch, mapWithConcurrency } from '../../../functions/checker/checker.js';
 import { RetryableError, TerminalError } from '../../../shared/errors.js';
 import testEvent from '../../fixtures/sqs/s3-test-event.json' with { type: 'json' };
+import { conditionalRefusal } from '../../support/dynamodb.js';
 import {
   acceptWrites,
   body,
@@ -207,13 +206,7 @@ describe('checkBatch', () => {
   });
 
   it('never calls the vendor for a check another delivery has decided, and deletes the late upload', async () => {
-    ddbMock.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'no',
-        $metadata: {},
-        Item: marshall({ checkId: CHECK_ID, status: 'PASSED' }),
-      }),
-    );
+    ddbMock.on(UpdateCommand).rejects(conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED' }));
     const deps = makeDeps([]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
@@ -227,13 +220,11 @@ describe('checkBatch', () => {
   ])(
     'tells %s by its event time against the verdict, and counts it so',
     async (_label, eventTime, metric) => {
-      ddbMock.on(UpdateCommand).rejects(
-        new ConditionalCheckFailedException({
-          message: 'no',
-          $metadata: {},
-          Item: marshall({ checkId: CHECK_ID, status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }),
-        }),
-      );
+      ddbMock
+        .on(UpdateCommand)
+        .rejects(
+          conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }),
+        );
       const notification = JSON.parse(notificationBody(KEY, selfie.length)) as {
         Records: { eventTime: string }[];
       };
@@ -265,13 +256,11 @@ describe('checkBatch', () => {
   ])(
     'with retainSelfies, %s: a kept selfie is only ever the checked one',
     async (_label, eventTime, deleted) => {
-      ddbMock.on(UpdateCommand).rejects(
-        new ConditionalCheckFailedException({
-          message: 'no',
-          $metadata: {},
-          Item: marshall({ checkId: CHECK_ID, status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }),
-        }),
-      );
+      ddbMock
+        .on(UpdateCommand)
+        .rejects(
+          conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }),
+        );
       const notification = JSON.parse(notificationBody(KEY, selfie.length)) as {
         Records: { eventTime: string }[];
       };
@@ -285,13 +274,11 @@ describe('checkBatch', () => {
   );
 
   it('leaves a check in progress elsewhere alone', async () => {
-    ddbMock.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'no',
-        $metadata: {},
-        Item: marshall({ checkId: CHECK_ID, status: 'CHECKING', leaseExpiresAt: Date.now() + 60_000 }),
-      }),
-    );
+    ddbMock
+      .on(UpdateCommand)
+      .rejects(
+        conditionalRefusal({ checkId: CHECK_ID, status: 'CHECKING', leaseExpiresAt: Date.now() + 60_000 }),
+      );
     const deps = makeDeps([]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
@@ -499,11 +486,7 @@ describe('checkBatch keeps a vendor answer in hand', () => {
         return { Attributes: { checkId: input.Key.checkId, status: 'CHECKING', attempts: 1, version: 1 } };
       // DynamoDB applied the first write, but its answer never came back.
       if (++verdicts === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-      throw new ConditionalCheckFailedException({
-        message: 'no',
-        $metadata: {},
-        Item: marshall({ checkId: CHECK_ID, status: 'PASSED' }),
-      });
+      throw conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED' });
     });
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
@@ -553,13 +536,9 @@ describe('checkBatch keeps a vendor answer in hand', () => {
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     ddbMock.reset();
-    ddbMock.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'no',
-        $metadata: {},
-        Item: marshall({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'message-0' }),
-      }),
-    );
+    ddbMock
+      .on(UpdateCommand)
+      .rejects(conditionalRefusal({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'message-0' }));
     const duplicate = sqsEventOf([notificationBody(KEY, selfie.length)]);
     (duplicate.Records[0] as { messageId: string }).messageId = 'another-message';
     expect((await checkBatch(duplicate, deps)).batchItemFailures).toEqual([]);
@@ -686,13 +665,7 @@ describe('checkBatch on the last receive', () => {
 
   it('never overwrites a final status: a check decided meanwhile keeps its verdict', async () => {
     s3Mock.on(GetObjectCommand).rejects(slowDown());
-    ddbMock.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'no',
-        $metadata: {},
-        Item: marshall({ checkId: CHECK_ID, status: 'PASSED' }),
-      }),
-    );
+    ddbMock.on(UpdateCommand).rejects(conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED' }));
     const deps = makeDeps([]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
     expect(response.batchItemFailures).toHaveLength(1);
@@ -703,13 +676,9 @@ describe('checkBatch on the last receive', () => {
 
   it('leaves the selfie to the message that holds a live lease on the check', async () => {
     s3Mock.on(GetObjectCommand).rejects(slowDown());
-    ddbMock.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'no',
-        $metadata: {},
-        Item: marshall({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'another-message' }),
-      }),
-    );
+    ddbMock
+      .on(UpdateCommand)
+      .rejects(conditionalRefusal({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'another-message' }));
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), makeDeps([]));
     expect(response.batchItemFailures).toHaveLength(1);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);

@@ -1,9 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkBatch } from '../../../functions/checker/checker.js';
 import testEvent from '../../fixtures/sqs/s3-test-event.json' with { type: 'json' };
+import { conditionalRefusal } from '../../support/dynamodb.js';
 import { ddbMock, finalWrites, KEY, makeDeps, metricNames, resetAws, s3Mock, selfie } from './fakes.js';
 import { notificationBody, sqsEventOf } from './support.js';
 
@@ -79,11 +79,7 @@ describe('a last receive with no time left', () => {
   });
 
   it('leaves the selfie alone when the check is gone', async () => {
-    ddbMock
-      .on(UpdateCommand)
-      .rejects(
-        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
-      );
+    ddbMock.on(UpdateCommand).rejects(conditionalRefusal());
     const response = await checkBatch(
       sqsEventOf([notificationBody(KEY, selfie.length)], LAST),
       makeDeps([]),

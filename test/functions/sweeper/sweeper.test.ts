@@ -1,11 +1,11 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SweeperDeps, sweep } from '../../../functions/sweeper/sweeper.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
 import { testClock } from '../../support/clock.js';
+import { conditionalRefusal } from '../../support/dynamodb.js';
 
 const NOW = new Date('2026-11-25T12:00:00.000Z');
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -50,6 +50,9 @@ function setup(config: Partial<SweeperDeps['config']> = {}, selfies = fakeSelfie
   };
   return { deps, logger, selfies };
 }
+
+/** Stale-lease cutoff of a run at NOW with the default 1800 s grace. */
+const LEASE_CUTOFF = NOW.getTime() - 1800 * 1000;
 
 const NO_COUNTS = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, notYetDue: 0, errors: 0 };
 
@@ -109,13 +112,7 @@ describe('sweep', () => {
 
   it('counts a refused write as skipped, not as an error', async () => {
     onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'late') });
-    ddb.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: marshall({ checkId: 'late', status: 'CHECKING' }),
-      }),
-    );
+    ddb.on(UpdateCommand).rejects(conditionalRefusal({ checkId: 'late', status: 'CHECKING' }));
     const { deps, logger } = setup();
     expect(await sweep(deps)).toEqual({ ...NO_COUNTS, expired: 0, failed: 0, skipped: 1, errors: 0 });
     expect(logger.info).toHaveBeenCalledWith('sweep skipped check', {
@@ -294,13 +291,7 @@ describe('sweep of uploads the checker has not claimed yet', () => {
 
   it('deletes nothing when the checker claimed the check first: the write is refused', async () => {
     onQuery('UPLOADED').resolves({ Items: keys('UPLOADED', 'claimed') });
-    ddb.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: marshall({ checkId: 'claimed', status: 'CHECKING' }),
-      }),
-    );
+    ddb.on(UpdateCommand).rejects(conditionalRefusal({ checkId: 'claimed', status: 'CHECKING' }));
     const { deps, selfies } = setup({}, fakeSelfies('selfies/claimed'));
     expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
     expect(selfies.deleted).toEqual([]);
@@ -308,13 +299,7 @@ describe('sweep of uploads the checker has not claimed yet', () => {
 
   it('counts a check the checker claimed meanwhile as skipped, not as waiting', async () => {
     onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'claimed') });
-    ddb.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: marshall({ checkId: 'claimed', status: 'CHECKING' }),
-      }),
-    );
+    ddb.on(UpdateCommand).rejects(conditionalRefusal({ checkId: 'claimed', status: 'CHECKING' }));
     const { deps, selfies } = setup({}, fakeSelfies('selfies/claimed'));
     expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
     expect(selfies.deleted).toEqual([]);
@@ -329,12 +314,11 @@ describe('sweep of uploads the checker has not claimed yet', () => {
         sweepAt: '2026-11-25T12:20:00.000Z',
       })),
     });
-    const leaseCutoff = NOW.getTime() - 1800 * 1000;
     ddb.on(GetCommand, { Key: { checkId: 'stale' } }).resolves({
-      Item: { checkId: 'stale', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 },
+      Item: { checkId: 'stale', status: 'CHECKING', leaseExpiresAt: LEASE_CUTOFF - 1 },
     });
     ddb.on(GetCommand, { Key: { checkId: 'live' } }).resolves({
-      Item: { checkId: 'live', status: 'CHECKING', leaseExpiresAt: leaseCutoff + 1 },
+      Item: { checkId: 'live', status: 'CHECKING', leaseExpiresAt: LEASE_CUTOFF + 1 },
     });
     ddb.on(GetCommand, { Key: { checkId: 'waiting' } }).resolves({
       Item: { checkId: 'waiting', status: 'AWAITING_UPLOAD' },
@@ -345,7 +329,7 @@ describe('sweep of uploads the checker has not claimed yet', () => {
       expect.objectContaining({
         Key: { checkId: 'stale' },
         ConditionExpression: '#status = :checking AND #leaseExpiresAt < :cutoffMs',
-        ExpressionAttributeValues: expect.objectContaining({ ':cutoffMs': leaseCutoff }),
+        ExpressionAttributeValues: expect.objectContaining({ ':cutoffMs': LEASE_CUTOFF }),
       }),
     ]);
     expect(selfies.deleted).toEqual(['selfies/stale']);
@@ -353,14 +337,11 @@ describe('sweep of uploads the checker has not claimed yet', () => {
 
   it('fails a stale claim that refused the upload-expired write, under its upload entry', async () => {
     onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'crashed') });
-    const leaseCutoff = NOW.getTime() - 1800 * 1000;
-    ddb.on(UpdateCommand, { ExpressionAttributeValues: { ':final': 'EXPIRED' } }).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: marshall({ checkId: 'crashed', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 }),
-      }),
-    );
+    ddb
+      .on(UpdateCommand, { ExpressionAttributeValues: { ':final': 'EXPIRED' } })
+      .rejects(
+        conditionalRefusal({ checkId: 'crashed', status: 'CHECKING', leaseExpiresAt: LEASE_CUTOFF - 1 }),
+      );
     const { deps } = setup();
     expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1 });
     expect(updatesFor('FAILED')[0]).toMatchObject({
@@ -370,13 +351,6 @@ describe('sweep of uploads the checker has not claimed yet', () => {
   });
 
   describe('claims made since the entry was written (decision 13)', () => {
-    const leaseCutoff = NOW.getTime() - 1800 * 1000;
-    const refused = (item: Record<string, unknown>) =>
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: marshall(item),
-      });
     const entry = (status: string, checkId: string, sweepAt: string) => ({
       checkId,
       sweepStatus: status,
@@ -402,7 +376,7 @@ describe('sweep of uploads the checker has not claimed yet', () => {
       });
       ddb
         .on(GetCommand)
-        .resolves({ Item: { checkId: 'early', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 } });
+        .resolves({ Item: { checkId: 'early', status: 'CHECKING', leaseExpiresAt: LEASE_CUTOFF - 1 } });
       const { deps, selfies } = setup({ uploadUrlTtlSeconds: 3600 });
       expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1, expired: 1 });
       expect(ddb).toReceiveCommandWith(QueryCommand, {
@@ -433,7 +407,7 @@ describe('sweep of uploads the checker has not claimed yet', () => {
       });
       ddb.on(GetCommand, { Key: { checkId: 'gone' } }).resolves({});
       ddb.on(GetCommand, { Key: { checkId: 'edge' } }).resolves({
-        Item: { checkId: 'edge', status: 'CHECKING', leaseExpiresAt: leaseCutoff },
+        Item: { checkId: 'edge', status: 'CHECKING', leaseExpiresAt: LEASE_CUTOFF },
       });
       const { deps } = setup();
       expect(await sweep(deps)).toEqual({ ...NO_COUNTS, notYetDue: 2 });
@@ -444,7 +418,9 @@ describe('sweep of uploads the checker has not claimed yet', () => {
       onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'busy') });
       ddb
         .on(UpdateCommand)
-        .rejects(refused({ checkId: 'busy', status: 'CHECKING', leaseExpiresAt: leaseCutoff + 1 }));
+        .rejects(
+          conditionalRefusal({ checkId: 'busy', status: 'CHECKING', leaseExpiresAt: LEASE_CUTOFF + 1 }),
+        );
       const { deps } = setup();
       expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
       expect(ddb).toReceiveCommandTimes(UpdateCommand, 1);
@@ -455,7 +431,9 @@ describe('sweep of uploads the checker has not claimed yet', () => {
       // A refusal whose item still looks stale (a writer raced this one): no second attempt, no loop.
       ddb
         .on(UpdateCommand)
-        .rejects(refused({ checkId: 'racing', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 }));
+        .rejects(
+          conditionalRefusal({ checkId: 'racing', status: 'CHECKING', leaseExpiresAt: LEASE_CUTOFF - 1 }),
+        );
       const { deps } = setup();
       expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
       expect(ddb).toReceiveCommandTimes(UpdateCommand, 1);
@@ -468,7 +446,9 @@ describe('sweep of uploads the checker has not claimed yet', () => {
       onQuery(partition).resolves({ Items: keys(partition, 'stuck') });
       ddb
         .on(UpdateCommand, { ExpressionAttributeValues: { ':uploaded': 'UPLOADED' } })
-        .rejects(refused({ checkId: 'stuck', status: 'CHECKING', leaseExpiresAt: leaseCutoff - 1 }));
+        .rejects(
+          conditionalRefusal({ checkId: 'stuck', status: 'CHECKING', leaseExpiresAt: LEASE_CUTOFF - 1 }),
+        );
       const { deps } = setup({}, fakeSelfies('selfies/stuck'));
       expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1 });
       expect(updatesFor('FAILED').at(-1)).toMatchObject({
