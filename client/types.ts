@@ -37,7 +37,28 @@ export interface IssuedCheck {
   upload: UploadForm;
 }
 
-/** The answer of `GET /checks/{checkId}`: `result`, `rejection` and `failure` as in the events. */
+/**
+ * `result` as `GET /checks/{checkId}` answers it. To an app whose users sign in (a JWT, or a Cognito
+ * identity-pool identity) it carries `valid` and `transactionId` only: the scores are answered to
+ * services (IAM callers) alone, and always carried by the events.
+ */
+export interface CheckResult {
+  /** Apptenticate's verdict: `true` for a live person. */
+  valid: boolean;
+  /** Apptenticate's transaction id, for support cases. */
+  transactionId?: string;
+  /** IAM callers only; absent for apps whose users sign in. */
+  score?: LivenessEventResult['score'];
+  /** IAM callers only; absent for apps whose users sign in. */
+  quality?: LivenessEventResult['quality'];
+  /** IAM callers only; absent for apps whose users sign in. */
+  liveness?: LivenessEventResult['liveness'];
+}
+
+/**
+ * The answer of `GET /checks/{checkId}`: `rejection` and `failure` as in the events, `result` too
+ * except that a user's read carries no scores ({@link CheckResult}).
+ */
 export interface CheckView {
   checkId: string;
   status: CheckStatus;
@@ -46,8 +67,8 @@ export interface CheckView {
   createdAt: string;
   updatedAt: string;
   decidedAt?: string;
-  /** For `PASSED`, and `REJECTED` when the vendor gave one. */
-  result?: LivenessEventResult;
+  /** For `PASSED`, and `REJECTED` when the vendor gave one; scores for IAM callers only. */
+  result?: CheckResult;
   /** For `REJECTED`. */
   rejection?: LivenessEventRejection;
   /** For `FAILED`. */

@@ -125,7 +125,7 @@ async function getCheck(deps: ApiDeps, checkId: string, caller: Caller) {
   const item = await deps.repository.get(checkId);
   // Someone else's check is answered exactly as a missing one: its existence is not the caller's to learn.
   if (!item || !mayRead(caller, item.owner)) throw new ApiError('CHECK_NOT_FOUND', 'no check with this id');
-  return toCheckView(item);
+  return toCheckView(item, caller);
 }
 
 const LIMIT_MESSAGES = {

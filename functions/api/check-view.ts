@@ -1,5 +1,6 @@
 import type { CheckItem, CheckStatus, Device } from '../../shared/check.js';
 import { type PublicCheckOutcome, toPublicOutcome } from '../../shared/events/build-event.js';
+import type { Caller } from './caller.js';
 
 /** A check as `GET /checks/{checkId}` shows it; optional fields are absent, never null. */
 export interface CheckView extends PublicCheckOutcome {
@@ -13,11 +14,14 @@ export interface CheckView extends PublicCheckOutcome {
 }
 
 /**
- * The public view of a check item. Only documented fields leave: never the bucket, key, lease or
- * version. `result`, `rejection` and `failure` go through the event contract's own mapping, so the
- * API and the events always show an outcome the same way.
+ * The public view of a check item for `reader`. Only documented fields leave: never the bucket, key,
+ * lease or version. `result`, `rejection` and `failure` go through the event contract's own mapping,
+ * so the API and the events always show an outcome the same way; but a user (an end user, who may
+ * be the one presenting a spoof) never sees the vendor's scores: with them each retake would tell
+ * an attacker how close the last one came. Services and the events keep them.
  */
-export function toCheckView(item: CheckItem): CheckView {
+export function toCheckView(item: CheckItem, reader: Pick<Caller, 'kind'>): CheckView {
+  const outcome = toPublicOutcome(item);
   return {
     checkId: item.checkId,
     status: item.status,
@@ -26,6 +30,12 @@ export function toCheckView(item: CheckItem): CheckView {
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
     ...(item.decidedAt !== undefined ? { decidedAt: item.decidedAt } : {}),
-    ...toPublicOutcome(item),
+    ...(reader.kind === 'user' ? withoutScores(outcome) : outcome),
   };
+}
+
+function withoutScores(outcome: PublicCheckOutcome): PublicCheckOutcome {
+  if (!outcome.result) return outcome;
+  const { score: _score, quality: _quality, liveness: _liveness, ...result } = outcome.result;
+  return { ...outcome, result };
 }

@@ -85,7 +85,12 @@ describe('checks bound to their owner, end to end', () => {
     expect(created.statusCode).toBe(201);
     const checkId = created.json.checkId as string;
     await upload(created.json);
-    expect(await finalFor('alice', checkId)).toMatchObject({ status: 'PASSED', reference: 'order-alice' });
+    const final = await finalFor('alice', checkId);
+    expect(final).toMatchObject({ status: 'PASSED', reference: 'order-alice', result: { valid: true } });
+    // An end user never sees the scores (no oracle to tune a spoof against); the event keeps them.
+    expect(final.result).not.toHaveProperty('score');
+    expect(final.result).not.toHaveProperty('quality');
+    expect(final.result).not.toHaveProperty('liveness');
 
     const unknown = await read('bob', crypto.randomUUID());
     for (const stranger of ['bob', undefined]) {
@@ -95,6 +100,7 @@ describe('checks bound to their owner, end to end', () => {
     }
     const event = await eventFor(checkId);
     expect(event.detail).toMatchObject({ status: 'PASSED', owner: 'alice', reference: 'order-alice' });
+    expect(event.detail).toHaveProperty('result.score', expect.any(Number));
   });
 
   it('binds checks of callers without a token to the local IAM principal, and direct uploads to nobody', async () => {
@@ -113,7 +119,10 @@ describe('checks bound to their owner, end to end', () => {
     );
     const event = await eventFor(directId);
     expect(event.detail).not.toHaveProperty('owner');
-    expect((await read(undefined, directId)).statusCode).toBe(200);
+    const direct = await read(undefined, directId);
+    expect(direct.statusCode).toBe(200);
+    // A service (an IAM caller) keeps the scores.
+    expect(direct.json).toHaveProperty('result.score', expect.any(Number));
     expect((await read('alice', directId)).statusCode).toBe(404);
   });
 

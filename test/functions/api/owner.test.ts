@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { type ApiDeps, type ApiResponse, createApi } from '../../../functions/api/app.js';
 import type { OwnerLimits } from '../../../functions/api/owner-limits.js';
 import type { CheckItem } from '../../../shared/check.js';
+import { finalCheckItem } from '../../shared/events/check-items.js';
 import { testClock } from '../../support/clock.js';
 import { contractProblems } from '../../support/openapi.js';
 import { loadEvent } from './events.js';
@@ -168,6 +169,56 @@ describe('checks bound to their owner', () => {
     expect(repository.createAwaitingUpload).not.toHaveBeenCalled();
     expect((await api(read({ none: true }, ID_A))).statusCode).toBe(401);
   });
+});
+
+describe('scores only services see', () => {
+  const SCORES = ['score', 'quality', 'liveness'] as const;
+  const decided = (status: 'PASSED' | 'REJECTED', owner: string): CheckItem =>
+    finalCheckItem(status, { checkId: ID_A, owner });
+  const readAs = async (caller: Caller, item: CheckItem) => {
+    const { api, items } = setup();
+    items.set(ID_A, item);
+    const response = await api(read(caller, ID_A));
+    expect(response.statusCode).toBe(200);
+    expect(contractProblems({ method: 'GET', path: '/checks/{checkId}' }, response)).toEqual([]);
+    return bodyOf(response) as { result?: Record<string, unknown>; rejection?: Record<string, unknown> };
+  };
+
+  it.each(['PASSED', 'REJECTED'] as const)(
+    'shows a JWT user its %s check with the verdict and transaction id but no score, quality or liveness',
+    async (status) => {
+      const view = await readAs({ jwt: 'user-a' }, decided(status, 'user-a'));
+      expect(view.result).toEqual({ valid: status === 'PASSED', transactionId: expect.any(String) });
+      for (const field of SCORES) expect(view.result).not.toHaveProperty(field);
+      expect(JSON.stringify(view)).not.toMatch(/"(score|quality|liveness)"/);
+    },
+  );
+
+  it('shows a JWT user the reason of its rejection', async () => {
+    const view = await readAs({ jwt: 'user-a' }, decided('REJECTED', 'user-a'));
+    expect(view.rejection).toEqual({
+      code: 700,
+      reason: 'FACE_TOO_CLOSE',
+      message: 'Face to close.',
+      source: 'apptenticate',
+    });
+  });
+
+  it('hides the scores from a Cognito identity-pool user too: an end user under IAM auth', async () => {
+    const identity = { iam: BACKEND_SESSION, identityId: 'eu-west-1:1111-2222' };
+    const view = await readAs(identity, decided('REJECTED', 'cognito-identity:eu-west-1:1111-2222'));
+    for (const field of SCORES) expect(view.result).not.toHaveProperty(field);
+  });
+
+  it.each(['PASSED', 'REJECTED'] as const)(
+    'shows a service (IAM caller) its %s check with every score',
+    async (status) => {
+      const item = decided(status, BACKEND);
+      const view = await readAs({ iam: BACKEND_SESSION }, item);
+      expect(view.result).toEqual(item.result);
+      for (const field of SCORES) expect(view.result?.[field]).toEqual(expect.any(Number));
+    },
+  );
 });
 
 describe('per-owner limits', () => {
