@@ -14,7 +14,10 @@ export type SelfieContentType = 'image/jpeg' | 'image/png';
 /** The body of `POST /checks`; every field is optional. */
 export interface CreateCheckRequest {
   device?: Device;
-  /** The app's opaque id for this check (1 to 128 characters, not personal data). */
+  /**
+   * The app's opaque id for this check (not personal data): 1 to 128 characters, ASCII letters,
+   * digits and `. _ : @ / + = -` only; anything else is answered `400 INVALID_REFERENCE`.
+   */
   reference?: string;
   /** @default 'image/jpeg' */
   contentType?: SelfieContentType;

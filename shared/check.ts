@@ -35,6 +35,16 @@ export function isFinalStatus(status: unknown): status is FinalStatus {
   return typeof status === 'string' && (FINAL_STATUSES as readonly string[]).includes(status);
 }
 
+/**
+ * Whether a check is final as one of the pipeline's deciders made it: a final status and a
+ * `decidedAt`. Only `CheckRepository.finalize` (the checker's and the sweeper's one way to end a
+ * check) writes `decidedAt`, and only their roles may write it; a final status without it was
+ * written by someone else (a `PutItem` of an item already `PASSED`) and is never announced.
+ */
+export function isDecidedFinal(item: { status?: unknown; decidedAt?: unknown }): boolean {
+  return isFinalStatus(item.status) && typeof item.decidedAt === 'string' && item.decidedAt.length > 0;
+}
+
 /** The devices Apptenticate knows. */
 export const DEVICES = ['DESKTOP', 'IOS', 'ANDROID'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -47,24 +57,31 @@ export function isDevice(value: unknown): value is Device {
 /** The longest `reference`, in UTF-16 code units (JavaScript string length), as the event contract says. */
 export const MAX_REFERENCE_LENGTH = 128;
 
-// Control characters, format characters (bidi overrides and isolates, zero-width characters, the BOM,
-// soft hyphens: they make a reference display as something it is not), line/paragraph separators,
-// and lone surrogates (DynamoDB refuses those).
-const FORBIDDEN_IN_REFERENCE = /[\p{Cc}\p{Cf}\u2028\u2029]|\p{Surrogate}/u;
+/**
+ * The characters a `reference` may hold, as a JSON Schema (ECMAScript) pattern: ASCII letters and
+ * digits and `. _ : @ / + = -`: enough for UUIDs, `user-123`, `order:456`, `a@b.c` and base64. Nothing
+ * that opens markup or ends a quoted string (`< > & " ' \``, backslash), no whitespace or invisible
+ * characters, no letters of other scripts that look like ASCII ones.
+ */
+export const REFERENCE_PATTERN = '^[A-Za-z0-9._:@/+=-]+$';
+
+/** The allowed characters in words, for error messages and docs. */
+export const REFERENCE_CHARACTERS = 'ASCII letters, digits and . _ : @ / + = -';
+
+const REFERENCE = new RegExp(REFERENCE_PATTERN);
 
 /** Why a value is not a valid `reference`: the API answers with it, the checker ignores the value. */
 export type ReferenceProblem = 'NOT_A_STRING' | 'LENGTH' | 'FORBIDDEN_CHARACTER';
 
 /**
  * The one rule for the app's `reference`, wherever it comes from (the API's body, object metadata):
- * a string of 1 to {@link MAX_REFERENCE_LENGTH} characters without control characters, format
- * characters (Unicode `Cf`: bidi overrides, zero-width characters), line or paragraph separators, or
- * lone surrogates. `undefined` when the value follows it.
+ * a string of 1 to {@link MAX_REFERENCE_LENGTH} characters, each one of {@link REFERENCE_PATTERN}'s
+ * (dashboards and subscribers render it as given). `undefined` when the value follows it.
  */
 export function referenceProblem(value: unknown): ReferenceProblem | undefined {
   if (typeof value !== 'string') return 'NOT_A_STRING';
   if (value.length === 0 || value.length > MAX_REFERENCE_LENGTH) return 'LENGTH';
-  if (FORBIDDEN_IN_REFERENCE.test(value)) return 'FORBIDDEN_CHARACTER';
+  if (!REFERENCE.test(value)) return 'FORBIDDEN_CHARACTER';
   return undefined;
 }
 

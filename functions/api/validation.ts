@@ -4,6 +4,7 @@ import {
   type Device,
   isDevice,
   MAX_REFERENCE_LENGTH,
+  REFERENCE_CHARACTERS,
   type ReferenceProblem,
   referenceProblem,
 } from '../../shared/check.js';
@@ -128,7 +129,7 @@ export function parseCheckId(raw: string | undefined): string {
 const REFERENCE_MESSAGES: Record<ReferenceProblem, string> = {
   NOT_A_STRING: 'reference must be a string',
   LENGTH: `reference must be 1 to ${MAX_REFERENCE_LENGTH} characters long`,
-  FORBIDDEN_CHARACTER: 'reference must not contain control or invisible format characters',
+  FORBIDDEN_CHARACTER: `reference may contain only ${REFERENCE_CHARACTERS}`,
 };
 
 function validateReference(reference: unknown): string {

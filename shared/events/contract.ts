@@ -89,7 +89,10 @@ export interface LivenessEventDetailBase {
   /** The check's id, as `POST /checks` returned it. */
   checkId: string;
   status: LivenessEventStatus;
-  /** The app's opaque reference, when the app gave one (not personal data, by contract). */
+  /**
+   * The app's opaque reference, when the app gave one (not personal data, by contract): ASCII
+   * letters, digits and `. _ : @ / + = -` only.
+   */
   reference?: string;
   /**
    * Who created the check through the API: the JWT `sub` (a user of the app's identity provider), the

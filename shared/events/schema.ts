@@ -6,7 +6,7 @@
  *
  * Ajv 8 has no draft-04 meta-schema: to validate with it, drop `$schema` (see docs/events.md).
  */
-import { DEVICES, MAX_OWNER_LENGTH, MAX_REFERENCE_LENGTH } from '../check.js';
+import { DEVICES, MAX_OWNER_LENGTH, MAX_REFERENCE_LENGTH, REFERENCE_PATTERN } from '../check.js';
 import { MESSAGE_MAX_LENGTH, SCHEMA_VERSION } from './contract.js';
 
 const DRAFT_04 = 'http://json-schema.org/draft-04/schema#';
@@ -60,7 +60,7 @@ const commonProperties = {
   schemaVersion: { type: 'integer', enum: [SCHEMA_VERSION] },
   eventId: { type: 'string', pattern: UUID_V5_PATTERN },
   checkId: { type: 'string', minLength: 1, maxLength: 256 },
-  reference: { type: 'string', minLength: 1, maxLength: MAX_REFERENCE_LENGTH },
+  reference: { type: 'string', minLength: 1, maxLength: MAX_REFERENCE_LENGTH, pattern: REFERENCE_PATTERN },
   owner: { type: 'string', minLength: 1, maxLength: MAX_OWNER_LENGTH },
   device: { type: 'string', enum: DEVICES },
   createdAt: { type: 'string', pattern: ISO_8601_PATTERN },

@@ -141,6 +141,12 @@ describe('POST /checks', () => {
       'INVALID_REFERENCE',
     ],
     ['a reference with a tab', postChecks('{"reference":"a\\tb"}'), 400, 'INVALID_REFERENCE'],
+    [
+      'a reference with markup',
+      postChecks(JSON.stringify({ reference: '<script>alert(1)</script>' })),
+      400,
+      'INVALID_REFERENCE',
+    ],
     ['an unsupported content type', postChecks('{"contentType":"image/gif"}'), 400, 'INVALID_CONTENT_TYPE'],
     [
       'a body over 4 KiB',

@@ -152,6 +152,7 @@ export const CONTRACT_CASES: ContractCase[] = [
   createError('an unknown field', '{"selfie":"..."}', 'UNKNOWN_FIELD'),
   createError('an unknown device', '{"device":"PHONE"}', 'INVALID_DEVICE'),
   createError('an empty reference', '{"reference":""}', 'INVALID_REFERENCE'),
+  createError('a reference with markup', '{"reference":"<b>order</b>"}', 'INVALID_REFERENCE'),
   createError('a GIF', '{"contentType":"image/gif"}', 'INVALID_CONTENT_TYPE'),
   createError('a body over 4 KiB', JSON.stringify({ reference: 'r'.repeat(5000) }), 'PAYLOAD_TOO_LARGE'),
   createError('a form body', 'device=IOS', 'UNSUPPORTED_MEDIA_TYPE', {

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { API_ERRORS, UPLOAD_CONTENT_TYPES } from '../../../functions/api/validation.js';
-import { CHECK_STATUSES, DEVICES, MAX_REFERENCE_LENGTH } from '../../../shared/check.js';
+import { CHECK_STATUSES, DEVICES, MAX_REFERENCE_LENGTH, REFERENCE_PATTERN } from '../../../shared/check.js';
 import { LIVENESS_EVENT_DETAIL_SCHEMA } from '../../../shared/events/index.js';
 import { localAuthorizer } from '../../../tools/local/local-auth.js';
 import { contractProblems, documentedErrorCodes, OPENAPI } from '../../support/openapi.js';
@@ -137,8 +137,11 @@ describe('docs/openapi.json', () => {
     expect(schemas.Device?.enum).toEqual(DEVICES);
     expect(schemas.CheckStatus?.enum).toEqual(CHECK_STATUSES);
     expect(schemas.UploadContentType?.enum).toEqual(UPLOAD_CONTENT_TYPES);
-    const request = schemas.CreateCheckRequest as { properties: Record<string, { maxLength?: number }> };
+    const request = schemas.CreateCheckRequest as {
+      properties: Record<string, { maxLength?: number; pattern?: string }>;
+    };
     expect(request.properties.reference?.maxLength).toBe(MAX_REFERENCE_LENGTH);
+    expect(request.properties.reference?.pattern).toBe(REFERENCE_PATTERN);
   });
 
   it('shows result, rejection and failure exactly as the event contract does', () => {

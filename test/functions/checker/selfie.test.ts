@@ -71,6 +71,20 @@ describe('readSelfie', () => {
     });
   });
 
+  it('ignores a reference in object metadata that holds markup, and warns', async () => {
+    s3Mock.on(GetObjectCommand).callsFake(() => ({
+      Body: body(selfie),
+      ContentLength: selfie.length,
+      Metadata: { device: 'ios', reference: '<img src=x onerror=alert(1)>' },
+    }));
+    const deps = makeDeps([]);
+    const warn = vi.spyOn(deps.logger, 'warn');
+    const read = await readSelfie(OBJECT, deps, signal);
+    expect(read).toMatchObject({ kind: 'ok', metadata: { device: 'IOS' } });
+    expect(read).not.toHaveProperty('metadata.reference');
+    expect(warn).toHaveBeenCalledWith('ignoring invalid reference in object metadata', {});
+  });
+
   it('reads an object without metadata, and warns about nothing', async () => {
     s3Mock.on(GetObjectCommand).callsFake(() => ({ Body: body(selfie), ContentLength: selfie.length }));
     const deps = makeDeps([]);

@@ -146,6 +146,12 @@ describe('buildEventDetail', () => {
     } satisfies LivenessEventDetail);
   });
 
+  it('leaves out a stored reference the reference rule refuses (a check created before the rule)', () => {
+    const detail = buildEventDetail(finalCheckItem('PASSED', { reference: 'Kunde <b>42</b>' }));
+    expect(detail).not.toHaveProperty('reference');
+    expect(validateDetail(detail), errorsOf(validateDetail)).toBe(true);
+  });
+
   it('leaves out storage details, lease data and anything the contract does not name', () => {
     const item = finalCheckItem('REJECTED', {
       rejection: {

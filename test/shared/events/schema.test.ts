@@ -143,6 +143,8 @@ describe('the JSON Schema', () => {
     ['an unknown device', (d) => (d.device = 'PHONE')],
     ['a negative attempt count', (d) => (d.attempts = -1)],
     ['extra fields in result', (d) => (d.result = { valid: true, image: 'AAAA' })],
+    ['a reference holding markup', (d) => (d.reference = '<script>alert(1)</script>')],
+    ['a reference with a space', (d) => (d.reference = 'order 42')],
   ])('refuses a detail with %s', (_label, mutate) => {
     const detail = structuredClone(buildEventDetail(finalCheckItem('PASSED'))) as unknown as Record<
       string,
