@@ -34,3 +34,12 @@ export const REFRESH_TOKEN_REMAINING_METRIC: ServiceMetric = {
   service: 'token-refresher',
   metricName: 'RefreshTokenRemainingSeconds',
 };
+
+/**
+ * The notifier's metric: stream records of a check entering a final status without `decidedAt`,
+ * which no decider of the pipeline wrote. They are not published; any is a security event.
+ */
+export const UNATTESTED_FINAL_STATUS_METRIC: ServiceMetric = {
+  service: 'notifier',
+  metricName: 'UnattestedFinalStatuses',
+};

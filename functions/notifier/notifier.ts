@@ -6,6 +6,7 @@ import type { Clock } from '../../shared/clock.js';
 import { describeError, RetryableError } from '../../shared/errors.js';
 import { buildEventDetail } from '../../shared/events/build-event.js';
 import type { LivenessEventDetail } from '../../shared/events/index.js';
+import { UNATTESTED_FINAL_STATUS_METRIC } from '../../shared/metrics-namespace.js';
 import {
   chunkEvents,
   type PendingEvent,
@@ -54,7 +55,10 @@ export interface NotifierOptions {
  * destination. A record that can never be published (its entry alone exceeds 256 KiB, or the
  * item breaks the contract) is logged as an error, counted in `UnpublishableEvents` and reported
  * too: it holds the shard until the mapping's bounded retries end and then lands in the
- * on-failure destination, where an operator sees it.
+ * on-failure destination, where an operator sees it. A record of a check entering a final status
+ * without `decidedAt` (written by someone other than the checker or the sweeper) is not published:
+ * it is logged as an error, counted in `UnattestedFinalStatuses` and acknowledged, since retrying it
+ * would only hold the shard and the DLQ would invite republishing it.
  */
 export async function publishFinalTransitions(
   records: readonly DynamoDBRecord[],
@@ -67,6 +71,7 @@ export async function publishFinalTransitions(
   const byEventId = new Map<string, PendingEvent>();
   let skipped = 0;
   let unpublishable = 0;
+  let unattested = 0;
   const reportUnpublishable = (data: Record<string, unknown>) => {
     unpublishable++;
     logger.error('event cannot be published', data);
@@ -81,6 +86,16 @@ export async function publishFinalTransitions(
         sequenceNumber,
         eventName: record.eventName,
         reason: decision.reason,
+      });
+      continue;
+    }
+    if (decision.action === 'unattested') {
+      unattested++;
+      logger.error('final status without decidedAt not published', {
+        checkId: decision.checkId,
+        status: decision.status,
+        eventName: record.eventName,
+        sequenceNumber,
       });
       continue;
     }
@@ -149,9 +164,13 @@ export async function publishFinalTransitions(
   metrics.addMetric('EventsPublished', MetricUnit.Count, published);
   metrics.addMetric('PublishFailures', MetricUnit.Count, publishFailures + unpublishable);
   if (unpublishable > 0) metrics.addMetric('UnpublishableEvents', MetricUnit.Count, unpublishable);
+  if (unattested > 0) {
+    metrics.addMetric(UNATTESTED_FINAL_STATUS_METRIC.metricName, MetricUnit.Count, unattested);
+  }
   logger.info('stream batch processed', {
     records: records.length,
     skipped,
+    unattested,
     published,
     failedRecords: failed.size,
   });

@@ -2,7 +2,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { type CheckItem, isFinalStatus } from '../../shared/check.js';
+import { type CheckItem, type FinalStatus, isDecidedFinal, isFinalStatus } from '../../shared/check.js';
 
 /** Why a stream record is not published. */
 export type SkipReason = 'REMOVE' | 'NO_NEW_IMAGE' | 'NOT_FINAL' | 'ALREADY_FINAL';
@@ -11,6 +11,7 @@ export type SkipReason = 'REMOVE' | 'NO_NEW_IMAGE' | 'NOT_FINAL' | 'ALREADY_FINA
 export type RecordDecision =
   | { action: 'publish'; item: CheckItem; oldImageMissing: boolean }
   | { action: 'skip'; reason: SkipReason }
+  | { action: 'unattested'; checkId: string; status: FinalStatus }
   | { action: 'unpublishable'; reason: 'IMAGE_UNREADABLE'; error: unknown };
 
 /**
@@ -18,7 +19,8 @@ export type RecordDecision =
  * final and the old one is not (or there is none: an item created final). REMOVE records (TTL) and
  * records without a full new image (moto's keys-only INSERT, a KEYS_ONLY stream) are skipped.
  * A MODIFY without an old image (a NEW_IMAGE stream) is published anyway: a duplicate is harmless
- * (subscribers drop it by `eventId`), a lost event is not.
+ * (subscribers drop it by `eventId`), a lost event is not. A transition into a final status without
+ * `decidedAt` is `unattested`: no decider wrote it ({@link isDecidedFinal}), so it is never published.
  */
 export function decideRecord(record: DynamoDBRecord): RecordDecision {
   if (record.eventName === 'REMOVE') return { action: 'skip', reason: 'REMOVE' };
@@ -39,6 +41,7 @@ export function decideRecord(record: DynamoDBRecord): RecordDecision {
     return { action: 'skip', reason: 'NO_NEW_IMAGE' };
   if (!isFinalStatus(item.status)) return { action: 'skip', reason: 'NOT_FINAL' };
   if (old && isFinalStatus(old.status)) return { action: 'skip', reason: 'ALREADY_FINAL' };
+  if (!isDecidedFinal(item)) return { action: 'unattested', checkId: item.checkId, status: item.status };
   return {
     action: 'publish',
     item: item as CheckItem,

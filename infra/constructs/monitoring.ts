@@ -13,6 +13,7 @@ import {
   METRICS_NAMESPACE,
   REFRESH_TOKEN_REMAINING_METRIC,
   type ServiceMetric,
+  UNATTESTED_FINAL_STATUS_METRIC,
 } from '../../shared/metrics-namespace.js';
 import { type PipelineSettings, VENDOR_METRICS } from '../settings.js';
 
@@ -108,6 +109,17 @@ export class PipelineMonitoring extends Construct {
         period: PERIOD,
         statistic: 'Sum',
       }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
+    // Only the checker and the sweeper may write decidedAt: a final status without it is a forged
+    // verdict (or a writer bypassing CheckRepository.finalize), never load, so any one alarms.
+    add('UnattestedFinalStatuses', {
+      alarmDescription:
+        'A check entered a final status without decidedAt: no decider of the pipeline wrote it (a forged verdict or a writer bypassing finalize). The notifier did not publish it. Treat as a security event.',
+      metric: serviceMetric(UNATTESTED_FINAL_STATUS_METRIC, 'Sum', PERIOD),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

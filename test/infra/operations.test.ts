@@ -168,11 +168,25 @@ describe('alarms an operator acts on', () => {
     });
   });
 
+  it('alarms on any final status no decider wrote, within 5 minutes', () => {
+    expect(alarmNamed('UnattestedFinalStatuses')).toMatchObject({
+      Namespace: 'SelfieLiveness',
+      MetricName: 'UnattestedFinalStatuses',
+      Dimensions: [{ Name: 'service', Value: 'notifier' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('links each alarm to its own section of docs/runbooks.md', () => {
     const runbooks = readFileSync(new URL('../../docs/runbooks.md', import.meta.url), 'utf8');
     const sections = [...runbooks.matchAll(/^## (\w+)$/gm)].map((m) => m[1]);
     const ids = pipeline.alarms.map((a) => a.node.id);
-    expect(ids).toHaveLength(21);
+    expect(ids).toHaveLength(22);
     expect([...sections].sort()).toEqual([...ids].sort());
     for (const alarm of pipeline.alarms) {
       const { AlarmDescription } = template.toJSON().Resources[logicalIdOf(alarm)].Properties;

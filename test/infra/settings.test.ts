@@ -195,6 +195,14 @@ describe('NOTIFIER_STREAM_FILTERS', () => {
     ).toBe(true);
   });
 
+  it('passes final statuses without decidedAt, for the notifier to count rather than drop unseen', () => {
+    const forged = { ...image('PASSED'), owner: { S: 'user-mallory' } };
+    expect(passes({ eventName: 'INSERT', dynamodb: { NewImage: forged } })).toBe(true);
+    expect(
+      passes({ eventName: 'MODIFY', dynamodb: { OldImage: image('AWAITING_UPLOAD'), NewImage: forged } }),
+    ).toBe(true);
+  });
+
   it('passes an INSERT that is already final', () => {
     expect(passes({ eventName: 'INSERT', dynamodb: { NewImage: image('REJECTED') } })).toBe(true);
   });

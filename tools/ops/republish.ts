@@ -3,7 +3,9 @@
  * puts the events of the checks that reached a final status in a window on the bus again, built
  * from the table by the notifier's own code (`buildEventDetail`, `toPutEventsEntry`,
  * `putWithRetries`), so each carries the `eventId` it had: subscribers drop the ones they already
- * have. A dry run (the default) only says what it would put.
+ * have. Like the notifier, it never puts the event of a final item without `decidedAt`, which no
+ * decider wrote (`isDecidedFinal`); the Scan's window on `decidedAt` already leaves such items out,
+ * this keeps them out whatever the Scan finds. A dry run (the default) only says what it would put.
  */
 
 import type { NotifierDeps } from '../../functions/notifier/notifier.js';
@@ -15,7 +17,13 @@ import {
   putWithRetries,
   toPutEventsEntry,
 } from '../../functions/notifier/put-events.js';
-import { type CheckItem, FINAL_STATUSES, type FinalStatus, isFinalStatus } from '../../shared/check.js';
+import {
+  type CheckItem,
+  FINAL_STATUSES,
+  type FinalStatus,
+  isDecidedFinal,
+  isFinalStatus,
+} from '../../shared/check.js';
 import { buildEventDetail } from '../../shared/events/build-event.js';
 import { isOn, numberFlag, parseTime } from './args.js';
 import type { OpsCommand, OpsContext } from './context.js';
@@ -48,6 +56,8 @@ export interface RepublishResult {
   failed: { checkId: string; eventId: string; errorCode: string }[];
   /** Items that cannot become an event (a writer broke their invariants). */
   invalid: { checkId: string; problem: string }[];
+  /** Final items without `decidedAt`, which no decider wrote: never put (runbook UnattestedFinalStatuses). */
+  unattested: string[];
 }
 
 export const republishCommand: OpsCommand = {
@@ -79,7 +89,7 @@ events per second (default ${DEFAULT_RATE_PER_SECOND}). A dry run by default: it
       dryRun: isOn(ctx.flags, 'dry-run', true),
       list: isOn(ctx.flags, 'list', false),
     });
-    return result.failed.length > 0 || result.invalid.length > 0 ? 1 : 0;
+    return result.failed.length > 0 || result.invalid.length > 0 || result.unattested.length > 0 ? 1 : 0;
   },
 };
 
@@ -102,7 +112,13 @@ export async function republish(ctx: OpsContext, options: RepublishOptions): Pro
 
   const pending: PendingEvent[] = [];
   const invalid: RepublishResult['invalid'] = [];
+  const unattested: string[] = [];
   for (const item of scan.items) {
+    if (!isDecidedFinal(item)) {
+      unattested.push(item.checkId);
+      out.line(`  not published: ${item.checkId}: ${item.status} without decidedAt (no decider wrote it)`);
+      continue;
+    }
     try {
       const detail = buildEventDetail(item);
       const entry = toPutEventsEntry(detail, {
@@ -128,7 +144,7 @@ export async function republish(ctx: OpsContext, options: RepublishOptions): Pro
       ]),
     ]);
   }
-  const result: RepublishResult = { events: pending.length, put: 0, failed: [], invalid };
+  const result: RepublishResult = { events: pending.length, put: 0, failed: [], invalid, unattested };
   if (pending.length === 0) return result;
   const seconds = pending.length / options.ratePerSecond;
   if (options.dryRun) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
   CreateEventBusCommand,
@@ -17,6 +17,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type NotifierDeps, publishFinalTransitions } from '../../../functions/notifier/notifier.js';
+import { CheckRepository } from '../../../shared/check-repository.js';
 import { systemClock } from '../../../shared/clock.js';
 import { eventIdFor, type LivenessEvent } from '../../../shared/events/index.js';
 import { createCheckTable } from '../../../tools/local/provision-table.js';
@@ -46,6 +47,7 @@ describe('notifier on moto: DynamoDB stream -> PutEvents -> rule -> SQS', () => 
   let stream: StreamReader;
   let queueUrl: string;
   let deps: NotifierDeps;
+  let addMetric: ReturnType<typeof vi.fn<(name: string, unit: string, value: number) => void>>;
   const options = { eventBusName: BUS, eventSource: 'selfie-liveness' };
 
   beforeAll(async () => {
@@ -73,10 +75,11 @@ describe('notifier on moto: DynamoDB stream -> PutEvents -> rule -> SQS', () => 
       }),
     );
     const silent = () => vi.fn<(...args: unknown[]) => void>();
+    addMetric = vi.fn();
     deps = {
       eventBridge,
       logger: { debug: silent(), info: silent(), warn: silent(), error: silent() },
-      metrics: { addMetric: silent() } as unknown as NotifierDeps['metrics'],
+      metrics: { addMetric } as unknown as NotifierDeps['metrics'],
       clock: systemClock,
     };
   });
@@ -190,5 +193,59 @@ describe('notifier on moto: DynamoDB stream -> PutEvents -> rule -> SQS', () => 
       result: { valid: true, transactionId: 'tx-8c1f2a', score: 0.98, quality: 0.91, liveness: 0.97 },
       attempts: 1,
     });
+  });
+
+  it("publishes nothing for an item PutItem'd as PASSED, and the event of a real finalize", async () => {
+    const forged = '0badc0de-1d2c-4b3a-9f8e-0a1b2c3d4e60';
+    const decided = '1decaf00-1d2c-4b3a-9f8e-0a1b2c3d4e61';
+    // What a principal with dynamodb:PutItem could write: a whole item, already PASSED, no decidedAt.
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: marshall({
+          checkId: forged,
+          status: 'PASSED',
+          version: 1,
+          createdAt: '2026-11-25T11:00:00.000Z',
+          updatedAt: '2026-11-25T11:00:00.000Z',
+          reference: 'order-9001',
+          owner: 'user-mallory',
+          attempts: 1,
+          expiresAt: 1_798_192_000,
+          result: { valid: true, transactionId: 'tx-forged', score: 0.99 },
+        }),
+      }),
+    );
+    const repository = new CheckRepository(dynamodb, TABLE, 30 * 86_400);
+    const now = new Date('2026-11-25T11:00:00.000Z');
+    await repository.createAwaitingUpload({
+      checkId: decided,
+      now,
+      uploadExpiresAt: new Date('2026-11-25T11:15:00.000Z'),
+      reference: 'order-9002',
+      owner: 'user-7f3a',
+    });
+    const finalized = await repository.finalize({
+      checkId: decided,
+      outcome: { status: 'PASSED', result: { valid: true, transactionId: 'tx-real' } },
+      guard: { kind: 'unclaimed' },
+      now: new Date('2026-11-25T11:00:09.000Z'),
+    });
+    expect(finalized.written).toBe(true);
+    addMetric.mockClear();
+
+    const event = await stream.nextEvent();
+    const response = await publishFinalTransitions(event.Records, deps, options);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const delivered = await drainQueue();
+    expect(delivered.map((received) => received.detail.checkId)).toEqual([decided]);
+    expect(delivered[0]?.detail).toMatchObject({
+      status: 'PASSED',
+      owner: 'user-7f3a',
+      decidedAt: '2026-11-25T11:00:09.000Z',
+    });
+    const unattested = addMetric.mock.calls.filter(([name]) => name === 'UnattestedFinalStatuses');
+    expect(unattested.map(([, , value]) => value)).toEqual([1]);
   });
 });

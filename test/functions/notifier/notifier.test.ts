@@ -225,6 +225,78 @@ describe('publishFinalTransitions: which records become events', () => {
   });
 });
 
+describe('publishFinalTransitions: final statuses no decider wrote', () => {
+  it('publishes nothing for checks written PASSED without decidedAt, and acknowledges them', async () => {
+    const event = loadStreamFixture('final-unattested.json');
+
+    const response = await publishFinalTransitions(event.Records, deps, options);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(eventBridgeMock).not.toReceiveCommand(PutEventsCommand);
+    expect(metricTotal('UnattestedFinalStatuses')).toBe(2);
+    expect(metricTotal('UnpublishableEvents')).toBe(0);
+    expect(metricTotal('PublishFailures')).toBe(0);
+  });
+
+  it('logs each as an error with its checkId, status and stream position', async () => {
+    const event = loadStreamFixture('final-unattested.json');
+
+    await publishFinalTransitions(event.Records, deps, options);
+
+    expect(logger.error.mock.calls).toEqual([
+      [
+        'final status without decidedAt not published',
+        {
+          checkId: '6e7f8091-7cad-4e54-8f31-1c5d6e7f8a06',
+          status: 'PASSED',
+          eventName: 'INSERT',
+          sequenceNumber: '44215845000000000174514100',
+        },
+      ],
+      [
+        'final status without decidedAt not published',
+        {
+          checkId: '7f8091a2-8dbe-4f65-9a42-2d6e7f8a9b07',
+          status: 'PASSED',
+          eventName: 'MODIFY',
+          sequenceNumber: '44215845000000000174514200',
+        },
+      ],
+    ]);
+  });
+
+  it('still publishes the attested transitions of the same batch', async () => {
+    const attested = transition('CHECKING', 'PASSED');
+    const records = [...loadStreamFixture('final-unattested.json').Records, attested];
+
+    const response = await publishFinalTransitions(records, deps, options);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sentDetails().map((detail) => detail.checkId)).toEqual([checkOf('PASSED').checkId]);
+    expect(metricTotal('EventsPublished')).toBe(1);
+    expect(metricTotal('UnattestedFinalStatuses')).toBe(2);
+  });
+
+  it.each(FINAL_STATUSES)('does not publish a transition into %s without decidedAt', async (status) => {
+    const record = transition('CHECKING', status, { decidedAt: undefined });
+
+    const response = await publishFinalTransitions([record], deps, options);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventBridgeMock).not.toReceiveCommand(PutEventsCommand);
+    expect(metricTotal('UnattestedFinalStatuses')).toBe(1);
+  });
+
+  it('counts nothing when no record lacks decidedAt, and leaves later writes to final checks alone', async () => {
+    const rewrite = transition('PASSED', 'PASSED', { decidedAt: undefined });
+
+    await publishFinalTransitions([transition('CHECKING', 'REJECTED'), rewrite], deps, options);
+
+    expect(addMetric.mock.calls.map(([name]) => name)).not.toContain('UnattestedFinalStatuses');
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+});
+
 describe('publishFinalTransitions: batching', () => {
   const finals = (count: number) =>
     Array.from({ length: count }, (_, index) =>

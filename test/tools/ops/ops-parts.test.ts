@@ -215,4 +215,14 @@ describe('republish', () => {
     expect(result.invalid).toEqual([{ checkId: 'c-2', problem: 'PASSED check item has no valid result' }]);
     expect(lines.join('\n')).toContain('not put: c-1');
   });
+
+  it('puts nothing for a final item without decidedAt, and names it', async () => {
+    ddb.reset();
+    ddb.on(ScanCommand).resolves({ Items: [item(1), { ...item(2), decidedAt: undefined }], ScannedCount: 2 });
+    const result = await republish(ctx, { ...options, ratePerSecond: 10, dryRun: false });
+    expect(result).toMatchObject({ events: 1, put: 1, failed: [], invalid: [], unattested: ['c-2'] });
+    const entries = events.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(entries.map((e) => JSON.parse(e.Detail ?? '{}').checkId)).toEqual(['c-1']);
+    expect(lines.join('\n')).toContain('not published: c-2: PASSED without decidedAt');
+  });
 });
