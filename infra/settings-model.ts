@@ -34,7 +34,7 @@ export interface CheckerSettings {
   batchConcurrency: number;
   /** Images narrower or shorter than this are rejected before any paid call. */
   minImageSidePx: number;
-  /** Images wider or taller than this are rejected as implausible. */
+  /** Images wider or taller than this are rejected (`IMAGE_DIMENSIONS_INVALID`) before any paid call. */
   maxImageSidePx: number;
   /** Vendor connect timeout. */
   vendorConnectTimeoutMs: number;

@@ -33,17 +33,27 @@ export function objectTooLarge(limits: Pick<PrecheckLimits, 'maxObjectBytes'>): 
   return { reason: 'OBJECT_TOO_LARGE', message: `the selfie is larger than ${limits.maxObjectBytes} bytes` };
 }
 
-/** Every rule, on the downloaded bytes: size, a supported image format, and sane dimensions. */
+/**
+ * Every rule, on the downloaded bytes: size, a supported image format, and dimensions from
+ * `minImageSidePx` to `maxImageSidePx` on each side (a zero side or one over the maximum is
+ * `IMAGE_DIMENSIONS_INVALID`, one under the minimum `IMAGE_TOO_SMALL`).
+ */
 export function precheckImage(bytes: Uint8Array, limits: PrecheckLimits): PrecheckFailure | ImageInfo {
   const size = precheckSize(bytes.length, limits);
   if (size) return size;
   const image = sniffImage(bytes);
   if (!image) return { reason: 'UNSUPPORTED_IMAGE_FORMAT', message: 'the selfie is not a PNG or JPEG image' };
   const { width, height } = image;
-  if (width === 0 || height === 0 || width > limits.maxImageSidePx || height > limits.maxImageSidePx) {
+  if (width === 0 || height === 0) {
     return {
       reason: 'IMAGE_DIMENSIONS_INVALID',
       message: `the image dimensions ${width}x${height} are not plausible`,
+    };
+  }
+  if (width > limits.maxImageSidePx || height > limits.maxImageSidePx) {
+    return {
+      reason: 'IMAGE_DIMENSIONS_INVALID',
+      message: `the image is ${width}x${height}; at most ${limits.maxImageSidePx} px on either side is accepted`,
     };
   }
   if (width < limits.minImageSidePx || height < limits.minImageSidePx) {

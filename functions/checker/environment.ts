@@ -35,13 +35,15 @@ export const CHECKER_ENVIRONMENT = {
     unit: 'px',
     doc: 'smaller images are rejected (`IMAGE_TOO_SMALL`) before any paid call',
   },
+  // 4096 holds a 12 MP phone photo (4032x3024) and is triple what a face needs (the capture page
+  // sends 1280); a 10000x10000 JPEG fits in 2 MiB only as a decompression bomb for the vendor.
   MAX_IMAGE_SIDE_PX: {
     type: 'int',
-    default: 10_000,
+    default: 4096,
     min: 64,
     max: 100_000,
     unit: 'px',
-    doc: 'larger dimensions are rejected as implausible (`IMAGE_DIMENSIONS_INVALID`)',
+    doc: 'images wider or taller are rejected (`IMAGE_DIMENSIONS_INVALID`) before any paid call',
   },
   MAX_RECEIVE_COUNT: {
     type: 'int',

@@ -106,7 +106,7 @@ describe('functionEnvironment', () => {
       RETAIN_SELFIES: 'false',
       CHECK_RETENTION_DAYS: '30',
       MIN_IMAGE_SIDE_PX: '64',
-      MAX_IMAGE_SIDE_PX: '10000',
+      MAX_IMAGE_SIDE_PX: '4096',
       VENDOR_CONNECT_TIMEOUT_MS: '2000',
       VENDOR_RESPONSE_TIMEOUT_MS: '8000',
       TOKEN_CACHE_SECONDS: '300',

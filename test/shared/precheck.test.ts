@@ -51,6 +51,30 @@ describe('precheckImage', () => {
     expect(isPrecheckFailure(result) && result.reason).toBe('IMAGE_DIMENSIONS_INVALID');
   });
 
+  it('rejects a zero side as IMAGE_DIMENSIONS_INVALID', () => {
+    expect(precheckImage(makePng({ width: 0, height: 100 }), limits)).toEqual({
+      reason: 'IMAGE_DIMENSIONS_INVALID',
+      message: 'the image dimensions 0x100 are not plausible',
+    });
+  });
+
+  it.each([
+    [4001, 3000],
+    [3000, 4001],
+  ])(
+    'rejects %ix%i, one side over the maximum, as IMAGE_DIMENSIONS_INVALID naming the limit',
+    (width, height) => {
+      expect(precheckImage(makeJpeg({ width, height }), limits)).toEqual({
+        reason: 'IMAGE_DIMENSIONS_INVALID',
+        message: `the image is ${width}x${height}; at most 4000 px on either side is accepted`,
+      });
+    },
+  );
+
+  it('accepts an image at the maximum on both sides', () => {
+    expect(precheckImage(makeJpeg({ width: 4000, height: 4000 }), limits)).toMatchObject({ width: 4000 });
+  });
+
   it('rejects a padded image over the limit as OBJECT_TOO_LARGE', () => {
     const result = precheckImage(paddedPng(10_001), limits);
     expect(isPrecheckFailure(result) && result.reason).toBe('OBJECT_TOO_LARGE');

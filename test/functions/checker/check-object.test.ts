@@ -110,6 +110,23 @@ describe('the paid vendor call', () => {
       ':rejection': { reason: 'UNSUPPORTED_IMAGE_FORMAT', source: 'precheck' },
     });
   });
+
+  it('rejects a 10000x10000 JPEG under the default limits as IMAGE_DIMENSIONS_INVALID without a paid call', async () => {
+    const huge = makeJpeg({ width: 10_000, height: 10_000 });
+    s3Mock.on(GetObjectCommand).callsFake(() => ({ Body: body(huge), ContentLength: huge.length }));
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, huge.length)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
+      ':final': 'REJECTED',
+      ':rejection': {
+        reason: 'IMAGE_DIMENSIONS_INVALID',
+        message: 'the image is 10000x10000; at most 4096 px on either side is accepted',
+        source: 'precheck',
+      },
+    });
+  });
 });
 
 describe('a verdict without a vendor call', () => {

@@ -17,7 +17,7 @@ describe('readConfig', () => {
       livenessApiUrl: 'https://api.apptenticate.com',
       maxObjectBytes: 2_097_152,
       minImageSidePx: 64,
-      maxImageSidePx: 10_000,
+      maxImageSidePx: 4096,
       maxReceiveCount: 3,
       leaseSeconds: 120,
       batchConcurrency: 5,
