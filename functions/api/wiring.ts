@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { CheckRepository } from '../../shared/check-repository.js';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/observability.js';
+import { awsClientOptions } from '../commons/aws-clients.js';
 import type { ApiDeps } from './app.js';
 import type { ApiConfig } from './config.js';
 import { OwnerLimits } from './owner-limits.js';
@@ -18,13 +19,14 @@ export interface ApiClients {
 
 /** Builds the api's collaborators once per container. */
 export function buildDeps(config: ApiConfig, clients: ApiClients = {}): ApiDeps & { logger: Logger } {
-  const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
+  const aws = awsClientOptions('api');
+  const dynamodb = clients.dynamodb ?? new DynamoDBClient(aws);
   const repository = new CheckRepository(dynamodb, config.tableName, config.retentionSeconds);
   return {
     config,
     repository,
     limits: new OwnerLimits(dynamodb, config.tableName, repository, config.limits, config.retentionSeconds),
-    presigner: createUploadPresigner(clients.s3 ?? new S3Client({}), config.selfieBucket),
+    presigner: createUploadPresigner(clients.s3 ?? new S3Client(aws), config.selfieBucket),
     clock: systemClock,
     idGenerator: randomUUID,
     logger: createLogger('api'),

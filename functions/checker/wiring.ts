@@ -8,6 +8,7 @@ import { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { CheckRepository } from '../../shared/check-repository.js';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
+import { awsClientOptions } from '../commons/aws-clients.js';
 import { vendorCallMs } from './budget.js';
 import type { CheckerDeps } from './checker.js';
 import type { CheckerConfig } from './config.js';
@@ -51,7 +52,7 @@ export function buildDeps(config: Readonly<CheckerConfig>, clients: CheckerClien
     bodyTimeoutMs: config.vendorResponseTimeoutMs,
     callTimeoutMs: vendorCallMs(config),
   });
-  const aws = { requestHandler: AWS_REQUEST_HANDLER };
+  const aws = { ...awsClientOptions('checker'), requestHandler: AWS_REQUEST_HANDLER };
   const refresher = config.tokenRefresherFunctionName;
   const lambda = refresher ? (clients.lambda ?? new LambdaClient(aws)) : undefined;
   const liveness = createAuthorizedLivenessChecker({

@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
+import { awsClientOptions } from '../commons/aws-clients.js';
 import type { NotifierDeps } from './notifier.js';
 
 /** AWS clients the notifier uses; tests and the local runtime may pass their own. */
@@ -15,7 +16,7 @@ export function buildDeps(
   clients: NotifierClients = {},
 ): NotifierDeps & { logger: Logger; metrics: Metrics } {
   return {
-    eventBridge: clients.eventBridge ?? new EventBridgeClient({}),
+    eventBridge: clients.eventBridge ?? new EventBridgeClient(awsClientOptions('notifier')),
     logger: createLogger('notifier'),
     metrics: createMetrics('notifier'),
     clock: systemClock,

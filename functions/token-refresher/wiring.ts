@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApptenticateClient } from '../../shared/apptenticate/client.js';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
+import { awsClientOptions } from '../commons/aws-clients.js';
 import type { TokenRefresherConfig } from './config.js';
 import type { RefresherDeps } from './refresher.js';
 
@@ -19,7 +20,7 @@ export function buildDeps(
 ): RefresherDeps & { logger: Logger; metrics: Metrics } {
   return {
     config,
-    secrets: clients.secretsManager ?? new SecretsManagerClient({}),
+    secrets: clients.secretsManager ?? new SecretsManagerClient(awsClientOptions('token-refresher')),
     client: new ApptenticateClient({ baseUrl: config.apiUrl }),
     logger: createLogger('token-refresher'),
     metrics: createMetrics('token-refresher'),

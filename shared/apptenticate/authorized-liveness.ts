@@ -3,7 +3,7 @@
  * refresh and one retry on a 401; and the factory that wires it to the token secret.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Deadline } from '../deadline.js';
 import { createLogger } from '../observability.js';
 import { AccessTokenProvider, type AccessTokenProviderOptions } from './access-token-provider.js';
@@ -90,8 +90,8 @@ export interface CreateAuthorizedLivenessCheckerOptions
   tokenSecretId: string;
   /** With `callTimeoutMs`, no liveness call starts with less than that left before the deadline. */
   client: Pick<ApptenticateClient, 'checkLiveness' | 'refresh'> & { callTimeoutMs?: number };
-  /** @default a new `SecretsManagerClient` */
-  secretsClient?: SecretsManagerClient;
+  /** The client reading the token secret: the calling function's own, named by its user agent. */
+  secretsClient: SecretsManagerClient;
   /** How long the token secret is cached. @default 300 */
   secretMaxAgeSeconds?: number;
   /** @default a logger for service `apptenticate` */
@@ -105,7 +105,7 @@ export function createAuthorizedLivenessChecker(
   const { tokenSecretId, client, secretsClient, secretMaxAgeSeconds, logger, ...providerOptions } = options;
   const source = new TokenSecretStore({
     secretId: tokenSecretId,
-    client: secretsClient ?? new SecretsManagerClient({}),
+    client: secretsClient,
     ...(secretMaxAgeSeconds !== undefined ? { maxAgeSeconds: secretMaxAgeSeconds } : {}),
   });
   const tokens = new AccessTokenProvider({
