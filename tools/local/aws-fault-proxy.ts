@@ -7,6 +7,9 @@
  *
  * Faults are decided before the request is forwarded, so a faulted call never reaches moto (a
  * throttled write is not applied), as AWS does for throttles and most 5xx answers.
+ *
+ * With `recordCalls` it also writes down every call it sees, as IAM names it and with the function
+ * that made it (`aws-calls.ts`), for a test to hold the functions' calls to their policies.
  */
 import {
   createServer,
@@ -16,6 +19,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { mulberry32 } from '../seeded-random.js';
+import { type ObservedCall, observeCall } from './aws-calls.js';
 import {
   classifyRequest,
   FAULT_CLASSES,
@@ -26,6 +30,7 @@ import {
   SERVICE_OF_CLASS,
 } from './aws-faults.js';
 
+export { type ObservedCall, observeCall } from './aws-calls.js';
 export {
   classifyRequest,
   FAULT_CLASSES,
@@ -57,6 +62,11 @@ export interface AwsFaultProxyOptions {
    * server errors. @default no faults
    */
   rates?: number | Partial<Record<FaultClass, FaultRates>>;
+  /**
+   * Record every call received (faulted ones too: the function made them) for {@link AwsFaultProxy.calls}.
+   * Off by default: a long-running local pipeline would keep them all. @default false
+   */
+  recordCalls?: boolean;
 }
 
 /** Injected faults and forwarded calls, counted. */
@@ -81,6 +91,8 @@ export interface AwsFaultProxy {
   counts(): FaultCounts;
   /** Total faults injected so far, per kind, across classes. */
   totals(): Record<FaultKind, number>;
+  /** Every call received so far, in order, when `recordCalls` is set; otherwise none. */
+  calls(): ObservedCall[];
   stop(): Promise<void>;
 }
 
@@ -101,6 +113,7 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
     passedThrough: 0,
   };
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  const recorded: ObservedCall[] = [];
 
   const decide = (cls: FaultClass): FaultKind | undefined => {
     const until = outageUntil[SERVICE_OF_CLASS[cls]];
@@ -115,6 +128,7 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
   };
 
   const server = createServer((request, response) => {
+    if (options.recordCalls) recorded.push(observeCall(request));
     const cls = classifyRequest(request);
     const fault = cls ? decide(cls) : undefined;
     if (cls && fault) {
@@ -190,6 +204,7 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
           totals[kind] += counts.injected[cls][kind];
       return totals;
     },
+    calls: () => structuredClone(recorded),
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -53,7 +53,8 @@ export interface LocalPipelineOptions {
    * The played event sources, the tap and provisioning keep talking to the AWS endpoint directly, as
    * Lambda's own pollers are not the functions' calls; app uploads (presigned POSTs) pass the proxy
    * untouched. The rates apply once the pipeline is up (provisioning and the refresher's first run
-   * are not faulted). @default no proxy
+   * are not faulted). With `recordCalls`, `faults.calls()` lists every call the functions made,
+   * from the schedule's first refresher run on. @default no proxy
    */
   awsFaults?: Omit<AwsFaultProxyOptions, 'target' | 'port'>;
 }

@@ -277,6 +277,29 @@ describe('the AWS fault proxy', () => {
     expect(totals()).toEqual({ throttle: 0, error: 0, outage: 1 });
   });
 
+  it('records every call it receives with recordCalls, faulted ones too, and none without it', async () => {
+    const recording = await start({ recordCalls: true, rates: { 'dynamodb-item': { throttle: 1 } } });
+    const dynamodb = new DynamoDBClient(sdkConfig(recording.endpoint));
+    const throttled = await dynamodb
+      .send(new GetItemCommand({ TableName: 't', Key: { checkId: { S: 'x' } } }))
+      .catch((e) => e);
+    expect(throttled).toMatchObject({ name: 'ThrottlingException' });
+    const secrets = new SecretsManagerClient({
+      ...sdkConfig(recording.endpoint),
+      customUserAgent: [['selfie-liveness', 'token-refresher']],
+    });
+    await secrets.send(new GetSecretValueCommand({ SecretId: 's' })).catch(() => undefined);
+    expect(recording.calls()).toEqual([
+      { fn: undefined, action: 'dynamodb:GetItem' },
+      { fn: 'token-refresher', action: 'secretsmanager:GetSecretValue' },
+    ]);
+    await recording.stop();
+
+    const silent = await start();
+    await jsonCall(silent.endpoint, 'DynamoDB_20120810.GetItem');
+    expect(silent.calls()).toEqual([]);
+  });
+
   it('refuses rates outside 0..1 and unknown classes with a message saying what is allowed', async () => {
     await expect(start({ rates: 1.5 })).rejects.toThrow(/between 0 and 1/);
     await expect(start({ rates: { 'dynamodb-item': { throttle: 0.7, error: 0.6 } } })).rejects.toThrow(
