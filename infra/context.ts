@@ -24,7 +24,7 @@ export const CONTEXT_KEYS = {
   jwtAudience: { default: '-', doc: 'Comma-separated audiences / app client ids; required when apiAuth=jwt' },
   corsAllowedOrigins: {
     default: 'none (no CORS)',
-    doc: 'Comma-separated browser origins allowed to call the API and upload (CORS on both)',
+    doc: 'Comma-separated browser origins allowed to call the API and upload (CORS on both): https://host[:port], or http://localhost[:port] / http://127.0.0.1[:port]',
   },
   alarmEmail: { default: '-', doc: 'Comma-separated emails subscribed to the alarm topic' },
   eventTap: { default: 'true', doc: 'Create the event tap queue fed by the example rule' },

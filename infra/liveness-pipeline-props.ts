@@ -116,7 +116,9 @@ export interface LivenessPipelineProps {
   readonly apiAuth?: LivenessApiAuth;
   /**
    * Origins allowed to upload from a browser (bucket CORS for the presigned POST) and to call the
-   * HTTP API from a browser (API CORS). Use exact origins such as `https://app.example.com`.
+   * HTTP API from a browser (API CORS). Use exact origins such as `https://app.example.com`: each is
+   * `https://host[:port]` as a browser sends it (lower case, no default port, no path), or
+   * `http://localhost[:port]` / `http://127.0.0.1[:port]` for development; never `*`.
    * @default - no CORS on the API or the bucket: browsers can neither call the API nor upload
    * (mobile apps and backends need no CORS)
    */

@@ -34,7 +34,9 @@ export interface LivenessApiProps {
   readonly apiAuth?: LivenessApiAuth;
   /**
    * Origins allowed to call the API from a browser (exact origins such as `https://app.example.com`):
-   * preflights answered with the methods and headers of `infra/api-cors.ts`.
+   * preflights answered with the methods and headers of `infra/api-cors.ts`. Each is
+   * `https://host[:port]` as a browser sends it (lower case, no default port, no path), or
+   * `http://localhost[:port]` / `http://127.0.0.1[:port]` for development; never `*`.
    * @default - no CORS
    */
   readonly corsAllowedOrigins?: string[];
@@ -155,12 +157,32 @@ export function apiProblems(props: Pick<LivenessApiProps, 'apiAuth' | 'corsAllow
       problems.push('corsAllowedOrigins must not be empty: leave it out for the default, or list origins');
     }
     for (const origin of props.corsAllowedOrigins) {
-      if (origin !== '*' && !Token.isUnresolved(origin) && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      if (!Token.isUnresolved(origin) && !isAllowedCorsOrigin(origin)) {
         problems.push(
-          `corsAllowedOrigins entries must be "*" or an origin like https://app.example.com (no path), got "${origin}"`,
+          `corsAllowedOrigins entries must be https origins such as https://app.example.com (scheme, host and optional port: no path, no "*"), or http://localhost[:port] or http://127.0.0.1[:port] for development; got "${origin}"`,
         );
       }
     }
   }
   return problems;
+}
+
+// Plain http only for the loopback host names a browser treats as secure contexts.
+const DEVELOPMENT_HOSTS = ['localhost', '127.0.0.1'];
+
+/**
+ * Whether an origin may be given CORS: `https://host[:port]`, or `http://` to a loopback name, spelled
+ * as a browser sends `Origin` (lower case, no default port, nothing after the host), so that it
+ * matches. `*` would let every website's scripts call the API and upload from a visitor's browser; plain
+ * http lets the network rewrite the page that holds a token.
+ */
+function isAllowedCorsOrigin(origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.origin !== origin || url.hostname.includes('*')) return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && DEVELOPMENT_HOSTS.includes(url.hostname));
 }

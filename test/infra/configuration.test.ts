@@ -170,6 +170,38 @@ describe('prop validation', () => {
     expect(() => build({ corsAllowedOrigins: ['https://app.example.com/upload'] })).toThrow(/no path/);
   });
 
+  it.each([
+    ['any origin', '*'],
+    ['a plain-http origin', 'http://app.example.com'],
+    ['a plain-http LAN address', 'http://192.168.1.20:5173'],
+    ['a wildcard subdomain', 'https://*.example.com'],
+    ['a path', 'https://app.example.com/upload'],
+    ['a trailing slash', 'https://app.example.com/'],
+    ['a query', 'https://app.example.com?x=1'],
+    ['credentials', 'https://user@app.example.com'],
+    ['upper-case letters (browsers send the host in lower case)', 'https://App.Example.com'],
+    ['the default port spelled out', 'https://app.example.com:443'],
+    ['another scheme', 'ftp://app.example.com'],
+    ['no scheme', 'app.example.com'],
+    ['localhost under another name', 'http://localhost.example.com'],
+  ])('refuses %s in corsAllowedOrigins, saying what to pass', (_label, origin) => {
+    expect(() => build({ corsAllowedOrigins: [origin] })).toThrow(
+      `corsAllowedOrigins entries must be https origins such as https://app.example.com (scheme, host and optional port: no path, no "*"), or http://localhost[:port] or http://127.0.0.1[:port] for development; got "${origin}"`,
+    );
+  });
+
+  it.each([
+    ['an https origin', 'https://app.example.com'],
+    ['an https origin with a port', 'https://app.example.com:8443'],
+    ['an https IP address', 'https://203.0.113.7'],
+    ['localhost', 'http://localhost'],
+    ['localhost with a port', 'http://localhost:5173'],
+    ['the loopback address with a port', 'http://127.0.0.1:3000'],
+    ['localhost over https', 'https://localhost:8443'],
+  ])('accepts %s in corsAllowedOrigins', (_label, origin) => {
+    expect(() => build({ corsAllowedOrigins: [origin] })).not.toThrow();
+  });
+
   it('rejects a partial secret ARN in the stack, asking for the complete one', () => {
     const { app, cleanup } = createTestApp();
     try {
