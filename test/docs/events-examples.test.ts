@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createLivenessSubscriber,
+  type ExpectedOwners,
   inMemoryProcessedEvents,
   type LivenessOutcomeHandlers,
 } from '../../examples/subscriber/handler.js';
@@ -97,10 +98,40 @@ function recordingHandlers() {
   };
 }
 
+/** The backend's own record of who each check is for: here, the owners the documented examples carry. */
+function expectedOwners(entries: Iterable<[string, string]> = ownersOfExamples()): ExpectedOwners & {
+  ownerOf: ReturnType<typeof vi.fn<ExpectedOwners['ownerOf']>>;
+} {
+  const byCheckId = new Map(entries);
+  return { ownerOf: vi.fn<ExpectedOwners['ownerOf']>(async ({ checkId }) => byCheckId.get(checkId)) };
+}
+
+function ownersOfExamples(): [string, string][] {
+  return examples.flatMap(({ detail }) =>
+    detail.owner ? [[detail.checkId, detail.owner] as [string, string]] : [],
+  );
+}
+
+function subscriberWith(owners: ExpectedOwners = expectedOwners()) {
+  const handlers = recordingHandlers();
+  const processed = inMemoryProcessedEvents();
+  const subscriber = createLivenessSubscriber({ processed, owners, handlers });
+  return { handlers, processed, subscriber };
+}
+
+const passedExample = () => {
+  const passed = examples.find((event) => event.detail.status === 'PASSED');
+  if (!passed) throw new Error('docs/events.md has no PASSED example');
+  return structuredClone(passed);
+};
+
 describe('the example subscriber', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('handles every documented example once, however often it arrives', async () => {
-    const handlers = recordingHandlers();
-    const subscriber = createLivenessSubscriber(inMemoryProcessedEvents(), handlers);
+    const { handlers, subscriber } = subscriberWith();
 
     for (const event of [...examples, ...examples]) await subscriber(event);
 
@@ -114,9 +145,69 @@ describe('the example subscriber', () => {
     expect(handlers.onNoVerdict.mock.calls.map(([, , why]) => why)).toEqual(['FAILED', 'EXPIRED']);
   });
 
+  it('ignores a PASSED event whose owner is not the user it expects for the check, and logs it', async () => {
+    const { handlers, subscriber } = subscriberWith();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // Another user created a check with the victim's reference and passed it with their own face.
+    const forged = passedExample();
+    forged.detail.owner = 'user-mallory';
+
+    await subscriber(forged);
+
+    expect(handlers.onPassed).not.toHaveBeenCalled();
+    expect(warn).toHaveBeenCalledWith('ignoring a liveness event whose owner is not the expected one', {
+      id: forged.id,
+      eventId: forged.detail.eventId,
+      checkId: forged.detail.checkId,
+    });
+  });
+
+  it('looks the expected owner up by the check, never taking it from the event', async () => {
+    const owners = expectedOwners();
+    const { subscriber } = subscriberWith(owners);
+    const passed = passedExample();
+
+    await subscriber(passed);
+
+    expect(owners.ownerOf).toHaveBeenCalledWith({ checkId: passed.detail.checkId, reference: 'order-4711' });
+  });
+
+  it('ignores an event without an owner, and one for a check it expects from nobody', async () => {
+    const { handlers, subscriber } = subscriberWith(expectedOwners([]));
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const anonymous = passedExample();
+    delete anonymous.detail.owner;
+
+    await subscriber(anonymous);
+    await subscriber(passedExample());
+
+    expect(handlers.onPassed).not.toHaveBeenCalled();
+  });
+
+  it('ignores an event from another source', async () => {
+    const { handlers, subscriber } = subscriberWith();
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const foreign = { ...passedExample(), source: 'someone-else' };
+
+    await subscriber(foreign);
+
+    expect(handlers.onPassed).not.toHaveBeenCalled();
+  });
+
+  it('does not mark an ignored event handled: a republished copy is credited once its owner is expected', async () => {
+    const owners = expectedOwners([['1f0e6c2a-7b1d-4d8e-9a3c-5e2f4b6a8c01', 'user-someone-else']]);
+    const { handlers, subscriber } = subscriberWith(owners);
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+
+    await subscriber(passedExample());
+    owners.ownerOf.mockResolvedValue('user-7f3a');
+    await subscriber(passedExample());
+
+    expect(handlers.onPassed).toHaveBeenCalledTimes(1);
+  });
+
   it('ignores an event of an unknown schema version', async () => {
-    const handlers = recordingHandlers();
-    const subscriber = createLivenessSubscriber(inMemoryProcessedEvents(), handlers);
+    const { handlers, subscriber } = subscriberWith();
     const [first] = examples;
     const future = { ...first, detail: { ...first?.detail, schemaVersion: 2 } } as unknown as LivenessEvent;
     vi.spyOn(console, 'warn').mockImplementation(() => {});
