@@ -38,6 +38,7 @@ export const FUNCTION_ENVIRONMENTS = {
 export const RESOURCE_ENVIRONMENT = {
   checker: {
     TABLE_NAME: 'tableName',
+    SELFIE_BUCKET: 'bucketName',
     TOKEN_SECRET_ARN: 'tokenSecretArn',
     TOKEN_REFRESHER_FUNCTION_NAME: 'tokenRefresherFunctionName',
   },

@@ -170,9 +170,11 @@ export class LivenessPipeline extends Construct {
     // condition); it never reads an item on its own, so it gets no GetItem.
     checks.bindTable(checker, ['dynamodb:UpdateItem']);
     secrets.bindTokenReader(checker);
+    // The checker reads and decides on its own bucket only: a queue message naming another is ignored.
     storage.grantSelfies(checker, {
       actions: ['s3:GetObject', 's3:DeleteObject'],
       keyActions: ['kms:Decrypt'],
+      envVar: 'SELFIE_BUCKET',
     });
     checker.function.addEventSource(
       new SqsEventSource(storage.queue, {

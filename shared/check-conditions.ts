@@ -33,7 +33,7 @@ export type FinalizeGuard =
 export interface ObjectFacts {
   bucket: string;
   objectKey: string;
-  /** Unknown (left unset) until the object is read, when its notification carried no size. */
+  /** The size S3 reported when the checker read the object; unset when nothing was read (never a notification's). */
   objectSize?: number;
   device?: Device;
   reference?: string;

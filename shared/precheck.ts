@@ -18,7 +18,7 @@ export interface PrecheckLimits {
   maxImageSidePx: number;
 }
 
-/** The size rules, which the notification alone can settle before anything is downloaded. */
+/** The size rules, on a size S3 (or the app's own file) reported: never on a queue message's say-so. */
 export function precheckSize(
   size: number,
   limits: Pick<PrecheckLimits, 'maxObjectBytes'>,

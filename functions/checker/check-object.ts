@@ -1,6 +1,8 @@
 /**
- * One object of a notification: pre-check, claim, the paid vendor call, the verdict write and the
- * selfie delete; or, when someone else holds or decided the check, no vendor call at all.
+ * One object of a notification: read, pre-check, claim, the paid vendor call, the verdict write and
+ * the selfie delete; or, when someone else holds or decided the check, no vendor call at all. Only
+ * what S3 answers decides: a notification names an object, and anyone who may send to the queue can
+ * write one, so an object that is not there decides nothing.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { LivenessOutcome } from '../../shared/apptenticate/outcome.js';
@@ -11,7 +13,6 @@ import {
   objectTooLarge,
   type PrecheckFailure,
   precheckImage,
-  precheckSize,
 } from '../../shared/precheck.js';
 import type { CheckerDeps } from './checker.js';
 import { decide } from './decide.js';
@@ -33,21 +34,7 @@ export async function checkObject(
   const { leaseId, lastReceive } = delivery;
   const { deadline, writes } = delivery.time;
   const log = { checkId, receiveCount: delivery.receiveCount };
-  const facts: ObjectFacts = { bucket: object.bucket, objectKey: object.key, objectSize: object.size };
-
-  // Cheap rejections first, from the notification alone: no download, no claim, no paid call. A
-  // notification without a size settles nothing: the read below finds the object's real size.
-  const early = object.size === undefined ? undefined : precheckSize(object.size, config);
-  if (early)
-    return await recordUnclaimed(
-      checkId,
-      facts,
-      rejectedByPrecheck(early),
-      delivery,
-      log,
-      deps,
-      object.eventTime,
-    );
+  const facts: ObjectFacts = { bucket: config.selfieBucket, objectKey: object.key };
 
   // An earlier delivery of this message paid for an answer and could not write it: write it now.
   const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock.now().getTime());
@@ -59,19 +46,11 @@ export async function checkObject(
 
   const selfie = await readSelfie(object, deps, deadline.signal);
   if (selfie.kind === 'missing') {
-    const failure = {
-      reason: 'OBJECT_NOT_FOUND' as const,
-      message: 'the selfie was deleted before it could be checked',
-    };
-    return await recordUnclaimed(
-      checkId,
-      facts,
-      { status: 'FAILED', failure },
-      delivery,
-      log,
-      deps,
-      object.eventTime,
-    );
+    // Not in the bucket: a forged message, or a late duplicate whose selfie went with its verdict.
+    // A real check whose selfie vanished is the sweeper's (no upload: EXPIRED; a claim: LEASE_EXPIRED).
+    deps.metrics.addMetric('MissingObjectNotifications', MetricUnit.Count, 1);
+    logger.info('skipping a notification for an object not in the bucket', log);
+    return 'ack';
   }
   facts.objectSize = selfie.size;
   Object.assign(facts, selfie.metadata);
@@ -221,10 +200,9 @@ async function recordUnclaimed(
     log,
     deps,
   );
-  const object = { bucket: facts.bucket, key: facts.objectKey, size: facts.objectSize };
+  const object = { bucket: facts.bucket, key: facts.objectKey };
   if (!written.written) return await skipClaimed(checkId, object, written.current, log, deps, writes);
   logVerdict(written.item, log, deps, uploadedAt);
-  if (outcome.status === 'FAILED') return 'ack'; // nothing left to delete
   return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
 }
 

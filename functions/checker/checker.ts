@@ -106,6 +106,12 @@ async function checkMessage(
     const delivery = deliveryOf(record, deps.config, invocation, time);
     let disposition: Disposition = 'ack';
     for (const object of notification.objects) {
+      if (object.bucket !== config.selfieBucket) {
+        // A forged message can name any bucket: only an object in our own may decide a check.
+        logger.warn('skipping a notification for another bucket', { messageId, bucket: object.bucket });
+        metrics.addMetric('ForeignBucketNotifications', MetricUnit.Count, 1);
+        continue;
+      }
       if (!object.key.startsWith(config.selfiePrefix)) {
         logger.warn('skipping key outside the selfie prefix', { messageId, bucket: object.bucket });
         continue;

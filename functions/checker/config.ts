@@ -5,6 +5,8 @@ import { CHECKER_ENVIRONMENT } from './environment.js';
 export interface CheckerConfig {
   /** `TABLE_NAME` (required): the check table. */
   tableName: string;
+  /** `SELFIE_BUCKET` (required): the only bucket the checker reads selfies from or decides on. */
+  selfieBucket: string;
   /** `SELFIE_PREFIX` (default `selfies/`): only keys under it are checked. */
   selfiePrefix: string;
   /** `TOKEN_SECRET_ARN` (required): the secret holding the cached Apptenticate refresh/access tokens. */
@@ -42,6 +44,7 @@ export function readConfig(env: Env = process.env): Readonly<CheckerConfig> {
   const v = readEnv(env, CHECKER_ENVIRONMENT);
   return Object.freeze({
     tableName: v.TABLE_NAME,
+    selfieBucket: v.SELFIE_BUCKET,
     selfiePrefix: v.SELFIE_PREFIX,
     tokenSecretArn: v.TOKEN_SECRET_ARN,
     ...(v.TOKEN_REFRESHER_FUNCTION_NAME

@@ -21,6 +21,11 @@ export const CHECKER_ENVIRONMENT = {
     required: false,
     doc: 'invoked asynchronously (rate-guarded) when the refresh token is refused; unset: only logged',
   },
+  SELFIE_BUCKET: {
+    type: 'string',
+    required: true,
+    doc: 'where apps upload selfies: the only bucket the checker reads or decides on; a notification naming another is counted (`ForeignBucketNotifications`) and acknowledged',
+  },
   SELFIE_PREFIX: { ...SELFIE_PREFIX, doc: 'only keys under it are checked' },
   LIVENESS_API_URL: { type: 'url', default: DEFAULT_APPTENTICATE_URL, doc: "the vendor's base URL" },
   MAX_OBJECT_BYTES: {

@@ -57,7 +57,9 @@ export async function leaveForLater(
   // A malformed notification has no check to record: it goes on to the DLQ as it is.
   if (notification.kind !== 'objects') return notification.kind === 'test-event' ? 'ack' : 'retry';
   for (const object of notification.objects) {
-    if (!object.key.startsWith(deps.config.selfiePrefix)) continue;
+    // Only what `checkMessage` would check: another bucket's notification decides nothing.
+    if (object.bucket !== deps.config.selfieBucket || !object.key.startsWith(deps.config.selfiePrefix))
+      continue;
     const checkId = checkIdForKey(object.key, deps.config.selfiePrefix);
     await endOnLastReceive(object, checkId, NO_TIME_LEFT, delivery, deps);
   }
@@ -90,7 +92,8 @@ async function endOnLastReceive(
           outcome,
           guard: kept ? { kind: 'lease', leaseId } : { kind: 'own-or-unclaimed', leaseId },
           now: deps.clock.now(),
-          object: { bucket: object.bucket, objectKey: object.key, objectSize: object.size },
+          // Nothing was read: the size stays unknown rather than what the notification claims.
+          object: { bucket: deps.config.selfieBucket, objectKey: object.key },
           abortSignal: delivery.time.writes,
         }),
       delivery.invocation,

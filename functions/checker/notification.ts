@@ -1,12 +1,15 @@
 import { uuidV5 } from '../../shared/uuid.js';
 
-/** One created object, as the checker needs it from an S3 event notification. */
+/**
+ * One created object, as the checker needs it from an S3 event notification. Anyone allowed to send
+ * to the queue can write one, so it names what to look at, never what is there: no size is taken
+ * from it, and only an object read from the checker's own bucket decides a check.
+ */
 export interface CreatedObject {
+  /** The bucket the notification names; the checker skips a record for any but its own. */
   bucket: string;
   /** The decoded key. */
   key: string;
-  /** Bytes, as the notification says; unknown when it carries no valid size (then read the object). */
-  size?: number;
   /** When S3 created the object (the record's `eventTime`, ISO 8601), when the notification says. */
   eventTime?: string;
 }
@@ -51,15 +54,8 @@ export function parseNotification(body: string): ParsedNotification {
     const key = decodeS3Key(object.key);
     if (key === undefined)
       return { kind: 'malformed', reason: 'an object key is not valid percent-encoding' };
-    const { size } = object;
-    const known = typeof size === 'number' && Number.isSafeInteger(size) && size >= 0;
     const eventTime = typeof record.eventTime === 'string' ? record.eventTime : undefined;
-    objects.push({
-      bucket,
-      key,
-      ...(known ? { size } : {}),
-      ...(eventTime !== undefined ? { eventTime } : {}),
-    });
+    objects.push({ bucket, key, ...(eventTime !== undefined ? { eventTime } : {}) });
   }
   return { kind: 'objects', objects, ignored };
 }

@@ -18,20 +18,22 @@ export interface ObjectMetadata {
   reference?: string;
 }
 
-/** Reads a selfie, never more than `maxObjectBytes` of it; `missing` when it is gone. */
+/** Reads a selfie from the checker's own bucket, never more than `maxObjectBytes` of it; `missing` when it is not there. */
 export async function readSelfie(
   object: CreatedObject,
   deps: CheckerDeps,
   abortSignal: AbortSignal,
 ): Promise<SelfieRead> {
   try {
-    const response = await deps.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }), {
-      abortSignal,
-    });
+    const response = await deps.s3.send(
+      new GetObjectCommand({ Bucket: deps.config.selfieBucket, Key: object.key }),
+      { abortSignal },
+    );
     const metadata = metadataOf(response.Metadata, deps);
     const declared = response.ContentLength ?? 0;
     if (declared > deps.config.maxObjectBytes) {
-      // The notification can undercount (an overwrite): never buffer more than the limit.
+      // S3's size decides, never the notification's (a forged message can say anything): never
+      // buffer more than the limit.
       await response.Body?.transformToWebStream().cancel();
       return { kind: 'oversize', size: declared, metadata };
     }
@@ -70,7 +72,9 @@ export async function deleteSelfie(
 ): Promise<boolean> {
   if (deps.config.retainSelfies && !options.evenIfRetained) return true;
   try {
-    await deps.s3.send(new DeleteObjectCommand({ Bucket: object.bucket, Key: object.key }), { abortSignal });
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.config.selfieBucket, Key: object.key }), {
+      abortSignal,
+    });
     return true;
   } catch (error) {
     // Retrying the message finds the check decided and deletes again; the lifecycle rule is the backstop.

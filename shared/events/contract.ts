@@ -70,7 +70,8 @@ export interface LivenessEventFailure {
   /**
    * A stable upper-snake-case name: `VENDOR_UNAVAILABLE`, `VENDOR_AUTH_REFUSED`,
    * `VENDOR_REQUEST_REFUSED`, `VENDOR_RESPONSE_INVALID`, `OBJECT_NOT_FOUND`, `LEASE_EXPIRED` or
-   * `INTERNAL_ERROR`; new names may be added within a schema version.
+   * `INTERNAL_ERROR`; new names may be added within a schema version. `OBJECT_NOT_FOUND` is no
+   * longer recorded for a missing selfie (the sweeper ends such a check); older events may carry it.
    */
   reason: string;
   /** Human-readable, informative only. */

@@ -239,6 +239,7 @@ describe('functions', () => {
     }
     expect(fnProps('checker').Environment.Variables.TABLE_NAME).toEqual(ref(pipeline.table));
     expect(fnProps('checker').Environment.Variables.TOKEN_SECRET_ARN).toEqual(ref(pipeline.tokenSecret));
+    expect(fnProps('checker').Environment.Variables.SELFIE_BUCKET).toEqual(ref(pipeline.bucket));
     expect(fnProps('token-refresher').Environment.Variables.CREDENTIALS_SECRET_ARN).toEqual(
       ref(pipeline.credentialsSecret),
     );

@@ -95,6 +95,7 @@ describe('functionEnvironment', () => {
   it('gives the checker everything its config reads, with MAX_RECEIVE_COUNT equal to the queue setting', () => {
     expect(functionEnvironment('checker', DEFAULT_SETTINGS, names)).toEqual({
       TABLE_NAME: 'checks',
+      SELFIE_BUCKET: 'selfies-bucket',
       SELFIE_PREFIX: 'selfies/',
       TOKEN_SECRET_ARN: 'arn:token',
       TOKEN_REFRESHER_FUNCTION_NAME: 'refresher',

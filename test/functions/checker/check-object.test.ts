@@ -22,6 +22,15 @@ import { notificationBody, sqsEventOf } from './support.js';
 
 const OVERSIZE = 3 * 1024 * 1024;
 
+/** S3 reports the selfie over the size limit; its body is never read. */
+function oversizeInS3() {
+  s3Mock.on(GetObjectCommand).resolves({
+    Body: Object.assign(body(selfie), { transformToWebStream: () => ({ cancel: async () => {} }) }),
+    ContentLength: OVERSIZE,
+    Metadata: {},
+  } as never);
+}
+
 /** DynamoDB refuses every write; `item` is what the refusal says the check holds (none: no item). */
 function refuseWrites(item?: Record<string, unknown>) {
   ddbMock.on(UpdateCommand).rejects(conditionalRefusal(item));
@@ -130,8 +139,9 @@ describe('the paid vendor call', () => {
 });
 
 describe('a verdict without a vendor call', () => {
-  it('records a rejection from the notification as a direct upload, then deletes the selfie', async () => {
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, OVERSIZE)]), makeDeps([]));
+  it('records a rejection by the size S3 reports as a direct upload, then deletes the selfie', async () => {
+    oversizeInS3();
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
     expect(response.batchItemFailures).toEqual([]);
     const [write] = finalWrites();
     // Creates the item of a direct upload, or takes over the message's own claim.
@@ -147,28 +157,40 @@ describe('a verdict without a vendor call', () => {
   });
 
   it('retries the message when the rejected selfie cannot be deleted', async () => {
+    oversizeInS3();
     s3Mock.on(DeleteObjectCommand).rejects(new Error('AccessDenied'));
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, OVERSIZE)]), makeDeps([]));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
   });
 
-  it('records OBJECT_NOT_FOUND with a message to publish, and deletes nothing', async () => {
+  it.each([
+    ['a notification for an object that never existed', 0],
+    ['a late duplicate of a decided check whose selfie is already deleted', selfie.length],
+  ])('decides nothing on %s: no write, no delete, counted and logged', async (_label, size) => {
     s3Mock
       .on(GetObjectCommand)
       .rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, 100)]), makeDeps([]));
+    const deps = makeDeps([]);
+    const counted = vi.spyOn(deps.metrics, 'addMetric');
+    const info = vi.spyOn(deps.logger, 'info');
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, size)]), deps);
     expect(response.batchItemFailures).toEqual([]);
-    const failure = finalWrites()[0]?.ExpressionAttributeValues?.[':failure'] as { message?: string };
-    expect(failure).toMatchObject({ reason: 'OBJECT_NOT_FOUND' });
-    expect(failure.message).toMatch(/deleted/);
+    expect(ddbMock.calls()).toHaveLength(0);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(counted.mock.calls).toEqual([['MissingObjectNotifications', 'Count', 1]]);
+    expect(info).toHaveBeenCalledWith(
+      'skipping a notification for an object not in the bucket',
+      expect.objectContaining({ checkId: CHECK_ID }),
+    );
   });
 
   it('deletes the selfie of a check decided meanwhile instead of recording a second verdict', async () => {
+    oversizeInS3();
     refuseWrites({ checkId: CHECK_ID, status: 'REJECTED' });
     const deps = makeDeps([]);
     const counted = vi.spyOn(deps.metrics, 'addMetric');
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, OVERSIZE)]), deps);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
     expect(finalWrites()).toHaveLength(1);
@@ -176,8 +198,9 @@ describe('a verdict without a vendor call', () => {
   });
 
   it('leaves the selfie of a check another message holds to that message', async () => {
+    oversizeInS3();
     refuseWrites({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'another-message' });
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, OVERSIZE)]), makeDeps([]));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
     expect(response.batchItemFailures).toEqual([]);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });

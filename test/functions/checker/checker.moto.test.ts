@@ -114,6 +114,7 @@ describe('checker on moto with the simulator', () => {
   const configEnv = () => ({
     TABLE_NAME: `checks-${table}`,
     TOKEN_SECRET_ARN: tokenSecretArn,
+    SELFIE_BUCKET: BUCKET,
     LIVENESS_API_URL: simulator.baseUrl,
     VENDOR_RESPONSE_TIMEOUT_MS: '1000',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -465,13 +466,56 @@ describe('checker on moto with the simulator', () => {
     expect(await exists(`${PREFIX}${checkId}`)).toBe(false);
   });
 
-  it('records FAILED with OBJECT_NOT_FOUND for an object deleted before processing', async () => {
+  it('decides nothing for an object deleted before processing: no check is created for it', async () => {
     const checkId = crypto.randomUUID();
     const event = await upload([{ key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200 }) }]);
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}${checkId}` }));
     expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
-    expect(await item(checkId)).toMatchObject({ status: 'FAILED', failure: { reason: 'OBJECT_NOT_FOUND' } });
+    expect(await item(checkId)).toBeUndefined();
     expect(vendorCalls()).toBe(0);
+  });
+
+  it('decides nothing on forged notifications for a pending check, and still checks its real upload', async () => {
+    const checkId = crypto.randomUUID();
+    const key = `${PREFIX}${checkId}`;
+    const now = new Date();
+    await repo.createAwaitingUpload({ checkId, now, uploadExpiresAt: new Date(now.getTime() + 300_000) });
+    const pending = await item(checkId);
+    // Another bucket holding a real selfie under the victim's key: read, it would pass the check.
+    const elsewhere = `forged-${checkId.slice(0, 8)}`;
+    await s3.send(new CreateBucketCommand({ Bucket: elsewhere }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: elsewhere, Key: key, Body: makePng({ width: 200, height: 200 }) }),
+    );
+    const forged = (bucket: string, size: number) =>
+      JSON.stringify({
+        Records: [
+          { eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, size } } },
+        ],
+      });
+    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+    const response = await checkBatch(
+      sqsEventOf([forged(BUCKET, 0), forged(BUCKET, 2048), forged(elsewhere, 0)]),
+      deps,
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    expect(pending).toMatchObject({ status: 'AWAITING_UPLOAD' });
+    expect(await item(checkId)).toEqual(pending);
+    expect(vendorCalls()).toBe(0);
+    const counted = addMetric.mock.calls.map(([name]) => name).sort();
+    expect(counted).toEqual([
+      'ForeignBucketNotifications',
+      'MissingObjectNotifications',
+      'MissingObjectNotifications',
+    ]);
+    const foreign = await s3.send(new HeadObjectCommand({ Bucket: elsewhere, Key: key }));
+    expect(foreign.ContentLength).toBeGreaterThan(0);
+
+    const event = await upload([{ key, body: makePng({ width: 200, height: 200, seed: 18 }) }]);
+    expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
+    expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 1 });
+    expect(vendorCalls()).toBe(1);
+    expect(await exists(key)).toBe(false);
   });
 
   it('skips keys outside the prefix and s3:TestEvent, and sends a malformed body towards the DLQ', async () => {
@@ -635,7 +679,7 @@ describe('checker on moto with the simulator', () => {
     expect(vendorCalls()).toBe(0);
   });
 
-  it("records a missing selfie under the message's own live claim instead of waiting for it", async () => {
+  it("acknowledges a missing selfie under the message's own claim, leaving the check to the sweeper", async () => {
     const checkId = crypto.randomUUID();
     const key = `${PREFIX}${checkId}`;
     const event = await upload([{ key, body: makePng({ width: 200, height: 200, seed: 16 }) }]);
@@ -651,8 +695,10 @@ describe('checker on moto with the simulator', () => {
     expect((await checkBatch(event, { ...dying, repository })).batchItemFailures).toHaveLength(1);
     expect(await item(checkId)).toMatchObject({ status: 'CHECKING' });
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    const claimed = await item(checkId);
     expect((await checkBatch(event, container())).batchItemFailures).toEqual([]);
-    expect(await item(checkId)).toMatchObject({ status: 'FAILED', failure: { reason: 'OBJECT_NOT_FOUND' } });
+    // Decided by nobody here: the sweeper fails the claim once its lease ran out (LEASE_EXPIRED).
+    expect(await item(checkId)).toEqual(claimed);
   });
 
   it('stops a liveness call at the record deadline, frees the claim, and the redelivery passes', async () => {

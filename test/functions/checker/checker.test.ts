@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -184,25 +184,66 @@ describe('checkBatch', () => {
     expect(sizes.filter((size) => size !== undefined)).toEqual([selfie.length]);
   });
 
-  it('rejects an oversize object from the notification alone, without downloading it or calling the vendor', async () => {
-    const deps = makeDeps([]);
-    await checkBatch(sqsEventOf([notificationBody(KEY, 3 * 1024 * 1024)]), deps);
-    expect(s3Mock).not.toReceiveCommand(GetObjectCommand);
-    expect(deps.vendorCalls()).toBe(0);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':rejection': { reason: 'OBJECT_TOO_LARGE', source: 'precheck' },
-    });
-  });
+  it.each([
+    ['empty', 0],
+    ['over the size limit', 3 * 1024 * 1024],
+  ])(
+    'takes no size from the notification: a selfie it calls %s is read and checked as S3 has it',
+    async (_label, size) => {
+      const deps = makeDeps([{ kind: 'passed', transactionId: 'tx-1' }]);
+      const response = await checkBatch(sqsEventOf([notificationBody(KEY, size)]), deps);
+      expect(response.batchItemFailures).toEqual([]);
+      expect(s3Mock).toReceiveCommandWith(GetObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
+      expect(deps.vendorCalls()).toBe(1);
+      expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({ ':final': 'PASSED' });
+      const sizes = ddbMock
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input.ExpressionAttributeValues?.[':size']);
+      expect(sizes.filter((stored) => stored !== undefined)).toEqual([selfie.length]);
+    },
+  );
 
-  it('records FAILED with OBJECT_NOT_FOUND when the selfie is gone', async () => {
-    s3Mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'gone', $metadata: {} }));
+  it('rejects EMPTY_OBJECT when the object S3 returns is empty, storing the size S3 reported', async () => {
+    s3Mock.on(GetObjectCommand).callsFake(() => ({ Body: body(new Uint8Array()), ContentLength: 0 }));
     const deps = makeDeps([]);
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, 100)]), deps);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(0);
     expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':failure': { reason: 'OBJECT_NOT_FOUND' },
+      ':final': 'REJECTED',
+      ':rejection': { reason: 'EMPTY_OBJECT', source: 'precheck' },
+      ':size': 0,
     });
+  });
+
+  it('decides nothing on a record naming another bucket: no S3 read, no write, counted and logged', async () => {
+    const deps = makeDeps([]);
+    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+    const warn = vi.spyOn(deps.logger, 'warn');
+    const foreign = notificationBody(KEY, 0, 'someone-elses-bucket');
+    const response = await checkBatch(sqsEventOf([foreign]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(ddbMock.calls()).toHaveLength(0);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(addMetric.mock.calls).toEqual([['ForeignBucketNotifications', 'Count', 1]]);
+    expect(warn).toHaveBeenCalledWith(
+      'skipping a notification for another bucket',
+      expect.objectContaining({ messageId: 'message-0', bucket: 'someone-elses-bucket' }),
+    );
+  });
+
+  it('checks the record for its own bucket in a message that also names another', async () => {
+    const both = JSON.parse(notificationBody(KEY, selfie.length)) as { Records: unknown[] };
+    const foreign = JSON.parse(notificationBody(KEY, selfie.length, 'other')) as { Records: unknown[] };
+    both.Records.unshift(...foreign.Records);
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([JSON.stringify(both)]), deps);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Bucket)).toEqual([
+      'selfie-bucket',
+    ]);
+    expect(deps.vendorCalls()).toBe(1);
   });
 
   it('never calls the vendor for a check another delivery has decided, and deletes the late upload', async () => {

@@ -5,6 +5,7 @@ import { readConfig } from '../../../functions/checker/config.js';
 const required = {
   TABLE_NAME: 'checks',
   TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:tokens',
+  SELFIE_BUCKET: 'selfie-bucket',
 };
 
 describe('readConfig', () => {
@@ -13,6 +14,7 @@ describe('readConfig', () => {
     expect(config).toEqual({
       tableName: 'checks',
       tokenSecretArn: required.TOKEN_SECRET_ARN,
+      selfieBucket: 'selfie-bucket',
       selfiePrefix: 'selfies/',
       livenessApiUrl: 'https://api.apptenticate.com',
       maxObjectBytes: 2_097_152,
@@ -46,6 +48,7 @@ describe('readConfig', () => {
   it.each([
     [{ TABLE_NAME: undefined }, 'TABLE_NAME is required but not set'],
     [{ TOKEN_SECRET_ARN: ' ' }, 'TOKEN_SECRET_ARN is required but not set'],
+    [{ SELFIE_BUCKET: undefined }, 'SELFIE_BUCKET is required but not set'],
     [{ MAX_RECEIVE_COUNT: 'three' }, 'MAX_RECEIVE_COUNT must be an integer, got "three"'],
     [{ BATCH_CONCURRENCY: '0' }, 'BATCH_CONCURRENCY must be between 1 and 100, got 0'],
     [{ RETAIN_SELFIES: 'yes' }, 'RETAIN_SELFIES must be "true" or "false", got "yes"'],

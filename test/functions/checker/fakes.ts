@@ -37,7 +37,12 @@ export function makeDeps(
   outcomes: LivenessOutcome[],
   env: Record<string, string> = {},
 ): CheckerDeps & { vendorCalls: () => number; sleeps: number[] } {
-  const config = readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret', ...env });
+  const config = readConfig({
+    TABLE_NAME: 'checks',
+    TOKEN_SECRET_ARN: 'arn:secret',
+    SELFIE_BUCKET: 'selfie-bucket',
+    ...env,
+  });
   const checkLiveness = vi.fn(
     async () => outcomes.shift() ?? { kind: 'passed' as const, transactionId: 'tx' },
   );

@@ -57,6 +57,21 @@ describe('a last receive with no time left', () => {
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
+  it('records nothing for a record naming another bucket', async () => {
+    const event = sqsEventOf([notificationBody(KEY, 0, 'someone-elses-bucket')], LAST);
+    const response = await checkBatch(event, makeDeps([]), NO_TIME);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(ddbMock.calls()).toHaveLength(0);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it("records the FAILED in its own bucket without the notification's size", async () => {
+    await checkBatch(sqsEventOf([notificationBody(KEY, 12_345)], LAST), makeDeps([]), NO_TIME);
+    const values = finalWrites()[0]?.ExpressionAttributeValues;
+    expect(values).toMatchObject({ ':final': 'FAILED', ':bucket': 'selfie-bucket', ':key': KEY });
+    expect(values).not.toHaveProperty(':size');
+  });
+
   it('counts the FAILED it records', async () => {
     const deps = makeDeps([]);
     const addMetric = vi.spyOn(deps.metrics, 'addMetric');

@@ -49,6 +49,7 @@ describe('buildDeps', () => {
       readConfig({
         TABLE_NAME: 'checks',
         TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:tokens',
+        SELFIE_BUCKET: 'selfie-bucket',
         LIVENESS_API_URL: simulator.baseUrl,
         ...env,
       }),
@@ -148,7 +149,9 @@ describe('buildDeps AWS clients', () => {
   });
 
   it('gives the S3 and DynamoDB clients it creates a request timeout, so a hung call fails', async () => {
-    const built = buildDeps(readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret' }));
+    const built = buildDeps(
+      readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret', SELFIE_BUCKET: 'b' }),
+    );
 
     const [read, get] = await Promise.allSettled([
       built.s3.send(new GetObjectCommand({ Bucket: 'selfies', Key: 'selfies/x' })),
@@ -162,7 +165,9 @@ describe('buildDeps AWS clients', () => {
     });
   });
   it('reads a selfie without asking S3 for its checksum (TLS protects it; a CRC64NVME in JavaScript costs more than the read)', async () => {
-    const built = buildDeps(readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret' }));
+    const built = buildDeps(
+      readConfig({ TABLE_NAME: 'checks', TOKEN_SECRET_ARN: 'arn:secret', SELFIE_BUCKET: 'b' }),
+    );
     let sent: Record<string, string> | undefined;
     built.s3.middlewareStack.add(
       () => async (args) => {
