@@ -79,7 +79,12 @@ export class RouteNotFoundError extends ApiError {
   }
 }
 
-/** Too many requests (429): wait `retryAfterMs` before the next one. */
+/**
+ * Too many requests (429): wait `retryAfterMs` before the next one. `code` says which limit:
+ * `OWNER_RATE_LIMITED` (this minute), `OPEN_CHECKS_LIMITED` (checks not yet final),
+ * `OWNER_DAILY_LIMITED` (the user's checks today: until midnight UTC), `CHECK_BUDGET_EXHAUSTED` (the
+ * installation's checks today, for everyone), `TOO_MANY_REQUESTS` (the stage throttle).
+ */
 export class RateLimitedError extends ApiError {
   constructor(status: number, code: string, message: string, retryAfterMs?: number) {
     super(status, code, message, retryAfterMs);
@@ -122,6 +127,8 @@ export const API_ERROR_CLASSES = {
   METHOD_NOT_ALLOWED: RouteNotFoundError,
   OWNER_RATE_LIMITED: RateLimitedError,
   OPEN_CHECKS_LIMITED: RateLimitedError,
+  OWNER_DAILY_LIMITED: RateLimitedError,
+  CHECK_BUDGET_EXHAUSTED: RateLimitedError,
   INTERNAL_ERROR: ApiServerError,
   SERVICE_UNAVAILABLE: ServiceUnavailableError,
 } as const satisfies Record<string, ApiErrorClass>;

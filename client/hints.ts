@@ -29,11 +29,13 @@ export interface Hint {
   text: string;
 }
 
-/** What the app itself runs into (no check status): the camera, the network, the rate limit, time. */
+/** What the app itself runs into (no check status): the camera, the network, the limits, time. */
 export type AppSituation =
   | 'CAMERA_UNAVAILABLE'
   | 'CONNECTION_FAILED'
   | 'RATE_LIMITED'
+  | 'DAILY_LIMIT_REACHED'
+  | 'CHECKS_UNAVAILABLE'
   | 'NOT_SIGNED_IN'
   | 'STILL_CHECKING';
 
@@ -197,6 +199,16 @@ export const REASON_HINTS = {
     title: LATER,
     text: 'You have made several attempts in a short time. Please wait a few minutes and try again.',
   },
+  DAILY_LIMIT_REACHED: {
+    action: 'try-later',
+    title: LATER,
+    text: 'You have made the most attempts allowed for today. Please try again tomorrow.',
+  },
+  CHECKS_UNAVAILABLE: {
+    action: 'try-later',
+    title: LATER,
+    text: 'We cannot check selfies at the moment. This is not your fault. Please try again later.',
+  },
   NOT_SIGNED_IN: {
     action: 'try-later',
     title: 'Please sign in again',
@@ -230,13 +242,23 @@ export function hintForCheck(check: Pick<CheckView, 'status' | 'rejection' | 'fa
   }
 }
 
+/** The 429 codes that mean more than "too fast": a limit that lasts the day. */
+const RATE_LIMIT_SITUATIONS: Readonly<Record<string, AppSituation>> = {
+  OWNER_DAILY_LIMITED: 'DAILY_LIMIT_REACHED',
+  CHECK_BUDGET_EXHAUSTED: 'CHECKS_UNAVAILABLE',
+};
+
 /**
  * The reason to show for an error the client threw: the pre-check's own reason, or the app situation
  * it stands for; anything else (a bug, the API failing) is `INTERNAL_ERROR`, "try again later".
  */
 export function reasonForError(error: unknown): HintedReason {
   if (error instanceof SelfieRejectedError) return error.reason;
-  if (error instanceof RateLimitedError) return 'RATE_LIMITED';
+  if (error instanceof RateLimitedError) {
+    return Object.hasOwn(RATE_LIMIT_SITUATIONS, error.code)
+      ? (RATE_LIMIT_SITUATIONS[error.code] as AppSituation)
+      : 'RATE_LIMITED';
+  }
   if (error instanceof NotAuthorizedError) return 'NOT_SIGNED_IN';
   if (error instanceof NetworkError) return 'CONNECTION_FAILED';
   if (error instanceof VerdictTimeoutError) return 'STILL_CHECKING';

@@ -73,6 +73,14 @@ export const CONTEXT_KEYS = {
     doc: 'Receives before a notification goes to the DLQ',
   },
   uploadUrlTtlSeconds: { ...setting('api.uploadUrlTtlSeconds'), doc: 'Presigned upload lifetime' },
+  userChecksPerDay: {
+    ...setting('api.userChecksPerDay'),
+    doc: 'Checks a user may create per UTC day (429 `OWNER_DAILY_LIMITED` beyond)',
+  },
+  checksPerDay: {
+    ...setting('api.checksPerDay'),
+    doc: 'Checks the API creates per UTC day for everyone (429 `CHECK_BUDGET_EXHAUSTED` beyond); the vendor-call alarm fires at 80%',
+  },
   sweepScheduleMinutes: { ...setting('sweeper.scheduleMinutes'), doc: 'Sweeper schedule' },
   tokenRefreshHours: {
     ...setting('tokenRefresher.scheduleHours'),

@@ -102,6 +102,8 @@ export const SETTINGS_ENVIRONMENT: { [F in PipelineFunctionName]: Record<Setting
     USER_MAX_OPEN_CHECKS: 'api.userMaxOpenChecks',
     USER_CHECKS_PER_MINUTE: 'api.userChecksPerMinute',
     SERVICE_CHECKS_PER_MINUTE: 'api.serviceChecksPerMinute',
+    USER_CHECKS_PER_DAY: 'api.userChecksPerDay',
+    CHECKS_PER_DAY: 'api.checksPerDay',
     POWERTOOLS_LOG_LEVEL: 'logLevel',
   },
   sweeper: {

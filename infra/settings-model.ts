@@ -75,6 +75,13 @@ export interface ApiSettings {
   userChecksPerMinute: number;
   /** Checks a service (an IAM principal) may create per clock minute. */
   serviceChecksPerMinute: number;
+  /** Checks a user may create per UTC day (services have no daily limit of their own). */
+  userChecksPerDay: number;
+  /**
+   * Checks the API creates per UTC day, all callers together: the vendor budget. The
+   * `VendorCallsDaily` alarm fires when the checker's vendor calls of the last day pass 80% of it.
+   */
+  checksPerDay: number;
 }
 
 /** Settings of the sweeper function and its schedule. */
@@ -226,6 +233,8 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
     userMaxOpenChecks: API_ENVIRONMENT.USER_MAX_OPEN_CHECKS.default,
     userChecksPerMinute: API_ENVIRONMENT.USER_CHECKS_PER_MINUTE.default,
     serviceChecksPerMinute: API_ENVIRONMENT.SERVICE_CHECKS_PER_MINUTE.default,
+    userChecksPerDay: API_ENVIRONMENT.USER_CHECKS_PER_DAY.default,
+    checksPerDay: API_ENVIRONMENT.CHECKS_PER_DAY.default,
   },
   sweeper: {
     timeoutSeconds: 120,

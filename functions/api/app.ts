@@ -6,7 +6,7 @@ import { describeError, RetryableError } from '../../shared/errors.js';
 import { type Caller, callerOf, mayRead } from './caller.js';
 import { toCheckView } from './check-view.js';
 import type { ApiConfig } from './config.js';
-import type { OwnerLimits } from './owner-limits.js';
+import type { LimitCode, OwnerLimits } from './owner-limits.js';
 import type { UploadPresigner } from './presign.js';
 import { matchRoute } from './routes.js';
 import { API_ERRORS, ApiError, parseCheckId, parseCreateCheckRequest } from './validation.js';
@@ -132,7 +132,10 @@ const LIMIT_MESSAGES = {
   OWNER_RATE_LIMITED: 'too many checks created in this minute; try again after retry-after seconds',
   OPEN_CHECKS_LIMITED:
     'too many checks not yet decided; upload or wait for the ones you have, then try again after retry-after seconds',
-} as const;
+  OWNER_DAILY_LIMITED: 'too many checks created today; try again after retry-after seconds (midnight UTC)',
+  CHECK_BUDGET_EXHAUSTED:
+    'checks are not available at the moment; try again after retry-after seconds (midnight UTC) at the latest',
+} as const satisfies Record<LimitCode, string>;
 
 /** Gives back the slot of a creation that failed; a failure here only delays the slot's return. */
 async function releaseSlot(deps: ApiDeps, creation: Parameters<ApiDeps['limits']['release']>[0]) {

@@ -17,7 +17,10 @@ export interface ApiConfig {
   readonly maxObjectBytes: number;
   /** `CHECK_RETENTION_DAYS` (default 30), in seconds: the TTL of check items. */
   readonly retentionSeconds: number;
-  /** `USER_MAX_OPEN_CHECKS`, `USER_CHECKS_PER_MINUTE`, `SERVICE_CHECKS_PER_MINUTE`: the per-owner limits. */
+  /**
+   * `USER_MAX_OPEN_CHECKS`, `USER_CHECKS_PER_MINUTE`, `SERVICE_CHECKS_PER_MINUTE`,
+   * `USER_CHECKS_PER_DAY`: the per-owner limits; `CHECKS_PER_DAY`: the daily budget of all of them.
+   */
   readonly limits: OwnerLimitSettings;
 }
 
@@ -44,6 +47,8 @@ export function readConfig(env: Env = process.env): ApiConfig {
       userMaxOpenChecks: v.USER_MAX_OPEN_CHECKS,
       userChecksPerMinute: v.USER_CHECKS_PER_MINUTE,
       serviceChecksPerMinute: v.SERVICE_CHECKS_PER_MINUTE,
+      userChecksPerDay: v.USER_CHECKS_PER_DAY,
+      checksPerDay: v.CHECKS_PER_DAY,
     }),
   });
 }

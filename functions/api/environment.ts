@@ -40,5 +40,21 @@ export const API_ENVIRONMENT = {
     unit: 'count',
     doc: 'checks a service (an IAM principal, one per role) may create per clock minute; services have no open-check limit',
   },
+  USER_CHECKS_PER_DAY: {
+    type: 'int',
+    default: 100,
+    min: 1,
+    max: 100000,
+    unit: 'count',
+    doc: 'checks a user may create per UTC day; one more answers 429 `OWNER_DAILY_LIMITED` until midnight UTC; services have no daily limit of their own',
+  },
+  CHECKS_PER_DAY: {
+    type: 'int',
+    default: 20000,
+    min: 1,
+    max: 10000000,
+    unit: 'count',
+    doc: 'checks the API creates per UTC day for all callers together (the vendor budget; direct uploads are not counted); one more answers 429 `CHECK_BUDGET_EXHAUSTED` until midnight UTC',
+  },
   POWERTOOLS_LOG_LEVEL,
 } as const satisfies EnvDeclaration;

@@ -16,12 +16,21 @@ export interface OwnerLimitSettings {
   userChecksPerMinute: number;
   /** Checks a service (an IAM principal) may create per clock minute; services have no open-check limit. */
   serviceChecksPerMinute: number;
+  /** Checks a user may create per UTC day; services have no daily limit of their own. */
+  userChecksPerDay: number;
+  /** Checks the API creates per UTC day for everyone together: the vendor budget. */
+  checksPerDay: number;
 }
 
+/** A limit that refused a creation: the answer's error code. */
+export type LimitCode =
+  | 'OWNER_RATE_LIMITED'
+  | 'OPEN_CHECKS_LIMITED'
+  | 'OWNER_DAILY_LIMITED'
+  | 'CHECK_BUDGET_EXHAUSTED';
+
 /** Whether a creation may go ahead, and if not, which limit stopped it and when to try again. */
-export type Admission =
-  | { admitted: true }
-  | { admitted: false; code: 'OWNER_RATE_LIMITED' | 'OPEN_CHECKS_LIMITED'; retryAfterSeconds: number };
+export type Admission = { admitted: true } | { admitted: false; code: LimitCode; retryAfterSeconds: number };
 
 /** What a request to create `checkId` for `caller` at `now` is. */
 export interface CreationRequest {
@@ -45,11 +54,26 @@ export const OPEN_CHECKS_RETRY_AFTER_SECONDS = 30;
 /** How long a minute's counter outlives its minute before DynamoDB's TTL may remove it. */
 const MINUTE_COUNTER_TTL_SECONDS = 3600;
 
+/** How long a day's counter outlives its day: yesterday's count stays readable for operators. */
+const DAY_COUNTER_TTL_SECONDS = 86_400;
+
 /**
- * Per-owner limits, kept in the check table as conditional counters (decision 8):
+ * The key of the installation's daily budget counter, before the day. Under the owner-counter prefix
+ * (the only keys the api may update); `*` is no base64url character, so no owner's hash can be it.
+ */
+export const BUDGET_KEY_PREFIX = `${CHECK_TABLE.limitKeyPrefix}*budget*#`;
+
+/**
+ * Per-owner limits and the installation's daily budget, kept in the check table as conditional
+ * counters (decision 8):
  *
  * - checks per minute: one item per owner and clock minute, `ADD count` under the condition that it
  *   is below the limit; a fixed window, so a burst across a minute boundary can reach twice it;
+ * - a user's checks per UTC day, and everyone's checks per UTC day (the vendor budget,
+ *   `owner#*budget*#<yyyy-mm-dd>`): the same kind of counter per day. A creation counts toward a
+ *   limit only once every limit before it admitted it (minute, open checks, the user's day, the
+ *   budget), so a caller refused by its own limits never spends the shared budget; one refused
+ *   later gives its open-check slot back, while the counts it spent stay spent;
  * - a user's open checks: one item per owner holding the set of its open checks' reservations
  *   (`<reservedAtMs>:<checkId>`), `ADD` under the condition that the set is smaller than the limit.
  *   Nothing removes a reservation when its check ends; when the set is full, the reservations are
@@ -73,11 +97,26 @@ export class OwnerLimits {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  /** Counts the creation against the caller's limits, or says which limit it would break. */
+  /** Counts the creation against the caller's limits and the budget, or says which limit it would break. */
   async admit(request: CreationRequest): Promise<Admission> {
     const perMinute = await this.countMinute(request);
-    if (!perMinute.admitted || request.caller.kind === 'service') return perMinute;
-    return await this.reserveOpenCheck(request);
+    if (!perMinute.admitted) return perMinute;
+    if (request.caller.kind === 'user') {
+      const open = await this.reserveOpenCheck(request);
+      if (!open.admitted) return open;
+      const perDay = await this.countDay(request, {
+        key: `${ownerKey(request.caller)}#day#`,
+        limit: this.settings.userChecksPerDay,
+        code: 'OWNER_DAILY_LIMITED',
+      });
+      if (!perDay.admitted) return await this.refuseAfterReservation(request, perDay);
+    }
+    const budget = await this.countDay(request, {
+      key: BUDGET_KEY_PREFIX,
+      limit: this.settings.checksPerDay,
+      code: 'CHECK_BUDGET_EXHAUSTED',
+    });
+    return budget.admitted ? budget : await this.refuseAfterReservation(request, budget);
   }
 
   /**
@@ -111,6 +150,41 @@ export class OwnerLimits {
       code: 'OWNER_RATE_LIMITED',
       retryAfterSeconds: Math.max(1, Math.ceil(msLeft / 1000)),
     };
+  }
+
+  /**
+   * One more creation in the UTC day's counter under `key`, while it is below `limit`. Like the
+   * minute's, a count spent by a creation that fails later is not given back.
+   */
+  private async countDay(
+    { now }: CreationRequest,
+    counter: { key: string; limit: number; code: LimitCode },
+  ): Promise<Admission> {
+    const day = now.toISOString().slice(0, 10);
+    const dayEnd = Date.parse(`${day}T00:00:00.000Z`) + 86_400_000;
+    const counted = await this.conditionalUpdate({
+      Key: { checkId: `${counter.key}${day}` },
+      UpdateExpression: 'ADD #count :one SET #expiresAt = :ttl',
+      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+      ExpressionAttributeNames: { '#count': 'count', '#expiresAt': CHECK_TABLE.ttlAttribute },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':limit': counter.limit,
+        ':ttl': dayEnd / 1000 + DAY_COUNTER_TTL_SECONDS,
+      },
+    });
+    if (counted.written) return { admitted: true };
+    return {
+      admitted: false,
+      code: counter.code,
+      retryAfterSeconds: Math.max(1, Math.ceil((dayEnd - now.getTime()) / 1000)),
+    };
+  }
+
+  /** A refusal after the open-check slot was reserved: the slot goes back before the answer. */
+  private async refuseAfterReservation(request: CreationRequest, refusal: Admission): Promise<Admission> {
+    await this.release(request);
+    return refusal;
   }
 
   private async reserveOpenCheck(request: CreationRequest): Promise<Admission> {

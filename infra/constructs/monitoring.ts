@@ -36,6 +36,9 @@ export interface PipelineMonitoringProps {
 
 const PERIOD = Duration.minutes(5);
 
+/** `VendorCallsDaily` fires when the last day's vendor calls pass this share of `api.checksPerDay`. */
+const VENDOR_BUDGET_ALARM_PERCENT = 80;
+
 /**
  * The pipeline's alarms (all notify the alarm topic, on alarm and on recovery), its dashboard and its
  * saved Logs Insights queries. Every alarm's description ends with a link to its own section of
@@ -157,6 +160,16 @@ export class PipelineMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
+    });
+
+    // Every paid call counts, direct uploads' too: the API's daily budget bounds only the checks it issues.
+    const budgetThreshold = (settings.api.checksPerDay * VENDOR_BUDGET_ALARM_PERCENT) / 100;
+    add('VendorCallsDaily', {
+      alarmDescription: `The checker made more than ${budgetThreshold} Apptenticate calls over one day: ${VENDOR_BUDGET_ALARM_PERCENT}% of the daily budget api.checksPerDay (${settings.api.checksPerDay}), beyond which POST /checks answers 429 CHECK_BUDGET_EXHAUSTED until midnight UTC (direct uploads are not stopped).`,
+      metric: vendorMetric(VENDOR_METRICS.calls, 'Sum', Duration.days(1)),
+      threshold: budgetThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
     });
 
     // API Gateway counts every request and every 5xx (the api's own 500/503 answers, Lambda errors,
@@ -398,12 +411,12 @@ function serviceMetric(metric: ServiceMetric, statistic: string, period: Duratio
   });
 }
 
-function vendorMetric(metricName: string, statistic = 'Sum'): cloudwatch.Metric {
+function vendorMetric(metricName: string, statistic = 'Sum', period = PERIOD): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
     dimensionsMap: { ...VENDOR_METRICS.dimensions },
-    period: PERIOD,
+    period,
     statistic,
   });
 }

@@ -119,6 +119,8 @@ describe('errors', () => {
     ['UNAUTHENTICATED', 401, NotAuthorizedError],
     ['OWNER_RATE_LIMITED', 429, RateLimitedError],
     ['OPEN_CHECKS_LIMITED', 429, RateLimitedError],
+    ['OWNER_DAILY_LIMITED', 429, RateLimitedError],
+    ['CHECK_BUDGET_EXHAUSTED', 429, RateLimitedError],
   ])('throws %s (%i) as %o with its code, status and message', async (code, status, ErrorClass) => {
     const client = createLivenessClient({
       baseUrl: BASE,

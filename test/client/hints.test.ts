@@ -96,4 +96,22 @@ describe('reasonForError', () => {
     expect(reasonForError(new UploadRejectedError(403, 'AccessDenied'))).toBe('INTERNAL_ERROR');
     expect(reasonForError(new TypeError('a bug'))).toBe('INTERNAL_ERROR');
   });
+
+  it.each([
+    ['OWNER_RATE_LIMITED', 'RATE_LIMITED'],
+    ['OPEN_CHECKS_LIMITED', 'RATE_LIMITED'],
+    ['TOO_MANY_REQUESTS', 'RATE_LIMITED'],
+    ['OWNER_DAILY_LIMITED', 'DAILY_LIMIT_REACHED'],
+    ['CHECK_BUDGET_EXHAUSTED', 'CHECKS_UNAVAILABLE'],
+    ['constructor', 'RATE_LIMITED'],
+  ])('tells the person what a 429 %s means for them (%s), always "try later"', (code, reason) => {
+    const shown = reasonForError(new RateLimitedError(429, code, 'm', 3_600_000));
+    expect(shown).toBe(reason);
+    expect(hintForReason(shown).action).toBe('try-later');
+  });
+
+  it("tells a person at their day's limit to come back tomorrow, and one refused for the budget that it is not their fault", () => {
+    expect(REASON_HINTS.DAILY_LIMIT_REACHED.text).toMatch(/tomorrow/);
+    expect(REASON_HINTS.CHECKS_UNAVAILABLE.text).toMatch(/not your fault/);
+  });
 });

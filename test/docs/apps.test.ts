@@ -13,6 +13,8 @@ const APP_SITUATIONS: Record<string, string> = {
   CAMERA_UNAVAILABLE: 'the app: no camera, or its use refused',
   CONNECTION_FAILED: 'the app: `NetworkError`',
   RATE_LIMITED: 'the app: `RateLimitedError` (429)',
+  DAILY_LIMIT_REACHED: 'the app: `RateLimitedError` (429 `OWNER_DAILY_LIMITED`)',
+  CHECKS_UNAVAILABLE: 'the app: `RateLimitedError` (429 `CHECK_BUDGET_EXHAUSTED`)',
   NOT_SIGNED_IN: 'the app: `NotAuthorizedError` (401, 403)',
   STILL_CHECKING: 'the app: `VerdictTimeoutError`',
 };

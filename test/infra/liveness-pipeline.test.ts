@@ -577,7 +577,7 @@ describe('alarms and dashboard', () => {
 
   it('sends every alarm to the encrypted, TLS-only alarm topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(22);
+    expect(alarms).toHaveLength(23);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([ref(pipeline.alarmTopic)]);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arnOf(pipeline.encryptionKey) });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {

@@ -182,11 +182,26 @@ describe('alarms an operator acts on', () => {
     });
   });
 
+  it("alarms when the checker's vendor calls of one day pass 80% of the API's daily budget", () => {
+    expect(alarmNamed('VendorCallsDaily')).toMatchObject({
+      Namespace: 'SelfieLiveness',
+      MetricName: 'VendorCalls',
+      Dimensions: [{ Name: 'service', Value: 'checker' }],
+      Statistic: 'Sum',
+      Period: 86_400,
+      Threshold: 16_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(thresholdsFrom({ checksPerDay: '5000' })('VendorCallsDaily')).toBe(4000);
+  });
+
   it('links each alarm to its own section of docs/runbooks.md', () => {
     const runbooks = readFileSync(new URL('../../docs/runbooks.md', import.meta.url), 'utf8');
     const sections = [...runbooks.matchAll(/^## (\w+)$/gm)].map((m) => m[1]);
     const ids = pipeline.alarms.map((a) => a.node.id);
-    expect(ids).toHaveLength(22);
+    expect(ids).toHaveLength(23);
     expect([...sections].sort()).toEqual([...ids].sort());
     for (const alarm of pipeline.alarms) {
       const { AlarmDescription } = template.toJSON().Resources[logicalIdOf(alarm)].Properties;

@@ -133,6 +133,8 @@ describe('functionEnvironment', () => {
       USER_MAX_OPEN_CHECKS: '3',
       USER_CHECKS_PER_MINUTE: '10',
       SERVICE_CHECKS_PER_MINUTE: '1200',
+      USER_CHECKS_PER_DAY: '100',
+      CHECKS_PER_DAY: '20000',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     });
     expect(functionEnvironment('sweeper', DEFAULT_SETTINGS, names)).toEqual({

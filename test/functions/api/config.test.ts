@@ -12,7 +12,13 @@ describe('readConfig', () => {
       uploadUrlTtlSeconds: 300,
       maxObjectBytes: 2_097_152,
       retentionSeconds: 30 * 86_400,
-      limits: { userMaxOpenChecks: 3, userChecksPerMinute: 10, serviceChecksPerMinute: 1200 },
+      limits: {
+        userMaxOpenChecks: 3,
+        userChecksPerMinute: 10,
+        serviceChecksPerMinute: 1200,
+        userChecksPerDay: 100,
+        checksPerDay: 20_000,
+      },
     });
   });
 
@@ -26,9 +32,17 @@ describe('readConfig', () => {
       USER_MAX_OPEN_CHECKS: '1',
       USER_CHECKS_PER_MINUTE: '5',
       SERVICE_CHECKS_PER_MINUTE: '60',
+      USER_CHECKS_PER_DAY: '20',
+      CHECKS_PER_DAY: '500',
     });
     expect(config).toMatchObject({
-      limits: { userMaxOpenChecks: 1, userChecksPerMinute: 5, serviceChecksPerMinute: 60 },
+      limits: {
+        userMaxOpenChecks: 1,
+        userChecksPerMinute: 5,
+        serviceChecksPerMinute: 60,
+        userChecksPerDay: 20,
+        checksPerDay: 500,
+      },
       selfiePrefix: 'uploads/selfies/',
       uploadUrlTtlSeconds: 600,
       maxObjectBytes: 1_048_576,
@@ -48,6 +62,8 @@ describe('readConfig', () => {
     [{ ...required, USER_MAX_OPEN_CHECKS: '21' }, /USER_MAX_OPEN_CHECKS must be between 1 and 20/],
     [{ ...required, USER_CHECKS_PER_MINUTE: '0' }, /USER_CHECKS_PER_MINUTE must be between 1 and 1000/],
     [{ ...required, SERVICE_CHECKS_PER_MINUTE: 'many' }, /SERVICE_CHECKS_PER_MINUTE must be an integer/],
+    [{ ...required, USER_CHECKS_PER_DAY: '0' }, /USER_CHECKS_PER_DAY must be between 1 and 100000/],
+    [{ ...required, CHECKS_PER_DAY: '0' }, /CHECKS_PER_DAY must be between 1 and 10000000/],
     [{ ...required, SELFIE_PREFIX: 'selfies' }, /SELFIE_PREFIX must end with "\/"/],
     [{ ...required, SELFIE_PREFIX: '/selfies/' }, /SELFIE_PREFIX/],
     [{ ...required, SELFIE_PREFIX: 'my selfies/' }, /SELFIE_PREFIX/],

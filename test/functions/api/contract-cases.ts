@@ -65,6 +65,14 @@ const invalid = () =>
 // biome-ignore lint/suspicious/noExplicitAny: any document-client stub
 const counting = (ddb: AwsStub<any, any, any>) => ddb.on(UpdateCommand).resolves({});
 
+/** Every counter admits the creation but the one whose key matches `key`. */
+// biome-ignore lint/suspicious/noExplicitAny: any document-client stub
+const refusingCounter = (key: RegExp) => (ddb: AwsStub<any, any, any>) =>
+  ddb.on(UpdateCommand).callsFake((input: { Key: { checkId: string } }) => {
+    if (key.test(input.Key.checkId)) throw refused();
+    return {};
+  });
+
 /** The user already holds `count` reservations, each for a check still awaiting its upload. */
 // biome-ignore lint/suspicious/noExplicitAny: any document-client stub
 const holdingOpenChecks = (count: number) => (ddb: AwsStub<any, any, any>) => {
@@ -186,6 +194,22 @@ export const CONTRACT_CASES: ContractCase[] = [
     dynamodb: (ddb) => ddb.on(UpdateCommand).rejects(refused()),
     status: 429,
     code: 'OWNER_RATE_LIMITED',
+    where: CREATE,
+  },
+  {
+    name: "POST /checks over a user's checks of the day",
+    request: { method: 'POST', path: '/checks', headers: USER },
+    dynamodb: refusingCounter(/#day#/),
+    status: 429,
+    code: 'OWNER_DAILY_LIMITED',
+    where: CREATE,
+  },
+  {
+    name: "POST /checks over the installation's daily budget",
+    request: { method: 'POST', path: '/checks' },
+    dynamodb: refusingCounter(/^owner#\*budget\*#/),
+    status: 429,
+    code: 'CHECK_BUDGET_EXHAUSTED',
     where: CREATE,
   },
   {

@@ -25,7 +25,13 @@ describe('per-owner limits on moto (conditional writes, concurrent creations)', 
       dynamodb,
       TABLE,
       repository,
-      { userMaxOpenChecks: 3, userChecksPerMinute: 10, serviceChecksPerMinute: 7 },
+      {
+        userMaxOpenChecks: 3,
+        userChecksPerMinute: 10,
+        serviceChecksPerMinute: 7,
+        userChecksPerDay: 100,
+        checksPerDay: 1000,
+      },
       30 * 86_400,
     );
   });
@@ -34,11 +40,11 @@ describe('per-owner limits on moto (conditional writes, concurrent creations)', 
   });
 
   /** `count` creations at once for `caller` at `now`, each admitted one followed by its check item. */
-  async function createAtOnce(caller: Caller, count: number, now: Date) {
+  async function createAtOnce(caller: Caller, count: number, now: Date, by: OwnerLimits = limits) {
     const ids = Array.from({ length: count }, () => crypto.randomUUID());
     const outcomes = await Promise.all(
       ids.map(async (checkId) => {
-        const admission = await limits.admit({ caller, checkId, now });
+        const admission = await by.admit({ caller, checkId, now });
         if (admission.admitted) {
           await repository.createAwaitingUpload({
             checkId,
@@ -127,6 +133,58 @@ describe('per-owner limits on moto (conditional writes, concurrent creations)', 
     await limits.release({ caller: user, checkId: admitted[0] as string, now: START });
     // The released reservation named the slot at START, as the admission did.
     expect((await limits.admit({ caller: user, checkId, now: START })).admitted).toBe(true);
+  });
+
+  /** Limits with small daily counts and room for everything else; each test below uses a day of its own. */
+  const daily = () =>
+    new OwnerLimits(
+      dynamodb,
+      TABLE,
+      repository,
+      {
+        userMaxOpenChecks: 20,
+        userChecksPerMinute: 1000,
+        serviceChecksPerMinute: 1000,
+        userChecksPerDay: 4,
+        checksPerDay: 5,
+      },
+      30 * 86_400,
+    );
+
+  it("admits exactly the installation's daily budget out of many concurrent creations, then again the next UTC day", async () => {
+    const day = new Date('2026-12-01T23:59:30.000Z');
+    const service: Caller = { owner: 'arn:aws:iam::123456789012:role/budget', kind: 'service' };
+    const burst = await createAtOnce(service, 12, day, daily());
+    expect(burst.admitted).toHaveLength(5);
+    expect(new Set(burst.refused.map((r) => r.code))).toEqual(new Set(['CHECK_BUDGET_EXHAUSTED']));
+    expect(burst.refused[0]?.retryAfterSeconds).toBe(30);
+    const { Item } = await DynamoDBDocumentClient.from(dynamodb).send(
+      new GetCommand({
+        TableName: TABLE,
+        Key: { checkId: 'owner#*budget*#2026-12-01' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(Item?.count).toBe(5);
+    const nextDay = await createAtOnce(service, 2, new Date('2026-12-02T00:00:01.000Z'), daily());
+    expect(nextDay.admitted).toHaveLength(2);
+  });
+
+  it("admits exactly a user's daily limit out of many concurrent creations, giving the refused ones' slots back", async () => {
+    const user: Caller = { owner: 'user-daily', kind: 'user' };
+    const by = daily();
+    const burst = await createAtOnce(user, 8, new Date('2026-12-03T08:00:00.000Z'), by);
+    expect(burst.admitted).toHaveLength(4);
+    expect(new Set(burst.refused.map((r) => r.code))).toEqual(new Set(['OWNER_DAILY_LIMITED']));
+    const { Item } = await DynamoDBDocumentClient.from(dynamodb).send(
+      new GetCommand({ TableName: TABLE, Key: { checkId: await openItemKey(user) }, ConsistentRead: true }),
+    );
+    expect([...((Item?.open as Set<string> | undefined) ?? [])]).toHaveLength(4);
+    // Another user still has the day's budget: 5 in all, 4 of them spent.
+    expect(
+      (await createAtOnce({ owner: 'user-other', kind: 'user' }, 3, new Date('2026-12-03T08:00:00.000Z'), by))
+        .admitted,
+    ).toHaveLength(1);
   });
 
   /** The key of a user's open-check item, as the limits wrote it (found through its owner attribute). */

@@ -25,7 +25,13 @@ function setup(items: CheckItem[] = []) {
     new DynamoDBClient({ region: 'eu-west-1' }),
     'checks',
     checks,
-    { userMaxOpenChecks: 3, userChecksPerMinute: 10, serviceChecksPerMinute: 1200 },
+    {
+      userMaxOpenChecks: 3,
+      userChecksPerMinute: 10,
+      serviceChecksPerMinute: 1200,
+      userChecksPerDay: 100,
+      checksPerDay: 20_000,
+    },
     30 * 86_400,
   );
   return { limits, checks };
@@ -49,7 +55,10 @@ describe('checks per minute', () => {
     const { limits } = setup();
     expect(await limits.admit({ caller: SERVICE, checkId: CHECK_ID, now: NOW })).toEqual({ admitted: true });
     const [minute, ...rest] = updates();
-    expect(rest).toEqual([]);
+    // Besides its minute, a service's creation counts only toward the installation's daily budget.
+    expect(rest.map((input) => (input.Key as { checkId: string }).checkId)).toEqual([
+      'owner#*budget*#2026-11-25',
+    ]);
     expect(minute).toMatchObject({
       TableName: 'checks',
       Key: { checkId: expect.stringMatching(new RegExp(`^owner#[\\w-]{43}#minute#${MINUTE}$`)) },
@@ -63,7 +72,7 @@ describe('checks per minute', () => {
     const { limits } = setup();
     await limits.admit({ caller: SERVICE, checkId: CHECK_ID, now: NOW });
     await limits.admit({ caller: { owner: SERVICE.owner, kind: 'user' }, checkId: CHECK_ID, now: NOW });
-    const [service, user] = updates().map((input) => (input.Key as { checkId: string }).checkId);
+    const [service, , user] = updates().map((input) => (input.Key as { checkId: string }).checkId);
     expect(service).not.toContain('backend');
     expect(service).not.toBe(user);
   });
@@ -177,5 +186,118 @@ describe("a user's open checks", () => {
         ExpressionAttributeValues: { ':entries': new Set([reservation]) },
       }),
     ]);
+  });
+});
+
+/** Seconds from NOW to the next UTC midnight: when a day's counters start again. */
+const TO_MIDNIGHT = 13 * 3600 + 59 * 60 + 41;
+const DAY_END = Date.parse('2026-11-26T00:00:00.000Z') / 1000;
+const keyOf = (input: Record<string, unknown>) => (input.Key as { checkId: string }).checkId;
+/** Refuses the conditional write of the counter whose key matches `pattern`. */
+const refusing = (pattern: RegExp) => (input: { Key: { checkId: string } }) => {
+  if (pattern.test(input.Key.checkId)) throw refused();
+  return {};
+};
+
+describe("a user's checks per day", () => {
+  it("counts a user's creation in its UTC day's item, under the daily limit, after its open-check slot", async () => {
+    const { limits } = setup();
+    expect(await limits.admit({ caller: USER, checkId: CHECK_ID, now: NOW })).toEqual({ admitted: true });
+    const writes = updates();
+    expect(writes.map(keyOf)).toEqual([
+      expect.stringMatching(/#minute#/),
+      expect.stringMatching(/#open$/),
+      expect.stringMatching(/^owner#[\w-]{43}#day#2026-11-25$/),
+      'owner#*budget*#2026-11-25',
+    ]);
+    expect(writes[2]).toMatchObject({
+      UpdateExpression: 'ADD #count :one SET #expiresAt = :ttl',
+      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+      ExpressionAttributeValues: { ':one': 1, ':limit': 100, ':ttl': DAY_END + 86_400 },
+    });
+  });
+
+  it('refuses a creation over the daily limit until the UTC day ends, and gives the open-check slot back', async () => {
+    ddb.on(UpdateCommand).callsFake(refusing(/#day#/));
+    const { limits } = setup();
+    expect(await limits.admit({ caller: USER, checkId: CHECK_ID, now: NOW })).toEqual({
+      admitted: false,
+      code: 'OWNER_DAILY_LIMITED',
+      retryAfterSeconds: TO_MIDNIGHT,
+    });
+    const writes = updates();
+    expect(writes.map(keyOf)).not.toContain('owner#*budget*#2026-11-25');
+    expect(writes.at(-1)).toMatchObject({
+      UpdateExpression: 'DELETE #open :entries',
+      ExpressionAttributeValues: { ':entries': new Set([`${NOW.getTime()}:${CHECK_ID}`]) },
+    });
+  });
+
+  it('does not spend a daily slot on a creation the minute or the open-check limit refused', async () => {
+    ddb.on(UpdateCommand).callsFake(refusing(/#minute#/));
+    const { limits } = setup();
+    await limits.admit({ caller: USER, checkId: CHECK_ID, now: NOW });
+    expect(updates().map(keyOf)).toEqual([expect.stringMatching(/#minute#/)]);
+  });
+
+  it('has no daily limit for a service: one backend creates for many users', async () => {
+    ddb.on(UpdateCommand).callsFake(refusing(/#day#/));
+    const { limits } = setup();
+    expect(await limits.admit({ caller: SERVICE, checkId: CHECK_ID, now: NOW })).toEqual({ admitted: true });
+    expect(
+      updates()
+        .map(keyOf)
+        .filter((key) => key.includes('#day#')),
+    ).toEqual([]);
+  });
+});
+
+describe("the installation's daily budget of checks", () => {
+  it('counts every admitted creation in one item per UTC day, under the owner# prefix the api may write', async () => {
+    const { limits } = setup();
+    await limits.admit({ caller: SERVICE, checkId: CHECK_ID, now: NOW });
+    expect(updates().at(-1)).toMatchObject({
+      Key: { checkId: 'owner#*budget*#2026-11-25' },
+      UpdateExpression: 'ADD #count :one SET #expiresAt = :ttl',
+      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+      ExpressionAttributeValues: { ':one': 1, ':limit': 20_000, ':ttl': DAY_END + 86_400 },
+    });
+  });
+
+  it.each([
+    ['a service', SERVICE],
+    ['a user', USER],
+  ])('refuses %s once the day is spent, until the UTC day ends', async (_name, caller) => {
+    ddb.on(UpdateCommand).callsFake(refusing(/\*budget\*/));
+    const { limits } = setup();
+    expect(await limits.admit({ caller, checkId: CHECK_ID, now: NOW })).toEqual({
+      admitted: false,
+      code: 'CHECK_BUDGET_EXHAUSTED',
+      retryAfterSeconds: TO_MIDNIGHT,
+    });
+  });
+
+  it("gives a user's open-check slot back when the budget refuses", async () => {
+    ddb.on(UpdateCommand).callsFake(refusing(/\*budget\*/));
+    const { limits } = setup();
+    await limits.admit({ caller: USER, checkId: CHECK_ID, now: NOW });
+    expect(updates().at(-1)).toMatchObject({ UpdateExpression: 'DELETE #open :entries' });
+  });
+
+  it("is never spent by a creation an owner's own limit refused, so one caller cannot use up everyone's day", async () => {
+    for (const pattern of [/#minute#/, /#day#/]) {
+      ddb.reset();
+      ddb.on(UpdateCommand).callsFake(refusing(pattern));
+      const { limits } = setup();
+      await limits.admit({ caller: USER, checkId: CHECK_ID, now: NOW });
+      expect(updates().map(keyOf)).not.toContain('owner#*budget*#2026-11-25');
+    }
+  });
+
+  it('keeps every counter key under the owner# prefix, the only keys the api may update', async () => {
+    const { limits } = setup();
+    await limits.admit({ caller: USER, checkId: CHECK_ID, now: NOW });
+    await limits.admit({ caller: SERVICE, checkId: CHECK_ID, now: NOW });
+    for (const key of updates().map(keyOf)) expect(key.startsWith('owner#')).toBe(true);
   });
 });
