@@ -1,10 +1,11 @@
 /**
  * `npm run ops -- status`: the queues and their dead-letter queues, final checks by status over the
- * last hour, the token secret's age and refresh-token expiry, and the token-refresher's last run.
+ * last hour, when the token secret last changed (its metadata only: the value is never read), and the
+ * token-refresher's last run with the refresh-token expiry it logged.
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { TokenSecretStore } from '../../shared/apptenticate/token-secret.js';
 import { FINAL_STATUSES, type FinalStatus } from '../../shared/check.js';
 import { FINAL_CHECK_METRICS, METRICS_NAMESPACE } from '../../shared/metrics-namespace.js';
 import { filterLogEvents, getMetricValues } from './cloudwatch.js';
@@ -24,8 +25,9 @@ const NEEDS = [
 export const statusCommand: OpsCommand = {
   name: 'status',
   usage: 'status [--counts metrics|scan]',
-  help: `Queue depths and oldest ages, the two DLQs, final checks by status over the last hour, the token
-secret's age and refresh-token expiry, and the token-refresher's last run. Final checks are counted from
+  help: `Queue depths and oldest ages, the two DLQs, final checks by status over the last hour, when the
+token secret last changed (DescribeSecret: its value is never read), and the token-refresher's last run
+with the refresh-token expiry it logged. Final checks are counted from
 the CloudWatch metrics the alarms use (--counts scan: from the table, exact, at the cost of a scan; the
 default for a local pipeline, which has no metrics).`,
   flags: ['counts'],
@@ -168,51 +170,42 @@ async function showFinalChecks(ctx: OpsContext, tableName: string, now: Date): P
 }
 
 async function showTokenSecret(ctx: OpsContext, tokenSecretArn: string, now: Date): Promise<void> {
-  // The value holds tokens: only its timestamps are read out of it, never printed whole.
-  const store = new TokenSecretStore({
-    secretId: tokenSecretArn,
-    client: ctx.clients.secretsManager,
-    maxAgeSeconds: 0,
-  });
-  const { read } = await store.readVersioned();
-  if (read.kind === 'not-found') {
+  // Metadata only: the value holds a live refresh token, and looking needs no right to read it.
+  const secret = await ctx.clients.secretsManager.send(
+    new DescribeSecretCommand({ SecretId: tokenSecretArn }),
+  );
+  const current = Object.values(secret.VersionIdsToStages ?? {}).some((stages) =>
+    stages.includes('AWSCURRENT'),
+  );
+  if (!current) {
     ctx.out.line(
       'token secret: no value yet: run the token-refresher (npm run ops -- rotate-credentials --keep-password)',
     );
     return;
   }
-  if (read.kind === 'malformed') {
-    ctx.out.line('token secret: not in the expected shape; the next refresher run replaces it');
-    return;
-  }
-  const { secret } = read;
-  const left = secret.refreshExpiresAt * 1000 - now.getTime();
+  // LastChangedDate also moves when the secret's settings change: the refresher's run says more.
+  const changed = secret.LastChangedDate;
   ctx.out.line(
-    `token secret: written ${secret.updatedAt} (${formatDuration(now.getTime() - Date.parse(secret.updatedAt))} ago)`,
+    changed
+      ? `token secret: last changed ${changed.toISOString()} (${formatDuration(now.getTime() - changed.getTime())} ago)`
+      : 'token secret: last changed: not known',
   );
-  ctx.out.line(
-    `  refresh token valid until ${new Date(secret.refreshExpiresAt * 1000).toISOString()} (${
-      left > 0 ? `${formatDuration(left)} left` : 'EXPIRED: checkers cannot get access tokens'
-    })`,
-  );
-  if (secret.accessExpiresAt !== undefined) {
-    ctx.out.line(
-      `  access token minted with it valid until ${new Date(secret.accessExpiresAt * 1000).toISOString()}`,
-    );
-  }
 }
 
 const RUN_MESSAGES = new Set(['token secret written', 'token refresh skipped']);
 
-/** The refresher's last run, from its log group (the last day): what it did, or how it failed. */
+/**
+ * The refresher's last run, from its log group (the last day): what it did, or how it failed; and
+ * the refresh token's expiry as the latest run line gives it (`refreshExpiresAt`, never the token).
+ */
 async function showLastRefresherRun(ctx: OpsContext, now: Date): Promise<void> {
   const logGroupName = ctx.target.names.tokenRefresherLogGroupName;
   if (!logGroupName) {
-    ctx.out.line(
-      ctx.target.local
-        ? 'token-refresher last run: not known (the local pipeline keeps no CloudWatch logs)'
-        : 'token-refresher last run: not known (no TokenRefresherLogGroupName: pass --token-refresher-log-group-name)',
-    );
+    const why = ctx.target.local
+      ? 'the local pipeline keeps no CloudWatch logs'
+      : 'no TokenRefresherLogGroupName: pass --token-refresher-log-group-name';
+    ctx.out.line(`token-refresher last run: not known (${why})`);
+    ctx.out.line(`  refresh token expiry: not known (${why})`);
     return;
   }
   const events = await filterLogEvents(ctx.clients.logs, {
@@ -225,6 +218,8 @@ async function showLastRefresherRun(ctx: OpsContext, now: Date): Promise<void> {
     ctx.out.line(`token-refresher last run: its log group ${logGroupName} does not exist`);
     return;
   }
+  let lastRun: string | undefined;
+  let expiresAt: string | undefined;
   for (const event of [...events].reverse()) {
     const when = new Date(event.timestamp).toISOString();
     const line = parseLine(event.message);
@@ -233,18 +228,29 @@ async function showLastRefresherRun(ctx: OpsContext, now: Date): Promise<void> {
         line.message === 'token secret written'
           ? `logged in and wrote the token secret${line.forced === true ? ' (forced)' : ''}`
           : `skipped: ${String(line.reason)}`;
-      ctx.out.line(`token-refresher last run: ${when}, ${detail}`);
-      return;
-    }
-    if (/Invoke Error|Task timed out|"level":"ERROR"/.test(event.message)) {
+      lastRun ??= `token-refresher last run: ${when}, ${detail}`;
+      if (typeof line.refreshExpiresAt === 'string' && !Number.isNaN(Date.parse(line.refreshExpiresAt))) {
+        expiresAt = line.refreshExpiresAt;
+        break;
+      }
+    } else if (lastRun === undefined && /Invoke Error|Task timed out|"level":"ERROR"/.test(event.message)) {
       const errorType = /"errorType":"(\w+)"/.exec(event.message)?.[1] ?? 'an error';
-      ctx.out.line(
-        `token-refresher last run: ${when}, FAILED with ${errorType} (see its log group ${logGroupName})`,
-      );
-      return;
+      lastRun = `token-refresher last run: ${when}, FAILED with ${errorType} (see its log group ${logGroupName})`;
     }
   }
-  ctx.out.line('token-refresher last run: none in the last day');
+  ctx.out.line(lastRun ?? 'token-refresher last run: none in the last day');
+  if (expiresAt === undefined) {
+    ctx.out.line('  refresh token expiry: not known (no refresher run of the last day logged it)');
+    return;
+  }
+  const left = Date.parse(expiresAt) - now.getTime();
+  ctx.out.line(
+    `  refresh token valid until ${new Date(expiresAt).toISOString()} (${
+      left > 0
+        ? `${formatDuration(left)} left, as the refresher last logged it`
+        : 'EXPIRED: checkers cannot get access tokens'
+    })`,
+  );
 }
 
 function parseLine(message: string): Record<string, unknown> | undefined {

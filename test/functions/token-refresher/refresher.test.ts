@@ -125,6 +125,34 @@ describe('refreshTokenSecret', () => {
     expect(sm).toHaveReceivedCommandTimes(PutSecretValueCommand, 2);
   });
 
+  it("logs the refresh token's expiry, never a token, in the line of every run (what ops status reads)", async () => {
+    const logged: [string, Record<string, unknown>][] = [];
+    const logging = () => {
+      const d = deps();
+      d.logger.info = ((message: string, extra: Record<string, unknown>) =>
+        logged.push([message, extra])) as typeof d.logger.info;
+      return d;
+    };
+    await refreshTokenSecret(logging());
+    clock += 5 * 60_000;
+    await refreshTokenSecret(logging(), { force: true });
+    clock += 3 * 3600_000;
+    await refreshTokenSecret(logging());
+
+    const secret = parseTokenSecret(stored);
+    const expiresAt = new Date((secret?.refreshExpiresAt ?? 0) * 1000).toISOString();
+    expect(logged.map(([message, extra]) => [message, extra.reason, extra.refreshExpiresAt])).toEqual([
+      ['token secret written', undefined, expiresAt],
+      ['token refresh skipped', 'RECENTLY_WRITTEN', expiresAt],
+      ['token refresh skipped', 'STILL_VALID', expiresAt],
+    ]);
+    const text = JSON.stringify(logged);
+    for (const token of [secret?.refresh, secret?.access]) {
+      expect(token).toBeTruthy();
+      expect(text).not.toContain(token);
+    }
+  });
+
   it('skips a scheduled run while the refresh token stays valid beyond the margin', async () => {
     await refreshTokenSecret(deps());
     clock += 3 * 3600_000;

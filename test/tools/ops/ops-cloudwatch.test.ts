@@ -13,7 +13,11 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -102,6 +106,7 @@ beforeEach(() => {
       ApproximateNumberOfMessagesDelayed: '0',
     },
   });
+  // Answered, so that a command reading the value would show it: none may (`status` is read-only).
   secrets.on(GetSecretValueCommand).resolves({
     VersionId: 'v1',
     SecretString: serializeTokenSecret({
@@ -109,6 +114,11 @@ beforeEach(() => {
       refreshExpiresAt: NOW.getTime() / 1000 + 10 * 3600,
       updatedAt: new Date(minutesAgo(60)).toISOString(),
     }),
+  });
+  secrets.on(DescribeSecretCommand).resolves({
+    ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:token',
+    LastChangedDate: new Date(minutesAgo(90)),
+    VersionIdsToStages: { v1: ['AWSCURRENT'] },
   });
 });
 
@@ -215,6 +225,93 @@ describe('status on a stack', () => {
       'token-refresher last run: 2026-11-30T11:40:00.000Z, skipped: STILL_VALID',
     );
     expect(lines.join('\n')).not.toContain('never-printed');
+  });
+
+  it('reads the token secret with DescribeSecret only, never its value', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+
+    expect(await statusCommand.run(ctx)).toBe(0);
+
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(secrets.commandCalls(DescribeSecretCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: 'arn:aws:secretsmanager:eu-west-1:1:secret:token' },
+    ]);
+    expect(lines).toContain('token secret: last changed 2026-11-30T10:30:00.000Z (90 min ago)');
+  });
+
+  it('says the token secret has no value yet when no version is current', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    secrets.on(DescribeSecretCommand).resolves({ LastChangedDate: new Date(minutesAgo(5)) });
+
+    expect(await statusCommand.run(ctx)).toBe(0);
+
+    expect(lines).toContain(
+      'token secret: no value yet: run the token-refresher (npm run ops -- rotate-credentials --keep-password)',
+    );
+  });
+
+  it.each([
+    ['a write', { message: 'token secret written', forced: false }, 'logged in and wrote the token secret'],
+    ['a skip', { message: 'token refresh skipped', reason: 'STILL_VALID' }, 'skipped: STILL_VALID'],
+  ])(
+    "takes the refresh token's expiry from the refresher's last run line (%s)",
+    async (_label, line, done) => {
+      logs.on(FilterLogEventsCommand).resolves({
+        events: [
+          {
+            timestamp: minutesAgo(20),
+            message: JSON.stringify({ level: 'INFO', ...line, refreshExpiresAt: '2026-11-30T22:00:00.000Z' }),
+          },
+        ],
+      });
+
+      expect(await statusCommand.run(ctx)).toBe(0);
+
+      expect(lines).toContain(`token-refresher last run: 2026-11-30T11:40:00.000Z, ${done}`);
+      expect(lines).toContain(
+        '  refresh token valid until 2026-11-30T22:00:00.000Z (10 h 0 min left, as the refresher last logged it)',
+      );
+    },
+  );
+
+  it('takes the expiry from the last run that logged one when the last run failed, and flags an expired token', async () => {
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        {
+          timestamp: minutesAgo(300),
+          message: JSON.stringify({
+            level: 'INFO',
+            message: 'token secret written',
+            refreshExpiresAt: '2026-11-30T11:00:00.000Z',
+          }),
+        },
+        { timestamp: minutesAgo(10), message: '{"level":"ERROR","errorType":"VendorAuthError"}' },
+      ],
+    });
+
+    expect(await statusCommand.run(ctx)).toBe(0);
+
+    expect(lines).toContain(
+      'token-refresher last run: 2026-11-30T11:50:00.000Z, FAILED with VendorAuthError (see its log group /aws/lambda/refresher)',
+    );
+    expect(lines).toContain(
+      '  refresh token valid until 2026-11-30T11:00:00.000Z (EXPIRED: checkers cannot get access tokens)',
+    );
+  });
+
+  it("says the refresh token's expiry is not known when no run line of the last day gives it", async () => {
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        {
+          timestamp: minutesAgo(20),
+          message: JSON.stringify({ level: 'INFO', message: 'token secret written' }),
+        },
+      ],
+    });
+
+    expect(await statusCommand.run(ctx)).toBe(0);
+
+    expect(lines).toContain('  refresh token expiry: not known (no refresher run of the last day logged it)');
   });
 
   it("says when the refresher's log group is not there", async () => {
