@@ -33,6 +33,14 @@ export const CONTEXT_KEYS = {
     default: '-',
     doc: 'Comma-separated AWS account ids allowed to create their own rules on the bus for the liveness events',
   },
+  operatorRoleArns: {
+    default: '-',
+    doc: 'Comma-separated ARNs of the roles that run `npm run ops` (republish, redrive, rotate-credentials)',
+  },
+  uploaderRoleArns: {
+    default: '-',
+    doc: 'Comma-separated ARNs of the roles of backends that upload selfies directly (no POST /checks)',
+  },
   functions: {
     default: '-',
     doc: 'JSON object of per-function overrides (`reservedConcurrentExecutions`, `logLevel`, `tracing`)',
@@ -255,6 +263,8 @@ export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfi
       destroyOnDelete: bool('destroyOnDelete'),
       tracing: bool('tracing'),
       subscriberAccounts: list('subscriberAccounts'),
+      operatorRoleArns: list('operatorRoleArns'),
+      uploaderRoleArns: list('uploaderRoleArns'),
       functions,
     }),
   };

@@ -1,5 +1,6 @@
 import type { Size } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -166,6 +167,24 @@ export interface LivenessPipelineProps {
    * @default - no other account may create rules on the bus
    */
   readonly subscriberAccounts?: string[];
+  /**
+   * The roles of the people and tools that operate the pipeline (`npm run ops`). The resource
+   * policies refuse everyone the pipeline does not name, whatever their IAM policies allow; these
+   * roles may, beyond looking: put events with the pipeline's `source` on a created bus
+   * (`republish`, `dlq redrive notifier`), send to the selfie queue (`dlq redrive selfie`), read and
+   * write the credentials secret and decrypt with the key (`rotate-credentials`). They never read a
+   * selfie, the token secret, or write the check table. Give them the IAM permissions too
+   * (docs/deploy.md lists them).
+   * @default - no operator role: republish, redrive and rotation are refused to everyone
+   */
+  readonly operatorRoles?: iam.IRole[];
+  /**
+   * The roles of backends that upload selfies directly under the selfie prefix (`PutObject` with
+   * `x-amz-meta-reference`, no `POST /checks`). They may write selfie objects and nothing else the
+   * pipeline guards; give them `s3:PutObject` on the prefix and `kms:GenerateDataKey` on the key.
+   * @default - none: only uploads through `POST /checks` (signed by the api's role) are accepted
+   */
+  readonly uploaderRoles?: iam.IRole[];
 }
 
 /** Checks the props as a whole; throws one error listing every problem and how to fix it. */

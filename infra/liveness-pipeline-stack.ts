@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -55,6 +56,10 @@ export interface LivenessPipelineStackProps extends StackProps {
   readonly vendorNetwork?: VendorNetwork;
   /** @default - none */
   readonly subscriberAccounts?: string[];
+  /** ARNs of the operators' roles: see `LivenessPipelineProps.operatorRoles`. @default - none */
+  readonly operatorRoleArns?: string[];
+  /** ARNs of the roles of backends that upload directly: see `LivenessPipelineProps.uploaderRoles`. @default - none */
+  readonly uploaderRoleArns?: string[];
 }
 
 /** The ready-made stack: one `LivenessPipeline`, existing resources imported, and the outputs a platform team needs. */
@@ -69,6 +74,7 @@ export class LivenessPipelineStack extends Stack {
     });
     const existing = props.existing ?? {};
     validateExisting(existing);
+    validateRoleArns(props);
 
     const bucket = existing.bucketName
       ? s3.Bucket.fromBucketAttributes(this, 'ExistingBucket', {
@@ -89,7 +95,15 @@ export class LivenessPipelineStack extends Stack {
           })
         : undefined;
 
+    // Imported immutable: the stack names them in its resource policies and never edits the roles.
+    const importRoles = (kind: string, arns: string[] | undefined) =>
+      (arns ?? []).map((arn, i) => iam.Role.fromRoleArn(this, `${kind}Role${i}`, arn, { mutable: false }));
+    const operatorRoles = importRoles('Operator', props.operatorRoleArns);
+    const uploaderRoles = importRoles('Uploader', props.uploaderRoleArns);
+
     this.pipeline = new LivenessPipeline(this, 'Pipeline', {
+      ...(operatorRoles.length > 0 ? { operatorRoles } : {}),
+      ...(uploaderRoles.length > 0 ? { uploaderRoles } : {}),
       ...(props.settings ? { settings: props.settings } : {}),
       ...(props.apiAuth ? { apiAuth: props.apiAuth } : {}),
       ...(props.corsAllowedOrigins ? { corsAllowedOrigins: props.corsAllowedOrigins } : {}),
@@ -177,6 +191,20 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 }
 
 const COMPLETE_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+function validateRoleArns(props: Pick<LivenessPipelineStackProps, 'operatorRoleArns' | 'uploaderRoleArns'>) {
+  const problems = (['operatorRoleArns', 'uploaderRoleArns'] as const).flatMap((name) =>
+    (props[name] ?? [])
+      .filter((arn) => !ROLE_ARN.test(arn))
+      .map(
+        (arn) =>
+          `${name} entries must be IAM role ARNs (arn:aws:iam::<account>:role/<name>; a role, not an assumed-role session or a user), got "${arn}"`,
+      ),
+  );
+  if (problems.length > 0) throw new Error(`Invalid role ARNs:\n- ${problems.join('\n- ')}`);
+}
 
 function validateExisting(existing: ExistingResources): void {
   const problems: string[] = [];

@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { ApptenticateSecrets } from './constructs/apptenticate-secrets.js';
 import { CheckTable } from './constructs/check-table.js';
+import { applyDataPerimeter } from './constructs/data-perimeter.js';
 import { LivenessApi } from './constructs/liveness-api.js';
 import { LivenessEvents } from './constructs/liveness-events.js';
 import { PipelineMonitoring } from './constructs/monitoring.js';
@@ -211,6 +212,30 @@ export class LivenessPipeline extends Construct {
       envVar: 'SELFIE_BUCKET',
       listKeys: true,
     });
+
+    applyDataPerimeter(
+      this,
+      {
+        checker: checker.role.roleArn,
+        sweeper: checks.sweeper.role.roleArn,
+        api: api.api.role.roleArn,
+        notifier: liveness.notifier.role.roleArn,
+        tokenRefresher: secrets.refresher.role.roleArn,
+        operators: (props.operatorRoles ?? []).map((role) => role.roleArn),
+        uploaders: (props.uploaderRoles ?? []).map((role) => role.roleArn),
+      },
+      {
+        bucket: storage.bucket,
+        selfieQueue: storage.queue,
+        table: checks.table,
+        eventBus: liveness.eventBus,
+        ownsEventBus: props.eventBus === undefined,
+        eventSource: settings.eventSource,
+        tokenSecret: secrets.tokenSecret,
+        credentialsSecret: secrets.credentialsSecret,
+        key: storage.encryptionKey,
+      },
+    );
 
     const functions = {
       checker,

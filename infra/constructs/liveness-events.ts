@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -112,6 +112,7 @@ export class LivenessEvents {
         props.eventSource,
         props.subscriberAccounts,
       );
+      subscriberSourceRequired(scope, this.eventBus, props.subscriberAccounts);
     }
     this.exampleRule = new events.Rule(scope, 'ExampleRule', {
       eventBus: this.eventBus,
@@ -185,6 +186,28 @@ export function eventsProblems(props: Pick<LivenessEventsProps, 'subscriberAccou
  * `source`), as AWS documents for a central bus. Their rules send the events to targets in their own
  * accounts. Sending events to the bus (`events:PutEvents`) is not granted.
  */
+/**
+ * Refuses the subscriber accounts a rule whose pattern names no `source`: it would match every event
+ * on a shared bus, not only the liveness events (the Allow's ForAllValues lets an absent key through).
+ */
+function subscriberSourceRequired(
+  scope: Construct,
+  bus: events.IEventBus,
+  accounts: string[],
+): events.CfnEventBusPolicy {
+  return new events.CfnEventBusPolicy(scope, 'EventBusSubscriberSourceRequired', {
+    eventBusName: bus.eventBusName,
+    statementId: `LivenessSubscriberRulesNameASource${Names.uniqueId(scope)}`.slice(0, 64),
+    statement: new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      principals: accounts.map((account) => new iam.AccountPrincipal(account)),
+      actions: ['events:PutRule'],
+      resources: ['*'],
+      conditions: { Null: { 'events:source': 'true' } },
+    }).toStatementJson(),
+  });
+}
+
 function subscriberPolicy(
   scope: Construct,
   bus: events.IEventBus,
@@ -222,8 +245,11 @@ function subscriberPolicy(
           // An IAM policy variable, resolved by EventBridge, not a template placeholder.
           // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal IAM policy variable
           'events:creatorAccount': '${aws:PrincipalAccount}',
-          'events:source': eventSource,
         },
+        // Every source a rule's pattern names must be ours. The rule actions that carry no pattern
+        // (targets, describe, delete) have no `events:source`, which ForAllValues lets through; a
+        // PutRule without a source is refused by `subscriberSourceRequired`'s Deny.
+        'ForAllValues:StringEquals': { 'events:source': [eventSource] },
       },
     }).toStatementJson(),
   });

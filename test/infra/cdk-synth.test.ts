@@ -221,7 +221,8 @@ describe('a stack bringing every existing resource, and one with every escape ha
       join(outdir, 'Network.template.json'),
     );
     // The escape hatches are in the linted template.
-    hatches.resourceCountIs('AWS::Events::EventBusPolicy', 1);
+    // The subscribers' Allow, the Deny of a rule naming no source, and the publisher perimeter.
+    hatches.resourceCountIs('AWS::Events::EventBusPolicy', 3);
     hatches.hasResourceProperties('AWS::Lambda::Function', {
       TracingConfig: { Mode: 'Active' },
       VpcConfig: {},

@@ -200,19 +200,30 @@ describe('subscribers in other accounts', () => {
           StringEqualsIfExists: {
             // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal IAM policy variable
             'events:creatorAccount': '${aws:PrincipalAccount}',
-            'events:source': 'selfie-liveness',
           },
+          'ForAllValues:StringEquals': { 'events:source': ['selfie-liveness'] },
         },
       },
     });
-    const policy = Object.values(template.findResources('AWS::Events::EventBusPolicy'))[0];
+    // A rule naming no source would match every event on a shared bus (test/infra/policy evaluates it).
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: {
+        Effect: 'Deny',
+        Action: 'events:PutRule',
+        Condition: { Null: { 'events:source': 'true' } },
+      },
+    });
+    const policy = Object.values(template.findResources('AWS::Events::EventBusPolicy')).find(
+      (p) => p.Properties.Statement.Effect === 'Allow',
+    );
     const actions = policy?.Properties.Statement.Action as string[];
     expect(actions.some((action) => action === 'events:PutEvents' || action.endsWith('*'))).toBe(false);
     expect(JSON.stringify(policy?.Properties.Statement.Resource)).toContain(':rule/');
   });
 
-  it('has no bus policy by default', () => {
-    synth({}).template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+  it('has no subscriber statement on the bus by default (only the publisher perimeter)', () => {
+    const policies = synth({}).template.findResources('AWS::Events::EventBusPolicy');
+    expect(Object.values(policies).map((p) => p.Properties.Statement.Effect)).toEqual(['Deny']);
   });
 
   it('refuses an account id that is not 12 digits', () => {

@@ -40,7 +40,11 @@ export interface NeededCall {
 }
 
 const code = (action: string, resource: PipelineResource): NeededCall => ({ action, resource, via: 'code' });
-const lambda = (action: string, resource: PipelineResource): NeededCall => ({ action, resource, via: 'lambda' });
+const lambda = (action: string, resource: PipelineResource): NeededCall => ({
+  action,
+  resource,
+  via: 'lambda',
+});
 
 /** What each function needs; nothing more is granted (the policy test also checks the reverse). */
 export const NEEDED_CALLS: Readonly<Record<PipelineFunctionName, readonly NeededCall[]>> = {
