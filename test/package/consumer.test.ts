@@ -155,13 +155,15 @@ beforeAll(() => {
     join(app, 'package.json'),
     JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true, type: 'module' }),
   );
-  // Offline: the tarball, and its one dependency (uuid) from the npm cache that `npm ci` filled. Its
-  // peers are linked after the install (npm would otherwise try to install them, or prune the links).
+  // From the cache first: the tarball, and its one dependency (uuid) whose tarball `npm ci` cached.
+  // `--prefer-offline`, not `--offline`: resolving `^14.0.3` also needs uuid's registry metadata,
+  // which `npm ci` (lockfile URLs only) never caches; a fresh machine fetches it once. The peers are
+  // linked after the install (npm would otherwise try to install them, or prune the links).
   expectSuccess(
     'npm install',
     run(
       'npm',
-      ['install', '--offline', '--no-audit', '--no-fund', '--legacy-peer-deps', join(work, filename)],
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps', join(work, filename)],
       app,
     ),
   );
@@ -212,7 +214,7 @@ afterAll(() => {
 });
 
 describe('the packed package, installed into a fresh CDK app', () => {
-  it('installs offline, its one dependency (uuid, for eventIdFor) from the npm cache, with peer ranges on aws-cdk-lib and constructs', () => {
+  it('installs with its one dependency (uuid, for eventIdFor), with peer ranges on aws-cdk-lib and constructs', () => {
     const installed = JSON.parse(
       readFileSync(join(app, 'node_modules', PACKAGE.name, 'package.json'), 'utf8'),
     ) as typeof PACKAGE;
