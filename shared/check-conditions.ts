@@ -14,9 +14,9 @@ export type FinalizeGuard =
    */
   | { kind: 'unclaimed' }
   /**
-   * The checker giving up on a message's last receive: as `unclaimed`, or under the message's own
+   * The checker giving up on a message's last receive: as `unclaimed`, or under the delivery's own
    * lease (live or not), so a failure is recorded whoever claimed first, but never over another
-   * message's live lease or a final status.
+   * delivery's live lease (another message's, or an earlier receive of this one) or a final status.
    */
   | { kind: 'own-or-unclaimed'; leaseId: string }
   /**
@@ -53,7 +53,10 @@ const UNCLAIMED_CONDITION =
 export const UPLOAD_EXPIRED_CONDITION =
   '#status = :awaiting AND #sweepStatus = :awaiting AND #uploadExpiresAt < :cutoff';
 
-/** A claim also resumes a lease this caller (`:leaseId`) already holds; so may its last-receive failure. */
+/**
+ * A claim also resumes a lease this caller (`:leaseId`) already holds (an SDK retry of a claim whose
+ * answer was lost; lease ids are one delivery's own, decision 14); so may its last-receive failure.
+ */
 export const CLAIMABLE_CONDITION = `${UNCLAIMED_CONDITION} OR (#status = :checking AND #leaseId = :leaseId)`;
 
 /**

@@ -103,7 +103,8 @@ export class CheckRepository {
   /**
    * Claims a check for one vendor call: creates it if the object arrived without `POST /checks`, or
    * moves it to CHECKING if it awaits its upload, its previous lease ran out, or the lease is already
-   * `leaseId`'s own (a redelivery of the message that claimed it resumes at once, with a fresh expiry).
+   * `leaseId`'s own (a retried claim whose first answer was lost, with a fresh expiry). The checker
+   * gives each delivery a lease of its own, so a live lease is never resumed by another (decision 14).
    * Anything else (final, or CHECKING under another live lease) is not claimed and comes back as
    * `current`.
    */

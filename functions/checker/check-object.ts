@@ -16,7 +16,7 @@ import {
 } from '../../shared/precheck.js';
 import type { CheckerDeps } from './checker.js';
 import { decide } from './decide.js';
-import type { Delivery, Disposition } from './delivery.js';
+import { type Delivery, type Disposition, isLeaseOfMessage } from './delivery.js';
 import type { CreatedObject } from './notification.js';
 import type { KeptOutcome } from './outcome-memory.js';
 import { deleteSelfie, readSelfie } from './selfie.js';
@@ -36,8 +36,9 @@ export async function checkObject(
   const log = { checkId, receiveCount: delivery.receiveCount };
   const facts: ObjectFacts = { bucket: config.selfieBucket, objectKey: object.key };
 
-  // An earlier delivery of this message paid for an answer and could not write it: write it now.
-  const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock.now().getTime());
+  // An earlier delivery of this message paid for an answer and could not write it: write it now,
+  // under the lease it was paid under, which no other delivery took over if the write applies.
+  const kept = deps.outcomeMemory.recall(checkId, delivery.messageId, deps.clock.now().getTime());
   if (kept) {
     logger.info('writing a vendor answer kept from an earlier delivery', log);
     deps.metrics.addMetric('KeptVerdictsWritten', MetricUnit.Count, 1);
@@ -85,7 +86,7 @@ export async function checkObject(
     now: deps.clock.now(),
     abortSignal: deadline.signal,
   });
-  if (!claim.written) return await skipClaimed(checkId, object, claim.current, log, deps, writes);
+  if (!claim.written) return await skipClaimed(checkId, object, claim.current, delivery, log, deps);
 
   const device = claim.item.device;
   const started = performance.now();
@@ -119,12 +120,13 @@ export async function checkObject(
     return 'retry';
   }
   // Paid for: kept until written, so neither a throttled write nor a redelivery pays for it again.
-  const answer = { outcome: decision.outcome, toDlq: decision.toDlq };
-  deps.outcomeMemory.remember({ checkId, leaseId, nowMs: deps.clock.now().getTime(), ...answer });
+  const answer = { outcome: decision.outcome, leaseId, toDlq: decision.toDlq };
+  const { messageId } = delivery;
+  deps.outcomeMemory.remember({ checkId, messageId, nowMs: deps.clock.now().getTime(), ...answer });
   return await writeVerdict(object, checkId, answer, delivery, log, deps);
 }
 
-/** Writes a paid vendor answer under the message's lease, retrying AWS faults within the budget. */
+/** Writes a paid vendor answer under the lease it was paid under, retrying AWS faults within the budget. */
 async function writeVerdict(
   object: CreatedObject,
   checkId: string,
@@ -133,7 +135,7 @@ async function writeVerdict(
   log: Record<string, unknown>,
   deps: CheckerDeps,
 ): Promise<Disposition> {
-  const { leaseId } = delivery;
+  const { leaseId } = answer;
   const { writes } = delivery.time;
   const written = await withWriteRetries(
     () =>
@@ -148,7 +150,7 @@ async function writeVerdict(
     log,
     deps,
   );
-  deps.outcomeMemory.forget(checkId, leaseId);
+  deps.outcomeMemory.forget(checkId, delivery.messageId);
   if (!written.written) {
     // Our lease ran out and another delivery took the check over; its verdict stands. A final status
     // may also be our own write whose answer was lost on the way back: either way the selfie can go.
@@ -156,7 +158,7 @@ async function writeVerdict(
       ...log,
       current: written.current?.status,
     });
-    if (!isFinalStatus(written.current?.status)) return 'ack';
+    if (!isFinalStatus(written.current?.status)) return leaveToHolder(written.current, delivery);
     return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
   }
   logVerdict(written.item, log, deps, object.eventTime);
@@ -201,7 +203,7 @@ async function recordUnclaimed(
     deps,
   );
   const object = { bucket: facts.bucket, key: facts.objectKey };
-  if (!written.written) return await skipClaimed(checkId, object, written.current, log, deps, writes);
+  if (!written.written) return await skipClaimed(checkId, object, written.current, delivery, log, deps);
   logVerdict(written.item, log, deps, uploadedAt);
   return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
 }
@@ -211,10 +213,11 @@ async function skipClaimed(
   checkId: string,
   object: CreatedObject,
   current: CheckItem | undefined,
+  delivery: Delivery,
   log: Record<string, unknown>,
   deps: CheckerDeps,
-  writes: AbortSignal,
 ): Promise<Disposition> {
+  const { writes } = delivery.time;
   if (current && isFinalStatus(current.status)) {
     const reused = createdAfter(object, current.decidedAt);
     if (reused) {
@@ -234,10 +237,23 @@ async function skipClaimed(
     // kept is only ever the image that was checked (decision 7).
     return (await deleteSelfie(object, checkId, deps, writes, { evenIfRetained: reused })) ? 'ack' : 'retry';
   }
-  deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
-  // The holder's own message carries the retry; if it dies, its redelivery takes the lease over.
-  deps.logger.info('skipping check in progress elsewhere', { ...log, status: current?.status });
-  return 'ack';
+  if (isLeaseOfMessage(current?.leaseId, delivery.messageId)) {
+    deps.metrics.addMetric('OverlappingDeliveries', MetricUnit.Count, 1);
+    deps.logger.info('leaving the check to another delivery of the same message', log);
+  } else {
+    deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
+    deps.logger.info('skipping check in progress elsewhere', { ...log, status: current?.status });
+  }
+  return leaveToHolder(current, delivery);
+}
+
+/**
+ * What becomes of a message whose check another delivery holds (decision 14): another message
+ * carries the retry, so this one is acknowledged; another delivery of this same message may still
+ * fail, and acknowledging would delete the message it needs, so SQS keeps it until then.
+ */
+function leaveToHolder(current: CheckItem | undefined, delivery: Delivery): Disposition {
+  return isLeaseOfMessage(current?.leaseId, delivery.messageId) ? 'retry' : 'ack';
 }
 
 /** Whether S3 created the object after the check was decided (so it cannot be the checked upload). */

@@ -1,4 +1,5 @@
 /** One receive of a message as its checks see it: its lease, whether it is the last, and its time. */
+import { randomUUID } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
 import { type Deadline, deadlineIn } from '../../shared/deadline.js';
 import { INVOCATION_END_RESERVE_MS, OUTCOME_WRITE_MARGIN_MS, recordBudgetMs } from './budget.js';
@@ -37,6 +38,9 @@ export function recordTime(remainingMs: number, deps: CheckerDeps): RecordTime {
 
 /** One receive of a message, as every check it names sees it. */
 export interface Delivery {
+  /** The SQS message id, which the message's redeliveries keep: what kept answers are found by. */
+  messageId: string;
+  /** This delivery's own: no other delivery, not even one of the same message, ever holds it. */
   leaseId: string;
   lastReceive: boolean;
   receiveCount: number;
@@ -53,8 +57,7 @@ export function deliveryOf(
 ): Delivery {
   const receiveCount = receiveCountOf(record);
   return {
-    // The claim belongs to the message: SQS keeps a message's id across its redeliveries, so a
-    // redelivery resumes its own claim at once, while another message (a duplicate) finds it taken.
+    messageId: record.messageId,
     leaseId: leaseIdFor(record.messageId),
     lastReceive: receiveCount >= config.maxReceiveCount,
     receiveCount,
@@ -63,7 +66,18 @@ export function deliveryOf(
   };
 }
 
-/** The lease id of a message's claims: its SQS message id, which its redeliveries keep. */
+/**
+ * A lease id for one delivery of a message: its message id and a nonce. SQS can hand one message to
+ * two invocations at once, so a lease that named only the message would let both pay (decision 14).
+ */
 export function leaseIdFor(messageId: string): string {
-  return messageId;
+  return `${messageId}/${randomUUID()}`;
+}
+
+/**
+ * Whether `leaseId` is held by a delivery of `messageId` (this one or another copy of the message);
+ * a bare message id is the lease of a claim an older version made.
+ */
+export function isLeaseOfMessage(leaseId: string | undefined, messageId: string): boolean {
+  return leaseId === messageId || leaseId?.startsWith(`${messageId}/`) === true;
 }

@@ -80,8 +80,8 @@ async function endOnLastReceive(
   deps: CheckerDeps,
 ): Promise<Disposition> {
   const log = { checkId, receiveCount: delivery.receiveCount };
-  const { leaseId } = delivery;
-  const kept = deps.outcomeMemory.recall(checkId, leaseId, deps.clock.now().getTime());
+  const { leaseId, messageId } = delivery;
+  const kept = deps.outcomeMemory.recall(checkId, messageId, deps.clock.now().getTime());
   const outcome: FinalOutcome = kept?.outcome ?? { status: 'FAILED', failure: { ...failure } };
   let written: WriteResult;
   try {
@@ -90,7 +90,7 @@ async function endOnLastReceive(
         deps.repository.finalize({
           checkId,
           outcome,
-          guard: kept ? { kind: 'lease', leaseId } : { kind: 'own-or-unclaimed', leaseId },
+          guard: kept ? { kind: 'lease', leaseId: kept.leaseId } : { kind: 'own-or-unclaimed', leaseId },
           now: deps.clock.now(),
           // Nothing was read: the size stays unknown rather than what the notification claims.
           object: { bucket: deps.config.selfieBucket, objectKey: object.key },
@@ -110,7 +110,7 @@ async function endOnLastReceive(
     return 'retry';
   }
   if (written.written) {
-    deps.outcomeMemory.forget(checkId, leaseId);
+    deps.outcomeMemory.forget(checkId, messageId);
     logVerdict(written.item, log, deps);
   } else if (!isFinalStatus(written.current?.status)) {
     // Another message holds a live lease: its own delivery finishes the check and deletes the selfie.

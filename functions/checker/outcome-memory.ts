@@ -3,15 +3,18 @@ import type { FinalOutcome } from '../../shared/check.js';
 /** A vendor answer this container paid for and has not written yet. */
 export interface KeptOutcome {
   outcome: FinalOutcome;
+  /** The lease the answer was paid under: its verdict is written under that lease's guard. */
+  leaseId: string;
   /** Whether the message still goes on to the DLQ once the outcome is written (last receive). */
   toDlq: boolean;
 }
 
 /**
- * Vendor answers kept in the container's memory, by check and lease, until their verdict write
- * succeeds: a redelivery of the same message (same lease) that lands on this container writes the
- * answer without a second paid call. Bounded in count and age; an entry is only ever written through
- * the lease guard, so one that outlived its lease is refused, never wrong.
+ * Vendor answers kept in the container's memory, by check and SQS message, until their verdict write
+ * succeeds: a redelivery of the same message that lands on this container writes the answer, under
+ * the lease it was paid under, without a second paid call. Bounded in count and age; an entry is only
+ * ever written through that lease's guard, so one whose check another delivery took over is refused,
+ * never wrong.
  */
 export class OutcomeMemory {
   private readonly entries = new Map<string, KeptOutcome & { storedAtMs: number }>();
@@ -30,10 +33,15 @@ export class OutcomeMemory {
     return this.entries.size;
   }
 
-  remember(input: { checkId: string; leaseId: string; nowMs: number } & KeptOutcome): void {
-    const key = keyOf(input.checkId, input.leaseId);
+  remember(input: { checkId: string; messageId: string; nowMs: number } & KeptOutcome): void {
+    const key = keyOf(input.checkId, input.messageId);
     this.entries.delete(key);
-    this.entries.set(key, { outcome: input.outcome, toDlq: input.toDlq, storedAtMs: input.nowMs });
+    this.entries.set(key, {
+      outcome: input.outcome,
+      leaseId: input.leaseId,
+      toDlq: input.toDlq,
+      storedAtMs: input.nowMs,
+    });
     // Maps iterate in insertion order: the first key is the oldest.
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
@@ -42,22 +50,22 @@ export class OutcomeMemory {
     }
   }
 
-  recall(checkId: string, leaseId: string, nowMs: number): KeptOutcome | undefined {
-    const key = keyOf(checkId, leaseId);
+  recall(checkId: string, messageId: string, nowMs: number): KeptOutcome | undefined {
+    const key = keyOf(checkId, messageId);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (nowMs - entry.storedAtMs > this.maxAgeMs) {
       this.entries.delete(key);
       return undefined;
     }
-    return { outcome: entry.outcome, toDlq: entry.toDlq };
+    return { outcome: entry.outcome, leaseId: entry.leaseId, toDlq: entry.toDlq };
   }
 
-  forget(checkId: string, leaseId: string): void {
-    this.entries.delete(keyOf(checkId, leaseId));
+  forget(checkId: string, messageId: string): void {
+    this.entries.delete(keyOf(checkId, messageId));
   }
 }
 
-function keyOf(checkId: string, leaseId: string): string {
-  return `${checkId}\u0000${leaseId}`;
+function keyOf(checkId: string, messageId: string): string {
+  return `${checkId}\u0000${messageId}`;
 }

@@ -12,6 +12,7 @@ import {
   ddbMock,
   finalWrites,
   KEY,
+  leaseOfMessage,
   makeDeps,
   metricNames,
   resetAws,
@@ -151,7 +152,7 @@ describe('a verdict without a vendor call', () => {
       ':bucket': 'selfie-bucket',
       ':key': KEY,
       ':size': OVERSIZE,
-      ':leaseId': 'message-0',
+      ':leaseId': leaseOfMessage('message-0'),
     });
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
   });
@@ -223,6 +224,16 @@ describe('a paid verdict the lease no longer covers', () => {
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(1);
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('leaves the message to SQS when another delivery of the same message took the check over', async () => {
+    const overlap = `message-0/${crypto.randomUUID()}`;
+    refuseVerdict({ checkId: CHECK_ID, status: 'CHECKING', leaseId: overlap });
+    const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    // Acknowledging would delete the message that the other delivery may still need.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 

@@ -392,7 +392,96 @@ describe('checker on moto with the simulator', () => {
     expect(await exists(key)).toBe(false);
   });
 
-  it('resumes its own claim at once on a redelivery of the same message; a duplicate notification pays nothing', async () => {
+  /**
+   * A vendor that holds every call until `open()` (or until a second call arrives, which is the
+   * double payment the tests look for), so a second copy of a message runs while the first pays.
+   */
+  function heldVendor() {
+    let calls = 0;
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const liveness: CheckerDeps['liveness'] = {
+      checkLiveness: async () => {
+        calls++;
+        if (calls >= 2) open();
+        await gate;
+        return { kind: 'passed', transactionId: `tx-${calls}` };
+      },
+    };
+    return { liveness, calls: () => calls, open };
+  }
+
+  const until = async (condition: () => boolean) => {
+    const started = Date.now();
+    while (!condition()) {
+      if (Date.now() - started > 10_000) throw new Error('timed out waiting for the first copy');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+
+  it.each([
+    ['the same receive (one record handed to two invocations)', 0],
+    ['the next receive (redelivered while the first copy pays)', 1],
+    ['the last receive', 2],
+  ])('pays once and records one verdict for a second copy of a message on %s', async (_label, more) => {
+    const checkId = crypto.randomUUID();
+    const key = `${PREFIX}${checkId}`;
+    const event = await upload([{ key, body: makePng({ width: 300, height: 300, seed: 21 }) }]);
+    const record = event.Records[0];
+    if (!record) throw new Error('no notification arrived');
+    const count = Number(record.attributes.ApproximateReceiveCount);
+    const copy: SQSEvent = {
+      Records: [
+        {
+          ...record,
+          ...(more > 0 ? { receiptHandle: `${record.receiptHandle}-again` } : {}),
+          attributes: {
+            ...record.attributes,
+            ApproximateReceiveCount: String(more === 2 ? deps.config.maxReceiveCount : count + more),
+          },
+        },
+      ],
+    };
+    const vendor = heldVendor();
+    // Two containers, each with its own memory, as two concurrent invocations would have.
+    const first = checkBatch(event, { ...container(), liveness: vendor.liveness });
+    await until(() => vendor.calls() === 1);
+    const second = await checkBatch(copy, { ...container(), liveness: vendor.liveness });
+    vendor.open();
+    const firstResponse = await first;
+
+    expect(vendor.calls()).toBe(1);
+    expect(await item(checkId)).toMatchObject({
+      status: 'PASSED',
+      attempts: 1,
+      result: { transactionId: 'tx-1' },
+    });
+    expect(firstResponse.batchItemFailures).toEqual([]);
+    // The copy never acknowledges a message whose other copy may still fail: SQS keeps it until then.
+    expect(second.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(await exists(key)).toBe(false);
+  });
+
+  it('acknowledges a copy of a message that arrives after the first copy decided the check, paying nothing', async () => {
+    const checkId = crypto.randomUUID();
+    const key = `${PREFIX}${checkId}`;
+    const event = await upload([{ key, body: makePng({ width: 300, height: 300, seed: 22 }) }]);
+    const vendor = heldVendor();
+    vendor.open();
+    expect(
+      (await checkBatch(event, { ...container(), liveness: vendor.liveness })).batchItemFailures,
+    ).toEqual([]);
+    const decided = await item(checkId);
+    expect(
+      (await checkBatch(event, { ...container(), liveness: vendor.liveness })).batchItemFailures,
+    ).toEqual([]);
+    expect(vendor.calls()).toBe(1);
+    expect(await item(checkId)).toEqual(decided);
+  });
+
+  it("resumes a dead delivery's claim on the message's redelivery once its lease ran out; a duplicate notification pays nothing", async () => {
     const checkId = '4b7f6c1e-2b4d-4c8e-9f1a-7b2c3d4e5f60';
     const key = `${PREFIX}${checkId}`;
     const event = await upload([{ key, body: makePng({ width: 300, height: 300, seed: 4 }) }]);
@@ -414,7 +503,14 @@ describe('checker on moto with the simulator', () => {
     expect((await checkBatch(duplicate, { ...container(), clock })).batchItemFailures).toEqual([]);
     expect(vendorCalls()).toBe(1);
     expect(await item(checkId)).toMatchObject({ status: 'CHECKING', attempts: 1 });
-    // The message's own redelivery, on a new container, resumes its claim without waiting for the lease.
+    // The message's redelivery inside the lease cannot tell a dead holder from a copy still paying:
+    // it pays nothing and leaves the message to SQS (decision 14; on AWS the visibility timeout, 6x
+    // the function timeout, is past any lease, and locally redeliveries wait past a live lease).
+    expect((await checkBatch(event, { ...container(), clock })).batchItemFailures).toHaveLength(1);
+    expect(vendorCalls()).toBe(1);
+    expect(await item(checkId)).toMatchObject({ status: 'CHECKING', attempts: 1 });
+    // Once the lease ran out, the holder's invocation has ended: the redelivery resumes the check.
+    now = new Date(now.getTime() + deps.config.leaseSeconds * 1000);
     expect((await checkBatch(event, { ...container(), clock })).batchItemFailures).toEqual([]);
     expect(vendorCalls()).toBe(2);
     expect(await item(checkId)).toMatchObject({ status: 'PASSED', attempts: 2 });

@@ -14,10 +14,14 @@ import {
   acceptWrites,
   body,
   CHECK_ID,
+  claimedLeaseIds,
   ddbMock,
   finalWrites,
   KEY,
+  leaseOfMessage,
   makeDeps,
+  metricNames,
+  NOW,
   resetAws,
   s3Mock,
   selfie,
@@ -40,8 +44,8 @@ describe('checkBatch', () => {
     expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
       ':final': 'PASSED',
       ':result': { valid: true, transactionId: '1111', score: 2.6, quality: 0.85, liveness: 0.93 },
-      // The lease belongs to the message, so its redelivery can resume it.
-      ':leaseId': 'message-0',
+      // The lease is this delivery's own: the claim's.
+      ':leaseId': claimedLeaseIds()[0],
     });
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
   });
@@ -113,7 +117,8 @@ describe('checkBatch', () => {
     expect(finalWrites()).toEqual([]);
     const release = ddbMock.commandCalls(UpdateCommand).at(-1)?.args[0].input;
     expect(release?.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
-    expect(release?.ExpressionAttributeValues).toMatchObject({ ':leaseId': 'message-0' });
+    expect(claimedLeaseIds()).toEqual([leaseOfMessage('message-0')]);
+    expect(release?.ExpressionAttributeValues).toMatchObject({ ':leaseId': claimedLeaseIds()[0] });
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
@@ -325,6 +330,36 @@ describe('checkBatch', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(0);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('leaves the message to SQS, paying nothing, when another delivery of the same message holds the check', async () => {
+    // SQS handed the message to two invocations at once; the other one claimed first and may still fail.
+    ddbMock.on(UpdateCommand).rejects(
+      conditionalRefusal({
+        checkId: CHECK_ID,
+        status: 'CHECKING',
+        leaseId: `message-0/${crypto.randomUUID()}`,
+        leaseExpiresAt: NOW.getTime() + 60_000,
+      }),
+    );
+    const deps = makeDeps([]);
+    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), deps);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
+    expect(deps.vendorCalls()).toBe(0);
+    expect(claimedLeaseIds()).toEqual([leaseOfMessage('message-0')]);
+    expect(metricNames(addMetric)).toContain('OverlappingDeliveries');
+    expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
+  });
+
+  it('gives every delivery a lease of its own, even two of one message', async () => {
+    const deps = makeDeps([]);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    const [first, second] = claimedLeaseIds();
+    expect(first).toEqual(leaseOfMessage('message-0'));
+    expect(second).toEqual(leaseOfMessage('message-0'));
+    expect(first).not.toBe(second);
   });
 
   it('keeps the selfie when RETAIN_SELFIES is true', async () => {
@@ -554,6 +589,7 @@ describe('checkBatch keeps a vendor answer in hand', () => {
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
     const first = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(first.batchItemFailures).toHaveLength(1);
+    const [paidUnder] = claimedLeaseIds();
     ddbMock.reset();
     s3Mock.resetHistory();
     acceptWrites();
@@ -564,9 +600,9 @@ describe('checkBatch keeps a vendor answer in hand', () => {
     expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
       ':final': 'PASSED',
       ':result': { transactionId: '42' },
-      ':leaseId': 'message-0',
+      ':leaseId': paidUnder,
     });
-    // Neither a new download nor a new claim: the answer and the lease are the message's own.
+    // Neither a new download nor a new claim: the answer is the message's, written under the lease it was paid under.
     expect(s3Mock).not.toReceiveCommand(GetObjectCommand);
     expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
@@ -614,7 +650,7 @@ describe('checkBatch on the last receive', () => {
       // Creates the item for a direct upload; takes over the message's own lease if it holds one.
       ':bucket': 'selfie-bucket',
       ':key': KEY,
-      ':leaseId': 'message-0',
+      ':leaseId': leaseOfMessage('message-0'),
     });
     expect(finalConditions()[0]).toContain('attribute_not_exists(#checkId)');
     expect(finalConditions()[0]).toContain('#leaseId = :leaseId');
@@ -644,7 +680,7 @@ describe('checkBatch on the last receive', () => {
     expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
       ':final': 'FAILED',
       ':failure': { reason: 'INTERNAL_ERROR' },
-      ':leaseId': 'message-0',
+      ':leaseId': claimedLeaseIds()[0],
     });
     const failure = finalWrites()[0]?.ExpressionAttributeValues?.[':failure'] as { message: string };
     expect(failure.message).not.toContain('token secret');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordBudgetMs } from '../../../functions/checker/budget.js';
-import { recordTime } from '../../../functions/checker/delivery.js';
+import { isLeaseOfMessage, leaseIdFor, recordTime } from '../../../functions/checker/delivery.js';
 import { makeDeps } from './fakes.js';
 
 /** Deps whose timer records each deadline asked for (never firing), on the fakes' fixed clock. */
@@ -48,5 +48,21 @@ describe('recordTime', () => {
     const time = recordTime(Number.POSITIVE_INFINITY, deps);
     expect(asked).toEqual([recordBudgetMs(deps.config)]);
     expect(time.writes.aborted).toBe(false);
+  });
+});
+
+describe('leaseIdFor', () => {
+  it('names the message and is unique to the delivery', () => {
+    const [a, b] = [leaseIdFor('m-1'), leaseIdFor('m-1')];
+    expect(a).toMatch(/^m-1\/[0-9a-f-]{36}$/);
+    expect(a).not.toBe(b);
+    expect(isLeaseOfMessage(a, 'm-1')).toBe(true);
+  });
+
+  it("tells another message's lease from a lease of this message, an older version's bare id included", () => {
+    expect(isLeaseOfMessage(leaseIdFor('m-2'), 'm-1')).toBe(false);
+    expect(isLeaseOfMessage(leaseIdFor('m-10'), 'm-1')).toBe(false);
+    expect(isLeaseOfMessage('m-1', 'm-1')).toBe(true);
+    expect(isLeaseOfMessage(undefined, 'm-1')).toBe(false);
   });
 });

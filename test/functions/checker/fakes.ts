@@ -8,7 +8,7 @@ import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { sdkStreamMixin } from '@smithy/util-stream';
 import { mockClient } from 'aws-sdk-client-mock';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import type { CheckerDeps } from '../../../functions/checker/checker.js';
 import { readConfig } from '../../../functions/checker/config.js';
 import { OutcomeMemory } from '../../../functions/checker/outcome-memory.js';
@@ -101,6 +101,20 @@ export function resetAws() {
     .callsFake(() => ({ Body: body(selfie), ContentLength: selfie.length, Metadata: {} }));
   s3Mock.on(DeleteObjectCommand).resolves({});
   acceptWrites();
+}
+
+/** The lease ids the claims carried, in order. */
+export function claimedLeaseIds(): unknown[] {
+  return ddbMock
+    .commandCalls(UpdateCommand)
+    .map((c) => c.args[0].input)
+    .filter((input) => input.ExpressionAttributeValues?.[':lease'] !== undefined)
+    .map((input) => input.ExpressionAttributeValues?.[':leaseId']);
+}
+
+/** Matches a lease id of one delivery of `messageId`: the message id, then the delivery's nonce. */
+export function leaseOfMessage(messageId: string) {
+  return expect.stringMatching(new RegExp(`^${messageId}/[0-9a-f-]{36}$`));
 }
 
 /** The metric names `addMetric` was called with. */

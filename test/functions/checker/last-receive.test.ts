@@ -4,7 +4,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkBatch } from '../../../functions/checker/checker.js';
 import testEvent from '../../fixtures/sqs/s3-test-event.json' with { type: 'json' };
 import { conditionalRefusal } from '../../support/dynamodb.js';
-import { ddbMock, finalWrites, KEY, makeDeps, metricNames, resetAws, s3Mock, selfie } from './fakes.js';
+import {
+  claimedLeaseIds,
+  ddbMock,
+  finalWrites,
+  KEY,
+  makeDeps,
+  metricNames,
+  resetAws,
+  s3Mock,
+  selfie,
+} from './fakes.js';
 import { notificationBody, sqsEventOf } from './support.js';
 
 const LAST = 3;
@@ -111,6 +121,7 @@ describe('a last receive with no time left', () => {
     const second = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), deps);
     expect(second.batchItemFailures).toHaveLength(1);
     expect(deps.outcomeMemory.size).toBe(1);
+    const [paidUnder] = claimedLeaseIds();
     ddbMock.resetHistory();
     s3Mock.resetHistory();
 
@@ -124,7 +135,7 @@ describe('a last receive with no time left', () => {
     expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
       ':final': 'PASSED',
       ':result': { transactionId: '42' },
-      ':leaseId': 'message-0',
+      ':leaseId': paidUnder,
     });
     expect(metricNames(addMetric)).toContain('ChecksPassed');
     expect(deps.outcomeMemory.size).toBe(0);
