@@ -40,11 +40,17 @@ export interface LocalPipelineOptions {
    * @default none besides its own
    */
   corsAllowedOrigins?: string[];
-  /** Where to write the resources file; `undefined` skips it. */
+  /**
+   * Where to write the resources file once the pipeline is up; an earlier run's file there is removed
+   * at start. @default none written
+   */
   resourcesFile?: string;
   /** Called with every event the tap rule delivers. */
   onEvent?: (event: TappedEvent) => void;
-  /** Also write every tapped event to `<eventsDir>/<checkId>.json`, for other processes to read. */
+  /**
+   * Also write every tapped event to `<eventsDir>/<checkId>.json`, for other processes to read; the
+   * event files (`*.json`) of earlier runs there are removed at start. @default none written
+   */
   eventsDir?: string;
   /** How often the sweeper runs. @default the stack's schedule */
   sweepIntervalMs?: number;
@@ -80,6 +86,8 @@ export interface LocalPipeline {
     selfiePrefix: string;
     /** Lambda's Invoke API for the token-refresher (`tools/local/local-lambda.ts`). */
     lambdaEndpoint: string;
+    /** The process running the pipeline: `npm run ops` tells a running pipeline's file from a stopped one's. */
+    pid: number;
   };
   settings: PipelineSettings;
   clients: LocalAwsClients;

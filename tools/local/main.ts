@@ -1,5 +1,7 @@
 /**
  * `npm start`: the whole pipeline on this machine (moto + the Apptenticate simulator), until Ctrl-C.
+ * `.local/` holds this run's state only (`resources.json`, `events/<checkId>.json`): an earlier run's
+ * names resources of a moto that is gone, so it is removed at start.
  *
  * Environment:
  * - `PORT` (default 3000): where the api listens on 127.0.0.1.
@@ -66,7 +68,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
   const retryDelaySeconds = Number(process.env.LOCAL_RETRY_DELAY_SECONDS ?? 5);
+  // npm runs scripts in the package root, so `npm run ops` and `npm run check` find these from any terminal.
   const resourcesFile = resolve('.local/resources.json');
+  const eventsDir = resolve('.local/events');
   const vendor = vendorFromEnv();
   const awsEndpoint = process.env.AWS_ENDPOINT_URL?.trim();
   const awsFaults = awsFaultsFromEnv();
@@ -75,7 +79,7 @@ async function main(): Promise<void> {
     port,
     retryDelaySeconds,
     resourcesFile,
-    eventsDir: resolve('.local/events'),
+    eventsDir,
     onEvent: printEvent,
     sweepIntervalMs: 30_000,
     environment: {
@@ -101,7 +105,9 @@ async function main(): Promise<void> {
   table      ${r.tableName}
   bus        ${r.eventBusName}
   lambda     ${r.lambdaEndpoint}  (Invoke for the token-refresher)
-  resources  ${resourcesFile}
+  resources  ${resourcesFile}  (what npm run ops and npm run check read)
+  events     ${eventsDir}/<checkId>.json
+  .local/ holds this run's state only: what an earlier run left there was removed at start
 try: npm run check -- <image> [--device IOS] [--reference X]     operate: npm run ops -- status     stop: Ctrl-C`);
   let stopping = false;
   const stop = () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -38,6 +38,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   const started: Started = {};
   const stops: (() => Promise<void>)[] = [];
   try {
+    await clearEarlierRun(options);
     const region = options.region ?? 'us-east-1';
     let awsEndpoint = options.awsEndpoint;
     if (!awsEndpoint) {
@@ -301,6 +302,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       lambdaEndpoint: started.lambda.endpoint,
       // Invoked through `lambdaEndpoint`; the checker still gets no name (see the environment above).
       tokenRefresherFunctionName: LOCAL_REFRESHER_FUNCTION,
+      pid: process.pid,
       ...(started.faults ? { functionsAwsEndpoint: started.faults.endpoint } : {}),
     };
     if (options.resourcesFile) {
@@ -335,6 +337,22 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     await stopStarted(started);
     throw error;
   }
+}
+
+/**
+ * Removes what an earlier run left in the resources file and the events folder: it describes a moto
+ * whose state is gone (`npm run ops -- check` on one of its ids finds no check). Only event files
+ * (`*.json`) go, so a folder given by mistake loses nothing else.
+ */
+async function clearEarlierRun(options: LocalPipelineOptions): Promise<void> {
+  if (options.resourcesFile) await rm(options.resourcesFile, { force: true });
+  const dir = options.eventsDir;
+  if (!dir) return;
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  await Promise.all(names.filter((name) => name.endsWith('.json')).map((name) => rm(join(dir, name))));
 }
 
 /** The token-refresher's name on the local Lambda endpoint. */

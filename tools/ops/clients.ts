@@ -18,6 +18,8 @@ import {
   namesFromFlags,
   namesFromOutputs,
   type PipelineName,
+  type PipelineNames,
+  probeLocalPipeline,
   type Target,
   targetFromResourcesFile,
 } from './target.js';
@@ -72,26 +74,66 @@ export interface TargetChoice {
   env: NodeJS.ProcessEnv;
   /** The names the command needs: when flags give them all, no stack is read. */
   needed: readonly PipelineName[];
+  /** Where `.local/resources.json` is looked for. @default the process's working folder */
+  cwd?: string;
 }
 
 /** The default resources file of `npm start`. */
 export const LOCAL_RESOURCES_FILE = '.local/resources.json';
+
+/** What the help and the errors call the options that name a pipeline. */
+const NAMING_OPTIONS = 'no --stack, --region or --resources given';
 
 /** Finds the target (see `target.ts` for the order) and builds its clients. */
 export async function resolveTarget(choice: TargetChoice): Promise<{ target: Target; clients: OpsClients }> {
   const { flags, env } = choice;
   const fromFlags = namesFromFlags(flags);
   const file = typeof flags.resources === 'string' ? flags.resources : undefined;
-  const localDefault =
-    !file &&
-    typeof flags.stack !== 'string' &&
-    env.AWS_ENDPOINT_URL &&
-    existsSync(resolve(LOCAL_RESOURCES_FILE));
-  if (file || localDefault) {
-    const target = targetFromResourcesFile(file ?? LOCAL_RESOURCES_FILE);
+  const fromFile = async (path: string, notice?: string) => {
+    const target = targetFromResourcesFile(path);
     target.names = { ...target.names, ...fromFlags };
+    if (notice) target.notice = notice;
     return { target, clients: await createClients(target) };
+  };
+  if (file) return await fromFile(file);
+  const named = typeof flags.stack === 'string' || typeof flags.region === 'string';
+  /** Why no local pipeline was used, when nothing named the pipeline. */
+  let noLocal: string | undefined;
+  if (!named) {
+    const path = resolve(choice.cwd ?? process.cwd(), LOCAL_RESOURCES_FILE);
+    if (!existsSync(path)) {
+      noLocal = `no local pipeline runs here (no ${LOCAL_RESOURCES_FILE} in ${choice.cwd ?? process.cwd()})`;
+    } else if (env.AWS_ENDPOINT_URL) {
+      return await fromFile(
+        path,
+        `the local pipeline of ${path}: AWS_ENDPOINT_URL is set, ${NAMING_OPTIONS}`,
+      );
+    } else {
+      const probe = await probeLocalPipeline(path);
+      if (probe.running) {
+        const pid = probe.pid === undefined ? '' : `, pid ${probe.pid}`;
+        return await fromFile(path, `the local pipeline running here (${path}${pid}): ${NAMING_OPTIONS}`);
+      }
+      noLocal = `the local pipeline of ${path} is not running (${probe.why})`;
+    }
   }
+  try {
+    return await resolveStackTarget(choice, fromFlags);
+  } catch (error) {
+    if (noLocal === undefined) throw error;
+    throw new Error(
+      `${noLocal} and no stack is named: ${(error as Error).message}; start the local pipeline with npm start, or name a deployed stack with --stack <name> --region <region>`,
+      { cause: error },
+    );
+  }
+}
+
+/** The target of the given flags, or of a deployed stack's outputs when they do not name everything. */
+async function resolveStackTarget(
+  choice: TargetChoice,
+  fromFlags: PipelineNames,
+): Promise<{ target: Target; clients: OpsClients }> {
+  const { flags } = choice;
   const region = typeof flags.region === 'string' ? flags.region : undefined;
   const base: Target = {
     description: 'names given by flags',

@@ -51,6 +51,7 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
     name = command.name;
     checkFlags(flags, [...TARGET_FLAGS, ...command.flags]);
     const { target, clients } = await resolveTarget({ flags, env: io.env, needed: command.needs(args) });
+    if (target.notice) out.line(`ops: ${target.notice}`);
     const ctx: OpsContext = {
       target,
       clients,
@@ -80,8 +81,10 @@ function printHelp(line: (text?: string) => void, command?: OpsCommand): void {
   for (const c of COMMANDS) line(`  ${c.usage}`);
   line();
   line('Which pipeline: --stack <name> (its CloudFormation outputs, default SelfieLiveness; AWS credentials');
-  line('and region from the default chain, or --region), --resources <file> (npm start writes');
-  line('.local/resources.json, used by default when AWS_ENDPOINT_URL is set), or a flag per resource,');
-  line('e.g. --check-table-name. Nothing is changed without --dry-run=false or --yes; no secret, token or');
-  line('presigned URL is printed. npm run ops -- <command> --help for more.');
+  line('and region from the default chain, or --region), or --resources <file> (what npm start writes).');
+  line('With none of --stack, --region and --resources, the npm start running here (its');
+  line('.local/resources.json; or that file whenever AWS_ENDPOINT_URL is set), else the default stack.');
+  line('A flag per resource (e.g. --check-table-name) overrides that name. Nothing is changed without');
+  line('--dry-run=false or --yes; no secret, token or presigned URL is printed. npm run ops -- <command>');
+  line('--help for more.');
 }
