@@ -122,6 +122,10 @@ export const CONTEXT_KEYS = {
   existingBucketName: { default: '-', doc: 'Use this bucket instead of creating one' },
   existingBucketKeyArn: { default: '-', doc: 'KMS key of the existing bucket, if it uses SSE-KMS' },
   existingEventBusArn: { default: '-', doc: 'Use this event bus' },
+  eventBusName: {
+    default: '- (derived from the stack name)',
+    doc: 'Name of the created event bus (not with existingEventBusArn); set it to keep the name of a bus created by 0.1.0',
+  },
   existingKeyArn: { default: '-', doc: 'Use this KMS key for what the stack creates' },
   existingCredentialsSecretArn: { default: '-', doc: 'Use this credentials secret (complete ARN)' },
   existingTokenSecretArn: { default: '-', doc: 'Use this token secret (complete ARN)' },
@@ -265,6 +269,7 @@ export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfi
       subscriberAccounts: list('subscriberAccounts'),
       operatorRoleArns: list('operatorRoleArns'),
       uploaderRoleArns: list('uploaderRoleArns'),
+      eventBusName: str('eventBusName'),
       functions,
     }),
   };

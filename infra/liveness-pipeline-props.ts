@@ -86,6 +86,16 @@ export interface LivenessPipelineProps {
    */
   readonly eventBus?: events.IEventBus;
   /**
+   * The name of the event bus the construct creates (not with `eventBus`). A bus's name is fixed:
+   * a new one replaces the bus (subscribers' rules and the archive stay with the old). Set it to
+   * keep the name an installation of 0.1.0 derived from the construct path (the synth warning
+   * names it), or to choose one.
+   * @default - derived from the stack name and the construct path (`Names.uniqueResourceName`),
+   * unique per stack and per pipeline; for a top-level stack whose name is its construct id, the
+   * name 0.1.0 gave it
+   */
+  readonly eventBusName?: string;
+  /**
    * The KMS key that encrypts what the construct creates and holds sensitive data: the selfie
    * bucket, both secrets and the alarm topic. A key you bring must let the account's IAM policies
    * grant its use (the default key policy does) and, for a created alarm topic, let CloudWatch use it.

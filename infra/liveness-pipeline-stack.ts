@@ -48,6 +48,8 @@ export interface LivenessPipelineStackProps extends StackProps {
   readonly destroyOnDelete?: boolean;
   /** @default - every resource is created */
   readonly existing?: ExistingResources;
+  /** Name of the created event bus: see `LivenessPipelineProps.eventBusName`. @default - derived from the stack name */
+  readonly eventBusName?: string;
   /** @default - see `LivenessPipelineProps.functions` */
   readonly functions?: PipelineFunctionOverridesByName;
   /** @default false */
@@ -112,6 +114,7 @@ export class LivenessPipelineStack extends Stack {
       ...(props.tracing !== undefined ? { tracing: props.tracing } : {}),
       ...(props.vendorNetwork ? { vendorNetwork: props.vendorNetwork } : {}),
       ...(props.subscriberAccounts ? { subscriberAccounts: props.subscriberAccounts } : {}),
+      ...(props.eventBusName ? { eventBusName: props.eventBusName } : {}),
       destroyOnDelete: props.destroyOnDelete ?? false,
       ...(bucket ? { bucket } : {}),
       ...(existing.eventBusArn

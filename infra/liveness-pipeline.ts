@@ -145,6 +145,7 @@ export class LivenessPipeline extends Construct {
     });
     const liveness = new LivenessEvents(this, {
       eventBus: props.eventBus,
+      eventBusName: props.eventBusName,
       eventSource: settings.eventSource,
       archiveRetention: Duration.days(settings.eventArchiveRetentionDays),
       eventTap: props.eventTap,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -76,7 +76,17 @@ export class LivenessApi {
     });
     throwIfInvalid('LivenessApi', apiProblems(props));
     const auth = props.apiAuth ?? 'iam';
-    this.httpApi = new apigw.HttpApi(scope, 'HttpApi', {
+    const httpApi: apigw.HttpApi = new apigw.HttpApi(scope, 'HttpApi', {
+      // Named after the stack and the construct path (CDK's default is the construct id, `HttpApi`,
+      // the same for every pipeline); a name changes in place, the API id and URL stay.
+      apiName: Lazy.string({
+        produce: () =>
+          Names.uniqueResourceName(httpApi, {
+            maxLength: 128,
+            separator: '-',
+            allowedSpecialCharacters: '-_',
+          }),
+      }),
       description: 'Selfie liveness checks: issue uploads and read checks',
       defaultAuthorizer:
         auth === 'iam'
@@ -97,6 +107,7 @@ export class LivenessApi {
           }
         : {}),
     });
+    this.httpApi = httpApi;
     this.accessLogGroup = new logs.LogGroup(scope, 'ApiAccessLogs', {
       retention: props.accessLogRetention,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

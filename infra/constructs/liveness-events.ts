@@ -1,4 +1,4 @@
-import { Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -12,6 +12,7 @@ import { DETAIL_TYPES } from '../../shared/events/contract.js';
 import { LIVENESS_EVENT_SCHEMA } from '../../shared/events/schema.js';
 import { NOTIFIER_STREAM_FILTERS } from '../settings.js';
 import { allow, PipelineFunction, type PipelineFunctionOptions } from './pipeline-function.js';
+import { throwIfInvalid } from './problems.js';
 import { acknowledgeDeadLetterQueue } from './selfie-storage.js';
 
 /** How the notifier reads the check table's stream. */
@@ -33,6 +34,13 @@ export interface LivenessEventsProps {
    * @default - a new event bus
    */
   readonly eventBus?: events.IEventBus;
+  /**
+   * The name of the bus this part creates (not with `eventBus`): `[A-Za-z0-9._/-]`, at most 256.
+   * A bus's name is fixed: changing it replaces the bus.
+   * @default - derived from the stack name and the construct path (`Names.uniqueResourceName`),
+   * so two stacks, or two pipelines in one stack, never share it
+   */
+  readonly eventBusName?: string;
   /** The `source` of every liveness event. */
   readonly eventSource: string;
   /** How long the archive keeps the events for replay (whole days). */
@@ -89,7 +97,8 @@ export class LivenessEvents {
     });
     acknowledgeDeadLetterQueue(this.notifierDeadLetterQueue);
 
-    this.eventBus = props.eventBus ?? new events.EventBus(scope, 'EventBus', {});
+    throwIfInvalid('LivenessEvents', eventsProblems(props));
+    this.eventBus = props.eventBus ?? createEventBus(scope, props.eventBusName);
     this.eventArchive = new events.Archive(scope, 'EventArchive', {
       sourceEventBus: this.eventBus,
       description: 'Selfie liveness events, for replay',
@@ -163,9 +172,50 @@ export class LivenessEvents {
   }
 }
 
+/**
+ * The bus, named after the stack name and its construct path. Before 0.2.0 CDK derived the name from
+ * the construct path alone (`Names.uniqueId`), which leaves out the stack name: two stages deployed
+ * from one app shape (one construct id, a stack name per stage) both wanted the same bus. The two are
+ * equal for a top-level stack whose name is its construct id (the ready app), whose bus keeps its name.
+ */
+function createEventBus(scope: Construct, eventBusName: string | undefined): events.EventBus {
+  const bus: events.EventBus = new events.EventBus(scope, 'EventBus', {
+    eventBusName: eventBusName ?? Lazy.string({ produce: () => defaultBusName(bus) }),
+  });
+  const before = Names.uniqueId(bus);
+  if (eventBusName === undefined && defaultBusName(bus) !== before) {
+    Annotations.of(scope).addWarningV2(
+      '@selfie-liveness/pipeline:eventBusRenamed',
+      `The event bus is now named ${defaultBusName(bus)} (after the stack name); up to 0.1.0 it was named ${before} (after the construct path, which another stage's stack can share). If this stack was deployed before, deploying replaces its bus: subscriber rules and the archive stay with the old one. To keep it, set eventBusName: '${before}' (or -c eventBusName=${before}); otherwise acknowledge this warning (docs/deploy.md#upgrade).`,
+    );
+  }
+  return bus;
+}
+
+function defaultBusName(bus: Construct): string {
+  return Names.uniqueResourceName(bus, { maxLength: 256 });
+}
+
+// EventBridge's bus name pattern; `default` is the account's own bus, never ours.
+const EVENT_BUS_NAME = /^[A-Za-z0-9._/-]{1,256}$/;
+
 /** What is wrong with the event props, each with how to fix it. */
-export function eventsProblems(props: Pick<LivenessEventsProps, 'subscriberAccounts'>): string[] {
+export function eventsProblems(
+  props: Pick<LivenessEventsProps, 'subscriberAccounts' | 'eventBus' | 'eventBusName'>,
+): string[] {
   const problems: string[] = [];
+  const name = props.eventBusName;
+  if (name !== undefined && props.eventBus) {
+    problems.push(
+      'eventBusName names a bus the pipeline creates: leave it out with eventBus (a brought bus keeps its own name)',
+    );
+  } else if (
+    name !== undefined &&
+    !Token.isUnresolved(name) &&
+    (!EVENT_BUS_NAME.test(name) || name === 'default')
+  ) {
+    problems.push(`eventBusName must be 1-256 letters, digits or ._/- and not "default", got "${name}"`);
+  }
   for (const account of props.subscriberAccounts ?? []) {
     if (!Token.isUnresolved(account) && !/^\d{12}$/.test(account)) {
       problems.push(`subscriberAccounts entries must be 12-digit AWS account ids, got "${account}"`);
@@ -178,6 +228,14 @@ export function eventsProblems(props: Pick<LivenessEventsProps, 'subscriberAccou
     problems.push('subscriberAccounts lists an account twice');
   }
   return problems;
+}
+
+/**
+ * A bus-policy statement id of this pipeline (at most 64 characters): a bus holds one statement per
+ * id, and a brought bus may serve the pipelines of several stacks (stages) and of one stack.
+ */
+function statementId(prefix: string, scope: Construct): string {
+  return `${prefix}${Names.uniqueResourceName(scope, { maxLength: 64 - prefix.length })}`;
 }
 
 /**
@@ -197,7 +255,7 @@ function subscriberSourceRequired(
 ): events.CfnEventBusPolicy {
   return new events.CfnEventBusPolicy(scope, 'EventBusSubscriberSourceRequired', {
     eventBusName: bus.eventBusName,
-    statementId: `LivenessSubscriberRulesNameASource${Names.uniqueId(scope)}`.slice(0, 64),
+    statementId: statementId('LivenessSubscriberSource', scope),
     statement: new iam.PolicyStatement({
       effect: iam.Effect.DENY,
       principals: accounts.map((account) => new iam.AccountPrincipal(account)),
@@ -217,9 +275,9 @@ function subscriberPolicy(
   // The L1: EventBusPolicy (aws-cdk-lib 2.276) puts the PolicyStatement object itself into the template.
   return new events.CfnEventBusPolicy(scope, 'EventBusSubscriberPolicy', {
     eventBusName: bus.eventBusName,
-    statementId: 'LivenessSubscribersManageOwnRules',
+    statementId: statementId('LivenessSubscribers', scope),
     statement: new iam.PolicyStatement({
-      sid: 'LivenessSubscribersManageOwnRules',
+      sid: statementId('LivenessSubscribers', scope),
       principals: accounts.map((account) => new iam.AccountPrincipal(account)),
       actions: [
         'events:PutRule',

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Names, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -301,9 +301,16 @@ export class PipelineMonitoring extends Construct {
     );
   }
 
-  /** Saved Logs Insights queries, named under the stack's name so each stack's are told apart. */
+  /**
+   * Saved Logs Insights queries, named `<stack name>/<pipeline's path in the stack>/<query>` so that
+   * each stack's and each pipeline's are told apart (the console shows the parts as folders).
+   */
   private addQueries(logGroups: PipelineMonitoringProps['logGroups']): void {
-    const prefix = Stack.of(this).stackName;
+    // Query names may not hold `:` or `*`; `/` separates folders.
+    const path = this.node.scope
+      ? Names.stackRelativeConstructPath(this.node.scope).replace(/[:*]/g, '')
+      : '';
+    const prefix = [Stack.of(this).stackName, path].filter(Boolean).join('/');
     const define = (id: string, name: string, groups: logs.ILogGroup[], queryString: logs.QueryString) =>
       this.queries.push(
         new logs.QueryDefinition(this, id, {
