@@ -81,7 +81,10 @@ export interface LivenessPipelineProps {
    */
   readonly bucket?: s3.IBucket;
   /**
-   * An existing event bus to publish the liveness events on.
+   * An existing event bus to publish the liveness events on, in the stack's account and region (the
+   * archive, the example rule and the notifier act on it there); one elsewhere is refused at synth
+   * when both environments are known. For a bus in another account, leave this out and forward the
+   * events with a rule (docs/deploy.md).
    * @default - a new event bus
    */
   readonly eventBus?: events.IEventBus;

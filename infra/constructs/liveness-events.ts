@@ -97,7 +97,10 @@ export class LivenessEvents {
     });
     acknowledgeDeadLetterQueue(this.notifierDeadLetterQueue);
 
-    throwIfInvalid('LivenessEvents', eventsProblems(props));
+    throwIfInvalid('LivenessEvents', [
+      ...eventsProblems(props),
+      ...(props.eventBus ? busPlaceProblems(scope, props.eventBus) : []),
+    ]);
     this.eventBus = props.eventBus ?? createEventBus(scope, props.eventBusName);
     this.eventArchive = new events.Archive(scope, 'EventArchive', {
       sourceEventBus: this.eventBus,
@@ -194,6 +197,30 @@ function createEventBus(scope: Construct, eventBusName: string | undefined): eve
 
 function defaultBusName(bus: Construct): string {
   return Names.uniqueResourceName(bus, { maxLength: 256 });
+}
+
+/**
+ * A brought bus must be in the stack's own account and region: the archive and the example rule are
+ * created in the stack's account on a bus of that name, and the notifier's `EVENT_BUS_NAME` names a
+ * bus of its own account. Unknown (an environment-agnostic stack) is not checked: docs/deploy.md.
+ */
+function busPlaceProblems(scope: Construct, bus: events.IEventBus): string[] {
+  const stack = Stack.of(scope);
+  const problems: string[] = [];
+  const differs = (theirs: string, ours: string) =>
+    !Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours;
+  const where = Token.isUnresolved(bus.eventBusArn) ? bus.eventBusName : bus.eventBusArn;
+  if (differs(bus.env.account, stack.account)) {
+    problems.push(
+      `eventBus ${where} is in account ${bus.env.account}, but the pipeline deploys to ${stack.account}: its archive, example rule and notifier would act on a bus of this account. Either deploy the pipeline in account ${bus.env.account}, or leave eventBus out (the pipeline creates its bus here) and forward the liveness events to it with a rule whose target is that bus (its owner allows events:PutEvents from ${stack.account}; docs/deploy.md)`,
+    );
+  }
+  if (differs(bus.env.region, stack.region)) {
+    problems.push(
+      `eventBus ${where} is in region ${bus.env.region}, but the pipeline deploys to ${stack.region}: deploy the pipeline in ${bus.env.region}, or leave eventBus out and forward the events to it with a rule`,
+    );
+  }
+  return problems;
 }
 
 // EventBridge's bus name pattern; `default` is the account's own bus, never ours.
