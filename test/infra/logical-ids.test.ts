@@ -36,16 +36,36 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     'PipelineTokenRefresherLogGroup30B4B2BE',
   ],
   // Not data, but replacing them is visible outside the stack: the API id is in every app's base
-  // URL, and a new stream mapping starts again at TRIM_HORIZON and publishes events twice.
+  // URL; a second `$default` stage cannot be created beside the first, so a replaced stage fails the
+  // deploy; a replaced notifications resource deletes every notification of the bucket.
   'AWS::ApiGatewayV2::Api': ['PipelineHttpApiE99D43B5'],
-  'AWS::Lambda::EventSourceMapping': [
+  'AWS::ApiGatewayV2::Stage': ['PipelineHttpApiDefaultStage56131F86'],
+  'Custom::S3BucketNotifications': ['PipelineSelfieBucketNotifications4B6B9A3C'],
+};
+
+// CDK names an event-source mapping after its source's unique id, which starts with the stack's
+// construct id: the logical ids below hold for these two stack names only (in 'Pipeline', the
+// repeated 'Pipeline/Pipeline' folds into one). Giving them ids of their own would replace the
+// mappings of every deployed stack, and a new stream mapping starts again at TRIM_HORIZON and
+// publishes events twice. Two names pin the part of the id the construct decides.
+const MAPPINGS_BY_STACK_ID: Readonly<Record<string, readonly string[]>> = {
+  Pipeline: [
     'PipelineCheckerFunctionSqsEventSourcePipelineSelfieQueueFF5DAD433E671A53',
     'PipelineNotifierFunctionDynamoDBEventSourcePipelineCheckTableB9C0DE69B5DB4254',
   ],
+  LivenessProd: [
+    'PipelineCheckerFunctionSqsEventSourceLivenessProdPipelineSelfieQueue80ECDBDA1DEBA660',
+    'PipelineNotifierFunctionDynamoDBEventSourceLivenessProdPipelineCheckTable635D3EE250A5BA55',
+  ],
 };
+
+// One per address of `alarmEmails` (none without): a replaced email subscription waits for its
+// recipient to confirm it again.
+const ALARM_SUBSCRIPTIONS = ['PipelineAlarmTopiconcallexamplecom20B89C80'];
 
 let resources: Record<string, { Type: string }>;
 let withHatches: Record<string, { Type: string }>;
+let renamed: Record<string, { Type: string }>;
 let cleanup: () => void;
 
 beforeAll(() => {
@@ -55,10 +75,12 @@ beforeAll(() => {
   resources = Template.fromStack(stack).toJSON().Resources;
   // The same stack with every escape hatch on (a second app: the stack name must stay 'Pipeline').
   const other = createTestApp();
+  const third = createTestApp();
   const cleanupFirst = cleanup;
   cleanup = () => {
     cleanupFirst();
     other.cleanup();
+    third.cleanup();
   };
   const network = new Stack(other.app, 'Network');
   const hatched = new LivenessPipelineStack(other.app, 'Pipeline', {
@@ -66,8 +88,10 @@ beforeAll(() => {
     vendorNetwork: { vpc: new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 1 }) },
     subscriberAccounts: ['444455556666'],
     functions: { checker: { memorySize: Size.mebibytes(1024), reservedConcurrentExecutions: 10 } },
+    alarmEmails: ['oncall@example.com'],
   });
   withHatches = Template.fromStack(hatched).toJSON().Resources;
+  renamed = Template.fromStack(new LivenessPipelineStack(third.app, 'LivenessProd')).toJSON().Resources;
 });
 afterAll(() => cleanup());
 
@@ -88,4 +112,27 @@ describe('logical IDs of the resources a deployed stack must keep', () => {
       expect(idsOfType(type, withHatches)).toEqual([...ids].sort());
     },
   );
+
+  it.each(Object.entries(PINNED))('keeps every %s at its pinned logical ID in another stack', (type, ids) => {
+    expect(idsOfType(type, renamed)).toEqual([...ids].sort());
+  });
+
+  it.each(Object.entries(MAPPINGS_BY_STACK_ID))(
+    'keeps the event-source mappings of a stack named %s at their pinned logical IDs',
+    (stackId, ids) => {
+      const from = stackId === 'Pipeline' ? resources : renamed;
+      expect(idsOfType('AWS::Lambda::EventSourceMapping', from)).toEqual([...ids].sort());
+    },
+  );
+
+  it('keeps the event-source mappings at their pinned logical IDs with every escape hatch on', () => {
+    expect(idsOfType('AWS::Lambda::EventSourceMapping', withHatches)).toEqual(
+      [...(MAPPINGS_BY_STACK_ID.Pipeline ?? [])].sort(),
+    );
+  });
+
+  it('keeps an alarm email subscription at its pinned logical ID, and has none without alarmEmails', () => {
+    expect(idsOfType('AWS::SNS::Subscription', withHatches)).toEqual(ALARM_SUBSCRIPTIONS);
+    expect(idsOfType('AWS::SNS::Subscription')).toEqual([]);
+  });
 });
