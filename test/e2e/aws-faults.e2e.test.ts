@@ -247,6 +247,16 @@ describe('200 checks with 10% AWS faults, a DynamoDB and an S3 outage, and 20% v
     // one, and the redelivery pays again. Any other paid call without a verdict is a check paid twice.
     const abandoned = simulator.control.state().abandoned.liveness;
     const expectedPaid = decidedByVendor + vendorFailed + abandoned;
+    // The same, check by check: a check paid more often than its verdict, its vendor faults and its
+    // abandoned answers explain was paid twice, whatever the totals say.
+    const { livenessByCheck } = simulator.control.state();
+    const paidTwice = ids.flatMap((id) => {
+      const calls = livenessByCheck[id] ?? { paid: 0, randomFaults: 0, abandoned: 0 };
+      const explained = (checks.get(id)?.result !== undefined ? 1 : 0) + calls.randomFaults + calls.abandoned;
+      return calls.paid > explained
+        ? [`${describeCheck(id)} paid ${calls.paid}, explained ${explained}`]
+        : [];
+    });
     const attempts = ids.reduce((sum, id) => sum + (checks.get(id)?.attempts ?? 0), 0);
     const latencies = ids
       .filter((id) => eventArrivals.has(id))
@@ -287,6 +297,7 @@ describe('200 checks with 10% AWS faults, a DynamoDB and an S3 outage, and 20% v
       checksDecidedByVendor: decidedByVendor,
       expectedPaidCalls: expectedPaid,
       extraPaidCalls: paidCalls - expectedPaid,
+      checksPaidTwice: paidTwice,
       claims: attempts,
       uploadToEventMs: percentiles(latencies),
       uploadToVerdictMs: percentiles(uploadToVerdict),
@@ -307,6 +318,9 @@ describe('200 checks with 10% AWS faults, a DynamoDB and an S3 outage, and 20% v
         'paid vendor calls (one per verdict, plus the vendor-failed attempts and the answers the checker gave up on)',
       )
       .toBe(expectedPaid);
+    expect
+      .soft(paidTwice, 'checks paid more often than a verdict, a fault or an abandoned answer explains')
+      .toEqual([]);
     // The run itself must have been a bad day.
     expect(faults.totals().outage).toBeGreaterThan(0);
     expect(faults.totals().throttle + faults.totals().error).toBeGreaterThan(50);

@@ -69,13 +69,25 @@ describe('200 checks while the vendor fails 20% of calls', () => {
     expect(new Set(events.map((e) => e.detail.checkId)).size).toBe(CHECKS);
     expect(new Set(events.map((e) => e.detail.eventId)).size).toBe(CHECKS);
 
-    // Never paid twice: one call per verdict, plus the calls the vendor failed. A claim may end
-    // without a call (a kept answer written, a call that no longer fits the deadline), never with two.
+    // Never paid twice: one call per verdict, plus the calls the vendor failed and the ordinary
+    // answers the checker gave up on (decision 4). A claim may end without a call (a kept answer
+    // written, a call that no longer fits the deadline), never with two. Check by check, so that one
+    // check's abandoned answer cannot hide another's double payment.
     const state = pipeline.simulator?.control.state();
     const calls = state?.counts.liveness ?? 0;
-    const verdicts = checks.filter((c) => c.status === 'PASSED' || c.status === 'REJECTED').length;
+    const decidedByVendor = (c: CheckView) => c.status === 'PASSED' || c.status === 'REJECTED';
+    const verdicts = checks.filter(decidedByVendor).length;
     expect(state?.randomFaults.liveness).toBeGreaterThan(0);
-    expect(calls).toBe(verdicts + (state?.randomFaults.liveness ?? 0));
+    expect(calls).toBe(verdicts + (state?.randomFaults.liveness ?? 0) + (state?.abandoned.liveness ?? 0));
+    const paidTwice = checks.flatMap((c) => {
+      const byCheck = state?.livenessByCheck[c.checkId] ?? { paid: 0, randomFaults: 0, abandoned: 0 };
+      const explained = (decidedByVendor(c) ? 1 : 0) + byCheck.randomFaults + byCheck.abandoned;
+      return byCheck.paid > explained ? [{ checkId: c.checkId, status: c.status, ...byCheck }] : [];
+    });
+    expect(
+      paidTwice,
+      'checks paid more often than a verdict, a fault or an abandoned answer explains',
+    ).toEqual([]);
     const attempts = events.reduce((sum, e) => sum + Number(e.detail.attempts), 0);
     expect(calls).toBeLessThanOrEqual(attempts);
   });

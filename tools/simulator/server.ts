@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { REJECTION_CODES } from '../../shared/apptenticate/codes.js';
 import { mulberry32 } from '../seeded-random.js';
 import { handleControl } from './control-routes.js';
@@ -31,6 +31,7 @@ import {
 import { inspectImage } from './inspect-image.js';
 import { JwtSigner } from './jwt.js';
 import type {
+  LivenessCallCounts,
   LivenessRequestRecord,
   ScriptedAnswer,
   Simulator,
@@ -85,6 +86,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let counts = zeroCounts();
   let randomFaults = zeroCounts();
   let abandoned = zeroCounts();
+  let livenessByCheck = new Map<string, LivenessCallCounts>();
+  // An ordinary liveness answer written in full, until its connection carries another request.
+  const unconfirmed = new WeakMap<Socket, LivenessCallCounts | undefined>();
   let lastLiveness: LivenessRequestRecord | undefined;
   let nextId = 1000;
   let accessGeneration = 0;
@@ -114,6 +118,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         counts: { ...counts },
         randomFaults: { ...randomFaults },
         abandoned: { ...abandoned },
+        livenessByCheck: Object.fromEntries(
+          [...livenessByCheck].map(([checkId, calls]) => [checkId, { ...calls }]),
+        ),
         ...(lastLiveness ? { lastLiveness: { ...lastLiveness } } : {}),
         pendingAnswers: script.reduce((sum, answer) => sum + answer.remaining, 0),
         variants: { ...variants },
@@ -124,6 +131,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       counts = zeroCounts();
       randomFaults = zeroCounts();
       abandoned = zeroCounts();
+      livenessByCheck = new Map();
       lastLiveness = undefined;
       variants = { ...initialVariants };
       random = mulberry32(variants.faultSeed);
@@ -293,17 +301,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     counts[endpoint] += 1;
     const form = await parseForm(req.headers['content-type'], raw);
     let selfieBytes: Uint8Array | undefined;
+    let check: LivenessCallCounts | undefined;
     if (endpoint === 'liveness') {
       const selfie = form?.get('selfie');
-      if (selfie !== undefined && typeof selfie !== 'string')
+      if (selfie !== undefined && typeof selfie !== 'string') {
         selfieBytes = new Uint8Array(await selfie.arrayBuffer());
+        check = livenessCalls(selfie.name.replace(/\.(jpe?g|png)$/i, ''));
+        check.paid += 1;
+      }
       lastLiveness = recordLiveness(req, form, selfie);
     }
 
-    let answer = takeScripted(endpoint) ?? randomFault(endpoint);
+    const scripted = takeScripted(endpoint);
+    let answer = scripted ?? randomFault(endpoint);
+    if (check && answer && !scripted) check.randomFaults += 1;
     if (answer === undefined) {
+      const socket = req.socket;
       res.once('close', () => {
-        if (!res.writableFinished) abandoned[endpoint] += 1;
+        if (!res.writableFinished) {
+          abandoned[endpoint] += 1;
+          if (check) check.abandoned += 1;
+        } else if (endpoint === 'liveness') {
+          unconfirmed.set(socket, check);
+        }
       });
     }
     if (variants.latencyMs > 0) await delay(variants.latencyMs);
@@ -339,7 +359,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return send(res, livenessVerdict(form, selfieBytes ?? new Uint8Array(), answer?.type === 'passed'));
   };
 
+  const livenessCalls = (checkId: string): LivenessCallCounts => {
+    let calls = livenessByCheck.get(checkId);
+    if (!calls) {
+      calls = { paid: 0, randomFaults: 0, abandoned: 0 };
+      livenessByCheck.set(checkId, calls);
+    }
+    return calls;
+  };
+
   const server = createServer((req, res) => {
+    // A client sends its next request on a connection only once it has read the answer before.
+    unconfirmed.delete(req.socket);
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const work = async () => {
       if (path.startsWith('/__control/')) return await handleControl(req, res, path, control);
@@ -352,6 +383,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     };
     work().catch(() => {
       if (!res.headersSent && !res.destroyed) send(res, { status: 500, body: { detail: 'simulator error' } });
+    });
+  });
+
+  server.on('connection', (socket: Socket) => {
+    // A client that closes its connection with data unread in it resets it (TCP RST): the last
+    // answer was written in full and paid, but never read.
+    socket.once('close', (hadError) => {
+      if (!hadError || !unconfirmed.has(socket)) return;
+      const check = unconfirmed.get(socket);
+      unconfirmed.delete(socket);
+      abandoned.liveness += 1;
+      if (check) check.abandoned += 1;
     });
   });
 

@@ -68,16 +68,32 @@ export interface LivenessRequestRecord {
   fields: string[];
 }
 
+/** One check's liveness calls, as `SimulatorState` counts them for every check. */
+export interface LivenessCallCounts {
+  /** Calls received, each one paid. */
+  paid: number;
+  /** Of those, the calls answered with a random fault. */
+  randomFaults: number;
+  /** Of those, the ordinary answers its client never read (`SimulatorState.abandoned`). */
+  abandoned: number;
+}
+
 /** A snapshot of the simulator's state. */
 export interface SimulatorState {
   counts: Record<SimulatorEndpoint, number>;
   /** Calls answered with a random fault (`faultRate`): each is paid, and none carries a verdict. */
   randomFaults: Record<SimulatorEndpoint, number>;
   /**
-   * Ordinary answers (no fault) whose client went away before the answer was complete: it gave up
-   * waiting (its own timeout) and never read the answer, though the call was made and paid.
+   * Ordinary answers (no fault) whose client went away before the answer was complete, or closed
+   * its connection with the answer unread in it: it gave up waiting (its own timeout) and never read
+   * the answer, though the call was made and paid.
    */
   abandoned: Record<SimulatorEndpoint, number>;
+  /**
+   * Liveness calls per check, keyed by the selfie's file name without its extension (the checker
+   * names it `<checkId>.jpg|png`), so a suite tells one check paid twice from an abandoned answer.
+   */
+  livenessByCheck: Record<string, LivenessCallCounts>;
   lastLiveness?: LivenessRequestRecord;
   pendingAnswers: number;
   variants: SimulatorVariants;

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeJwtPayload } from '../../../shared/apptenticate/jwt.js';
 import { makeJpeg, makePng, paddedPng } from '../../../tools/simulator/images.js';
@@ -30,10 +31,14 @@ async function login(): Promise<{ access: string; refresh: string }> {
   return (await response.json()) as { access: string; refresh: string };
 }
 
-function selfieForm(image: Uint8Array | undefined, fields: Record<string, string> = {}): FormData {
+function selfieForm(
+  image: Uint8Array | undefined,
+  fields: Record<string, string> = {},
+  fileName = 'selfie.png',
+): FormData {
   const form = new FormData();
   if (image)
-    form.append('selfie', new Blob([image as Uint8Array<ArrayBuffer>], { type: 'image/png' }), 'selfie.png');
+    form.append('selfie', new Blob([image as Uint8Array<ArrayBuffer>], { type: 'image/png' }), fileName);
   for (const [name, value] of Object.entries({ return_id: 'True', details: 'True', ...fields }))
     form.append(name, value);
   return form;
@@ -277,6 +282,62 @@ describe('the control API', () => {
     const { json } = await control('state');
     expect((json.counts as Record<string, number>).liveness).toBe(3);
     expect(json.abandoned).toEqual({ login: 0, refresh: 0, liveness: 1 });
+  });
+
+  it('counts liveness calls per check, named by the selfie file, with their faults', async () => {
+    await control('configure', { faultRate: 1, faultDelayMs: 10 });
+    await liveness(selfieForm(good, {}, 'check-a.png'));
+    await control('configure', { faultRate: 0 });
+    await liveness(selfieForm(good, {}, 'check-a.png'));
+    await liveness(selfieForm(good, {}, 'check-b.jpg'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const { json } = await control('state');
+    expect(json.livenessByCheck).toEqual({
+      'check-a': { paid: 2, randomFaults: 1, abandoned: 0 },
+      'check-b': { paid: 1, randomFaults: 0, abandoned: 0 },
+    });
+  });
+
+  it('counts an answer left unread in the socket its client closed as abandoned, a read one never', async () => {
+    // The checker's timer can fire while the answer already sits in its socket (a busy event loop
+    // runs timers before it reads): the call was answered in full, and paid, but never used.
+    const request = new Request(url('/api/v3/biometrics/liveness/'), {
+      method: 'POST',
+      body: selfieForm(good, {}, 'check-c.png'),
+    });
+    const body = Buffer.from(await request.arrayBuffer());
+    const head = [
+      'POST /api/v3/biometrics/liveness/ HTTP/1.1',
+      `Host: ${new URL(simulator.baseUrl).host}`,
+      `Authorization: Bearer ${access}`,
+      `Content-Type: ${request.headers.get('content-type')}`,
+      `Content-Length: ${body.length}`,
+      '',
+      '',
+    ].join('\r\n');
+    const call = async (readAnswer: boolean) => {
+      const socket = connect(Number(new URL(simulator.baseUrl).port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString();
+      });
+      socket.write(Buffer.concat([Buffer.from(head), body]));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Closing with data unread makes the kernel reset the connection; this resets it as such.
+      if (readAnswer) socket.destroy();
+      else socket.resetAndDestroy();
+      return answer;
+    };
+
+    expect(await call(true)).toMatch(/^HTTP\/1\.1 200/);
+    await call(false);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const { json } = await control('state');
+    expect(json.abandoned).toEqual({ login: 0, refresh: 0, liveness: 1 });
+    expect(json.livenessByCheck).toEqual({ 'check-c': { paid: 2, randomFaults: 0, abandoned: 1 } });
   });
 
   it('refuses a malformed script', async () => {
