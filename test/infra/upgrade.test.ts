@@ -33,6 +33,14 @@ const INTENDED_REPLACEMENTS: readonly IntendedReplacement[] = [
       '(variants named and staged). eventBusName keeps the old one; the synth warns with it.',
     changelog: 'Breaking',
   },
+  {
+    release: '0.1.0',
+    logicalId: 'PipelineEventArchiveD2D9B0DB',
+    why:
+      'The archive names its bus (SourceArn), so it follows the bus above wherever the bus is renamed ' +
+      '(variants named and staged): archived events stay with the old archive. eventBusName keeps both.',
+    changelog: 'Breaking',
+  },
 ];
 
 const RELEASES_DIR = new URL('./fixtures/releases/', import.meta.url);
