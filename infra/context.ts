@@ -94,6 +94,10 @@ export const CONTEXT_KEYS = {
     ...setting('tokenRefresher.scheduleHours'),
     doc: 'Token-refresher schedule; well inside the 1-day refresh token lifetime',
   },
+  tokenRefresherReserveConcurrency: {
+    ...setting('tokenRefresher.reserveConcurrency'),
+    doc: 'Reserve a concurrency of 1 for the token-refresher (one run at a time); needs 11 units of account concurrency',
+  },
   expiredAlarmPercent: {
     ...setting('monitoring.expiredSharePercent'),
     doc: "Alarm when more of the window's final checks are EXPIRED, %",

@@ -35,8 +35,9 @@ export interface PipelineFunctionOverrides {
   /**
    * Concurrency reserved for the function, which is also its cap; at least 1. The checker's must be
    * at least `settings.checker.maxConcurrency`, or Lambda throttles what the queue hands it and
-   * notifications burn their receives. The token-refresher's is always 1 (one run at a time) and
-   * cannot be set.
+   * notifications burn their receives. Not for the token-refresher: its one-at-a-time reservation is
+   * the `tokenRefresher.reserveConcurrency` setting. A new account's concurrency quota is 10, all of
+   * which Lambda keeps unreserved: any reservation needs a quota increase there.
    * @default - none: the function shares the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
@@ -58,7 +59,7 @@ export interface PipelineFunctionOverridesByName {
   readonly notifier?: PipelineFunctionOverrides;
   readonly api?: PipelineFunctionOverrides;
   readonly sweeper?: PipelineFunctionOverrides;
-  /** The token-refresher's `reservedConcurrentExecutions` cannot be set: it is always 1. */
+  /** The token-refresher's `reservedConcurrentExecutions` cannot be set: use the `tokenRefresher.reserveConcurrency` setting. */
   readonly tokenRefresher?: PipelineFunctionOverrides;
 }
 
@@ -223,7 +224,7 @@ function functionsProblems(props: LivenessPipelineProps): string[] {
   const refresher = props.functions?.tokenRefresher?.reservedConcurrentExecutions;
   if (refresher !== undefined) {
     problems.push(
-      'functions.tokenRefresher.reservedConcurrentExecutions cannot be set: the token-refresher is reserved 1, so that it runs one at a time (its logins and secret writes must not overlap)',
+      'functions.tokenRefresher.reservedConcurrentExecutions cannot be set: set tokenRefresher.reserveConcurrency (-c tokenRefresherReserveConcurrency=true) to run it one at a time (a reservation of 1); more would only use up account concurrency',
     );
   }
   const checker = props.functions?.checker?.reservedConcurrentExecutions;

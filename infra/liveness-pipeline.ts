@@ -137,6 +137,7 @@ export class LivenessPipeline extends Construct {
       tokenSecret: props.tokenSecret,
       refresher: functionOptions('token-refresher', settings.tokenRefresher),
       refreshInterval: Duration.hours(settings.tokenRefresher.scheduleHours),
+      reserveConcurrency: settings.tokenRefresher.reserveConcurrency,
       removalPolicy,
     });
     const alarmTopic = new AlarmTopic(this, {

@@ -119,6 +119,15 @@ export interface TokenRefresherSettings {
    * and 1-day tokens: a login every second run.
    */
   refreshMarginSeconds: number;
+  /**
+   * Reserve a concurrency of 1 for the token-refresher, so that it runs one at a time. Off by
+   * default: AWS keeps 10 units of an account's concurrency unreserved, and a new account's quota is
+   * 10, so any reservation fails the first deploy there. Overlapping runs are safe without it: the
+   * token secret write is a compare-and-swap (`TokenSecretStore.replace`), so two runs write it
+   * once; the cost is at most one extra vendor login. Turn it on where the account has spare
+   * concurrency and the vendor counts logins strictly.
+   */
+  reserveConcurrency: boolean;
 }
 
 /** Thresholds of the alarms on outcomes and on the API, and where their runbooks are. */
@@ -251,6 +260,7 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
     scheduleHours: 6,
     minWriteIntervalSeconds: TOKEN_REFRESHER_ENVIRONMENT.MIN_WRITE_INTERVAL_SECONDS.default,
     refreshMarginSeconds: TOKEN_REFRESHER_ENVIRONMENT.REFRESH_MARGIN_SECONDS.default,
+    reserveConcurrency: false,
   },
   monitoring: {
     outcomeWindowMinutes: 60,

@@ -162,6 +162,11 @@ export function validateSettings(s: PipelineSettings): string[] {
   const t = s.tokenRefresher;
   int('tokenRefresher.timeoutSeconds', t.timeoutSeconds, 5, 900);
   int('tokenRefresher.memoryMb', t.memoryMb, 128, 10_240);
+  if (typeof t.reserveConcurrency !== 'boolean') {
+    problems.push(
+      `tokenRefresher.reserveConcurrency must be true or false, got ${String(t.reserveConcurrency)}`,
+    );
+  }
 
   const m = s.monitoring;
   int(

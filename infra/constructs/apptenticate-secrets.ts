@@ -28,6 +28,12 @@ export interface ApptenticateSecretsProps {
   /** How often the token-refresher runs: well inside the refresh token's lifetime (whole hours). */
   readonly refreshInterval: Duration;
   /**
+   * Reserve a concurrency of 1 for the token-refresher: one run at a time. An account needs 11
+   * units of concurrency for it (Lambda keeps 10 unreserved); a new account's quota is 10.
+   * @default false - runs may overlap; the token secret write is a compare-and-swap, so they write it once
+   */
+  readonly reserveConcurrency?: boolean;
+  /**
    * What happens to the created secrets when they are removed from the stack.
    * @default RemovalPolicy.RETAIN
    */
@@ -58,9 +64,9 @@ export class ApptenticateSecrets {
       name: 'token-refresher',
       description: 'Keeps the Apptenticate refresh token fresh in Secrets Manager',
       ...props.refresher,
-      // One run at a time (the schedule, a checker's request, a person): overlapping logins would
-      // race to write the secret. The write is also a compare-and-swap (TokenSecretStore.replace).
-      reservedConcurrentExecutions: 1,
+      // Overlapping runs (the schedule, a checker's request, a person) write the secret once: the
+      // write is a compare-and-swap (TokenSecretStore.replace). The reservation only saves a login.
+      reservedConcurrentExecutions: props.reserveConcurrency ? 1 : undefined,
       // No retry of a failed asynchronous invoke: refused credentials are a terminal error, and
       // retrying them risks locking the account at the vendor; the next schedule or request retries.
       asyncRetryAttempts: 0,

@@ -46,6 +46,14 @@ describe('readAppConfig', () => {
     expect(props.existing).toEqual({ bucketName: 'acme-selfies' });
   });
 
+  it('reserves the token-refresher one run at a time from the tokenRefresherReserveConcurrency key', () => {
+    const { props } = readAppConfig(context({ tokenRefresherReserveConcurrency: 'true' }));
+    expect(props.settings?.tokenRefresher).toEqual({ reserveConcurrency: true });
+    expect(() => readAppConfig(context({ tokenRefresherReserveConcurrency: '1' }))).toThrow(
+      /context tokenRefresherReserveConcurrency must be true or false/,
+    );
+  });
+
   it('sets one log level for every function from the logLevel key', () => {
     const { props } = readAppConfig(context({ logLevel: 'DEBUG' }));
     expect(props.settings?.logLevel).toBe('DEBUG');

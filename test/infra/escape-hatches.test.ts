@@ -48,8 +48,8 @@ describe('per-function overrides', () => {
     expect(fn('api').Properties.ReservedConcurrentExecutions).toBe(20);
     expect(fn('notifier').Properties.MemorySize).toBe(256);
     expect(fn('notifier').Properties.ReservedConcurrentExecutions).toBeUndefined();
-    // The refresher keeps its reservation of 1 (one run at a time).
-    expect(fn('token-refresher').Properties.ReservedConcurrentExecutions).toBe(1);
+    // The refresher's reservation is the tokenRefresher.reserveConcurrency setting, off by default.
+    expect(fn('token-refresher').Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('give a function its own log level, which wins over the logLevel setting for every other function', () => {
@@ -73,7 +73,7 @@ describe('per-function overrides', () => {
     [
       'a reservation for the token-refresher',
       { functions: { tokenRefresher: { reservedConcurrentExecutions: 3 } } },
-      /functions\.tokenRefresher\.reservedConcurrentExecutions cannot be set: the token-refresher is reserved 1/,
+      /functions\.tokenRefresher\.reservedConcurrentExecutions cannot be set: set tokenRefresher\.reserveConcurrency \(-c tokenRefresherReserveConcurrency=true\)/,
     ],
     [
       'a reservation of 0',

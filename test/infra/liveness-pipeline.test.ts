@@ -426,19 +426,35 @@ describe('events', () => {
     });
   });
 
-  it('runs the token-refresher one at a time and never retries a failed asynchronous invoke', () => {
+  it('reserves no concurrency for any function and never retries a failed refresher invoke', () => {
+    // A new account has a concurrency quota of 10, all of which Lambda keeps unreserved: any
+    // reservation fails the first deploy (docs/deploy.md).
     const refresher = pipeline.functions['token-refresher'].function;
-    expect(
-      (template.toJSON().Resources[logicalIdOf(refresher)].Properties as Record<string, unknown>)
-        .ReservedConcurrentExecutions,
-    ).toBe(1);
+    expect(JSON.stringify(template.toJSON())).not.toContain('ReservedConcurrentExecutions');
     // A terminal error (refused credentials) retried twice by Lambda risks a vendor lockout.
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: ref(refresher),
       MaximumRetryAttempts: 0,
     });
-    for (const name of FUNCTION_NAMES.filter((n) => n !== 'token-refresher')) {
-      expect(fnProps(name), name).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  it('runs the token-refresher one at a time with tokenRefresher.reserveConcurrency', () => {
+    const test = createTestApp();
+    try {
+      const stack = new LivenessPipelineStack(test.app, 'Reserved', {
+        settings: { tokenRefresher: { reserveConcurrency: true } },
+      });
+      const reserved = stack.pipeline;
+      const resources = Template.fromStack(stack).toJSON().Resources;
+      const reservation = (name: (typeof FUNCTION_NAMES)[number]) =>
+        (resources[logicalIdOf(reserved.functions[name].function)].Properties as Record<string, unknown>)
+          .ReservedConcurrentExecutions;
+      expect(reservation('token-refresher')).toBe(1);
+      for (const name of FUNCTION_NAMES.filter((n) => n !== 'token-refresher')) {
+        expect(reservation(name), name).toBeUndefined();
+      }
+    } finally {
+      test.cleanup();
     }
   });
 

@@ -261,6 +261,13 @@ describe('the declared function environments', () => {
     }
   });
 
+  it('reserves no concurrency for the token-refresher unless tokenRefresher.reserveConcurrency is true', () => {
+    expect(DEFAULT_SETTINGS.tokenRefresher.reserveConcurrency).toBe(false);
+    expect(() =>
+      resolveSettings({ tokenRefresher: { reserveConcurrency: 1 as unknown as boolean } }),
+    ).toThrow(/tokenRefresher\.reserveConcurrency must be true or false, got 1/);
+  });
+
   it('rejects a setting outside the range its variable declares, naming the setting', () => {
     expect(() => resolveSettings({ checker: { vendorConnectTimeoutMs: 50 } })).toThrow(
       /checker\.vendorConnectTimeoutMs must be an integer from 100 to 60000, got 50/,
