@@ -74,7 +74,10 @@ export interface LivenessPipelineProps {
    * An existing bucket for the selfies. The construct adds the ObjectCreated notification for the
    * selfie prefix (through CDK's notifications custom resource) and grants the functions access, but
    * cannot change an imported bucket's policy, CORS, lifecycle or encryption: configure TLS-only
-   * access, CORS for POST uploads and a lifecycle expiry on the prefix yourself. If it uses SSE-KMS,
+   * access, CORS for POST uploads and a lifecycle expiry on the prefix yourself (synth warns that
+   * `corsAllowedOrigins` sets only the API's CORS then). S3 refuses the notification if another
+   * ObjectCreated notification's prefix overlaps it (synth warns: choose a `selfiePrefix` of its own,
+   * or move the other consumer to EventBridge notifications). If it uses SSE-KMS,
    * import it with `Bucket.fromBucketAttributes({ bucketName, encryptionKey })` so the functions get
    * the KMS permissions they need.
    * @default - a new bucket: private, TLS only, SSE-KMS with `encryptionKey`, CORS for browser

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -100,6 +100,7 @@ export class SelfieStorage {
       prefix: props.selfiePrefix,
     });
     acknowledgeNotificationsHandler(scope);
+    if (props.bucket) warnAboutBroughtBucket(scope, props.bucket, props);
   }
 
   /**
@@ -175,6 +176,29 @@ export class SelfieStorage {
       });
     }
     return bucket;
+  }
+}
+
+/**
+ * What synth cannot see on a brought bucket: S3 refuses a second notification whose events and
+ * prefix overlap an existing one ("Configurations overlap"), failing the deploy, and the bucket's
+ * CORS is not the construct's to set.
+ */
+function warnAboutBroughtBucket(
+  scope: Construct,
+  bucket: s3.IBucket,
+  props: Pick<SelfieStorageProps, 'selfiePrefix' | 'corsAllowedOrigins'>,
+): void {
+  const name = Token.isUnresolved(bucket.bucketName) ? 'the brought bucket' : `bucket ${bucket.bucketName}`;
+  Annotations.of(scope).addWarningV2(
+    '@selfie-liveness/pipeline:broughtBucketNotification',
+    `The pipeline adds an ObjectCreated notification for keys under "${props.selfiePrefix}" to ${name}. If the bucket already has an ObjectCreated notification whose prefix overlaps it (one with no prefix, a virus scanner's, for example), S3 refuses it and the deploy fails with "Configurations overlap". Give the selfies a prefix of their own no other notification covers (the selfiePrefix setting), or move the other consumer to the bucket's EventBridge notifications, which never overlap (docs/deploy.md#bringing-your-own-resources).`,
+  );
+  if (props.corsAllowedOrigins) {
+    Annotations.of(scope).addWarningV2(
+      '@selfie-liveness/pipeline:broughtBucketCors',
+      `corsAllowedOrigins sets the HTTP API's CORS only: ${name} is brought, so its CORS is yours to set. Allow POST from ${props.corsAllowedOrigins.join(', ')} in its CORS configuration, or browsers cannot upload the form (docs/deploy.md#bringing-your-own-resources).`,
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LivenessPipeline } from '../../infra/liveness-pipeline.js';
 import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
@@ -67,5 +68,41 @@ describe('a brought event bus', () => {
           existing: { eventBusArn: busArn('999988887777') },
         }),
     ).not.toThrow();
+  });
+});
+
+describe('a brought bucket', () => {
+  const withBucket = (props: { corsAllowedOrigins?: string[] } = {}) => {
+    const stack = new Stack(testApp(), 'S', { env: HERE });
+    const bucket = s3.Bucket.fromBucketName(stack, 'Selfies', 'acme-selfies');
+    new LivenessPipeline(stack, 'Pipeline', { bucket, ...props });
+    return Annotations.fromStack(stack);
+  };
+
+  it('warns at synth that an overlapping ObjectCreated notification fails the deploy, and the ways out', () => {
+    withBucket().hasWarning(
+      '*',
+      Match.stringLikeRegexp(
+        'ObjectCreated.*"selfies/".*bucket acme-selfies.*Configurations overlap.*selfiePrefix.*EventBridge',
+      ),
+    );
+  });
+
+  it('warns at synth that corsAllowedOrigins sets only the API CORS, the bucket CORS being the installation’s', () => {
+    withBucket({ corsAllowedOrigins: ['https://app.example.com'] }).hasWarning(
+      '*',
+      Match.stringLikeRegexp(
+        'corsAllowedOrigins.*API.*bucket acme-selfies.*CORS.*POST.*https://app.example.com',
+      ),
+    );
+    withBucket().hasNoWarning('*', Match.stringLikeRegexp('corsAllowedOrigins'));
+  });
+
+  it('is not warned about when the pipeline creates the bucket', () => {
+    const stack = new Stack(testApp(), 'S', { env: HERE });
+    new LivenessPipeline(stack, 'Pipeline', { corsAllowedOrigins: ['https://app.example.com'] });
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasNoWarning('*', Match.stringLikeRegexp('Configurations overlap'));
+    annotations.hasNoWarning('*', Match.stringLikeRegexp('corsAllowedOrigins'));
   });
 });
