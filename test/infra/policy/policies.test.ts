@@ -7,7 +7,10 @@ import type { Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERDICT_ATTRIBUTES } from '../../../infra/constructs/data-perimeter.js';
 import type { LivenessPipeline } from '../../../infra/liveness-pipeline.js';
-import { LivenessPipelineStack } from '../../../infra/liveness-pipeline-stack.js';
+import {
+  LivenessPipelineStack,
+  type LivenessPipelineStackProps,
+} from '../../../infra/liveness-pipeline-stack.js';
 import { FUNCTION_NAMES, type PipelineFunctionName } from '../../../infra/settings.js';
 import { createTestApp } from '../support.js';
 import {
@@ -67,19 +70,26 @@ interface World {
 }
 
 let world: World;
-let cleanup: () => void;
+const cleanups: (() => void)[] = [];
+
+/** Synthesizes the ready stack with `props`, in an app removed after the file's tests. */
+function synthStack(id: string, props: LivenessPipelineStackProps) {
+  const test = createTestApp();
+  cleanups.push(test.cleanup);
+  const stack = new LivenessPipelineStack(test.app, id, props);
+  return { stack, template: test.app.synth().getStackByName(id).template as CfnTemplate };
+}
 
 beforeAll(() => {
-  const test = createTestApp();
-  cleanup = test.cleanup;
-  const stack = new LivenessPipelineStack(test.app, 'SelfieLiveness', {
+  const { stack, template } = synthStack('SelfieLiveness', {
     operatorRoleArns: [OPERATOR],
     uploaderRoleArns: [UPLOADER],
   });
-  const template = test.app.synth().getStackByName('SelfieLiveness').template as CfnTemplate;
   world = buildWorld(stack, template);
 });
-afterAll(() => cleanup());
+afterAll(() => {
+  for (const cleanup of cleanups) cleanup();
+});
 
 function buildWorld(stack: LivenessPipelineStack, template: CfnTemplate): World {
   const resolver = new TemplateResolver(template);
@@ -512,14 +522,8 @@ describe('subscriber accounts on the bus', () => {
   const SUBSCRIBER = '444455556666';
   let busPolicy: PolicyDocument;
   let ruleArn: string;
-  let done: () => void;
   beforeAll(() => {
-    const test = createTestApp();
-    done = test.cleanup;
-    const stack = new LivenessPipelineStack(test.app, 'WithSubscribers', {
-      subscriberAccounts: [SUBSCRIBER],
-    });
-    const template = test.app.synth().getStackByName('WithSubscribers').template as CfnTemplate;
+    const { stack, template } = synthStack('WithSubscribers', { subscriberAccounts: [SUBSCRIBER] });
     const resolver = new TemplateResolver(template);
     busPolicy = {
       Version: '2012-10-17',
@@ -530,7 +534,6 @@ describe('subscriber accounts on the bus', () => {
     const busName = resolver.resolve(stack.resolve(stack.pipeline.eventBus.eventBusName)) as string;
     ruleArn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${busName}/their-rule`;
   });
-  afterAll(() => done());
 
   const putRule = (context: Record<string, string | string[]>) =>
     evaluate({
