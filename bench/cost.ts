@@ -59,12 +59,13 @@ export const ASSUMPTIONS = {
   statusPollsPerCheck: 0,
   /**
    * The api's per-owner limit counters written per check (decision 8): a check created for a user
-   * (a JWT, the capture page's flow) adds to its owner's minute counter and open-check set, 2 writes;
-   * a check created by a backend under IAM only to the minute counter, 1 write. Users are assumed.
+   * (a JWT, the capture page's flow) adds to its owner's minute counter, open-check set and day
+   * counter, and to the installation's daily budget, 4 writes; a check created by a backend under
+   * IAM to the minute counter and the budget, 2 writes. Users are assumed.
    * Clearing a user's full open-check set (reads of its checks and one more write) happens only
    * when a user keeps 3 checks open, and is left out.
    */
-  ownerLimitWritesPerCheck: 2,
+  ownerLimitWritesPerCheck: 4,
 } as const;
 
 export interface CostLine {
