@@ -20,7 +20,23 @@ export function stopCamera(stream: MediaStream | undefined, video: HTMLVideoElem
   video.srcObject = null;
 }
 
-/** The current frame, as the camera sees it (not mirrored like the preview). */
+/**
+ * The current frame, cut as the preview shows it: the video element's `object-fit: cover` crops
+ * the stream to the element's aspect, centred, and the upload must be that very picture (a bystander
+ * or a face smaller than in the preview would be checked otherwise). Not mirrored like the preview.
+ */
 export function currentFrame(video: HTMLVideoElement): Picture {
-  return { source: video, width: video.videoWidth, height: video.videoHeight };
+  const { videoWidth, videoHeight, clientWidth, clientHeight } = video;
+  if (clientWidth === 0 || clientHeight === 0)
+    return { source: video, width: videoWidth, height: videoHeight };
+  const shown = clientWidth / clientHeight;
+  const width = Math.min(videoWidth, Math.round(videoHeight * shown));
+  const height = Math.min(videoHeight, Math.round(videoWidth / shown));
+  return {
+    source: video,
+    x: Math.floor((videoWidth - width) / 2),
+    y: Math.floor((videoHeight - height) / 2),
+    width,
+    height,
+  };
 }

@@ -14,9 +14,13 @@ import {
 export const PREFERRED_LONG_SIDE_PX = 1280;
 const QUALITIES = [0.92, 0.85, 0.75, 0.65];
 
-/** A picture to encode: a video frame, a decoded photo. */
+/** A picture to encode: a video frame, a decoded photo; or the part of it at `x`, `y` (a crop). */
 export interface Picture {
   source: CanvasImageSource;
+  /** The left edge of the part to encode, in the source's pixels. @default 0 */
+  x?: number;
+  /** The top edge of the part to encode, in the source's pixels. @default 0 */
+  y?: number;
   width: number;
   height: number;
 }
@@ -40,7 +44,17 @@ export async function encodeSelfie(picture: Picture, limits: UploadLimits): Prom
     canvas.height = height;
     const context = canvas.getContext('2d');
     if (!context) throw new Error('this browser cannot draw on a canvas');
-    context.drawImage(picture.source, 0, 0, width, height);
+    context.drawImage(
+      picture.source,
+      picture.x ?? 0,
+      picture.y ?? 0,
+      picture.width,
+      picture.height,
+      0,
+      0,
+      width,
+      height,
+    );
     for (const quality of type === 'image/jpeg' ? QUALITIES : [1]) {
       const blob = await toBlob(canvas, type, quality);
       if (blob.size <= limits.maxBytes) return await precheckSelfie(blob, limits);

@@ -44,7 +44,7 @@ describe('the capture page in a real browser', () => {
     shots = process.env.CAPTURE_SCREENSHOTS ? resolve(process.env.CAPTURE_SCREENSHOTS) : join(dir, 'shots');
     mkdirSync(shots, { recursive: true });
     const camera = join(dir, 'face.y4m');
-    writeFileSync(camera, faceY4m());
+    writeFileSync(camera, faceY4m(640, 480, 2, { markHiddenSides: true }));
     pipeline = await startLocalPipeline({
       port: 0,
       retryDelaySeconds: 1,
@@ -103,6 +103,87 @@ describe('the capture page in a real browser', () => {
   }
 
   const uploads = () => requests.filter((r) => r.method === 'POST' && !r.url.startsWith(pipeline.apiUrl));
+
+  async function selfieKeys(): Promise<string[]> {
+    const { Contents = [] } = await pipeline.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: pipeline.resources.bucketName }),
+    );
+    return Contents.flatMap(({ Key }) => (Key ? [Key] : []));
+  }
+
+  /** The bytes of the next selfie uploaded, read while the checker is held back (resume it after). */
+  async function nextUpload(act: () => Promise<void>): Promise<Uint8Array> {
+    await pipeline.pauseChecker();
+    const before = new Set(await selfieKeys());
+    await act();
+    let key: string | undefined;
+    await expect
+      .poll(async () => (key = (await selfieKeys()).find((k) => !before.has(k))), { timeout: 10_000 })
+      .toBeDefined();
+    const object = await pipeline.clients.s3.send(
+      new GetObjectCommand({ Bucket: pipeline.resources.bucketName, Key: key }),
+    );
+    return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+  }
+
+  /** Decodes an image in the page and counts its magenta pixels (the camera's hidden sides). */
+  async function countMarkerPixels(
+    page: Page,
+    bytes: Uint8Array,
+  ): Promise<{ marker: number; total: number }> {
+    return await page.evaluate(async (base64) => {
+      // The DOM's types are not in the tests' tsconfig: the little used here, by hand.
+      type Bitmap = { width: number; height: number };
+      const dom = globalThis as unknown as {
+        createImageBitmap(blob: Blob): Promise<Bitmap>;
+        OffscreenCanvas: new (
+          width: number,
+          height: number,
+        ) => {
+          getContext(kind: '2d'): {
+            drawImage(image: Bitmap, x: number, y: number): void;
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+          } | null;
+        };
+      };
+      const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const bitmap = await dom.createImageBitmap(new Blob([data], { type: 'image/jpeg' }));
+      const context = new dom.OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+      if (!context) throw new Error('no 2d context');
+      context.drawImage(bitmap, 0, 0);
+      const { data: rgba } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+      let marker = 0;
+      for (let i = 0; i < rgba.length; i += 4) {
+        if ((rgba[i] ?? 0) > 180 && (rgba[i + 1] ?? 255) < 100 && (rgba[i + 2] ?? 0) > 180) marker++;
+      }
+      return { marker, total: rgba.length / 4 };
+    }, Buffer.from(bytes).toString('base64'));
+  }
+
+  it('uploads the picture the viewfinder framed, with its aspect and nothing it cropped away', async () => {
+    const page = await openPage();
+    // The camera's own frame has magenta sides: the viewfinder crops them, so must the upload.
+    let framed = { width: 0, height: 0 };
+    const bytes = await nextUpload(async () => {
+      await page.getByRole('button', { name: 'Use the camera' }).click();
+      const shutter = page.getByRole('button', { name: 'Take the photo' });
+      await expect.poll(async () => await shutter.isEnabled(), { timeout: 10_000 }).toBe(true);
+      framed = (await page.locator('.viewfinder').boundingBox()) ?? framed;
+      await shutter.click();
+    });
+    pipeline.resumeChecker();
+    const image = sniffImage(bytes);
+    expect(image?.contentType).toBe('image/jpeg');
+    expect(framed.height).toBeGreaterThan(0);
+    expect((image?.width ?? 0) / (image?.height ?? 1)).toBeCloseTo(framed.width / framed.height, 2);
+    // The face keeps the camera's resolution: the 480 px frame's full height.
+    expect(image?.height).toBe(480);
+    const { marker, total } = await countMarkerPixels(page, bytes);
+    expect(total).toBeGreaterThan(0);
+    expect(marker).toBe(0);
+    await page.getByRole('heading', { name: 'Selfie verified' }).waitFor({ timeout: 20_000 });
+    await page.close();
+  });
 
   it('takes a selfie with the camera, uploads it and shows the pass', async () => {
     const page = await openPage();

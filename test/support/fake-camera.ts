@@ -5,11 +5,22 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { mulberry32 } from '../../tools/seeded-random.js';
 
+/** The colour {@link faceY4m} paints outside the central 3:4 of the frame, when asked to. */
+export const HIDDEN_SIDE_MARKER = { y: 105, u: 212, v: 234 } as const; // magenta, far from skin and grey
+
 /**
  * A YUV4MPEG2 (4:2:0) clip of `frames` identical frames: a skin-toned oval with eyes and a mouth on
  * a blue-grey background. Chromium loops it as the camera (`--use-file-for-fake-video-capture`).
+ * With `markHiddenSides`, the sides a 3:4 viewfinder crops away are magenta
+ * ({@link HIDDEN_SIDE_MARKER}), but for `marginPx` next to the crop's edge (JPEG and scaling blur
+ * across edges): an upload with magenta in it holds what the person never saw.
  */
-export function faceY4m(width = 640, height = 480, frames = 2): Buffer {
+export function faceY4m(
+  width = 640,
+  height = 480,
+  frames = 2,
+  { markHiddenSides = false, marginPx = 8 }: { markHiddenSides?: boolean; marginPx?: number } = {},
+): Buffer {
   const y = Buffer.alloc(width * height);
   const u = Buffer.alloc((width / 2) * (height / 2));
   const v = Buffer.alloc((width / 2) * (height / 2));
@@ -17,6 +28,9 @@ export function faceY4m(width = 640, height = 480, frames = 2): Buffer {
     ((x - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 < 1;
   const face = (x: number, yy: number) =>
     inEllipse(x, yy, width / 2, height * 0.48, width * 0.17, height * 0.3);
+  const hiddenWidth = (width - (height * 3) / 4) / 2;
+  const hidden = (x: number) =>
+    markHiddenSides && (x < hiddenWidth - marginPx || x >= width - hiddenWidth + marginPx);
   for (let row = 0; row < height; row++) {
     for (let col = 0; col < width; col++) {
       let luma = 90 + Math.round((row / height) * 40);
@@ -29,14 +43,16 @@ export function faceY4m(width = 640, height = 480, frames = 2): Buffer {
         if (eye) luma = 40;
         if (mouth) luma = 100;
       }
+      if (hidden(col)) luma = HIDDEN_SIDE_MARKER.y;
       y[row * width + col] = luma;
     }
   }
   for (let row = 0; row < height / 2; row++) {
     for (let col = 0; col < width / 2; col++) {
       const skin = face(col * 2, row * 2);
-      u[row * (width / 2) + col] = skin ? 110 : 140;
-      v[row * (width / 2) + col] = skin ? 155 : 120;
+      const marker = hidden(col * 2);
+      u[row * (width / 2) + col] = marker ? HIDDEN_SIDE_MARKER.u : skin ? 110 : 140;
+      v[row * (width / 2) + col] = marker ? HIDDEN_SIDE_MARKER.v : skin ? 155 : 120;
     }
   }
   const frame = Buffer.concat([Buffer.from('FRAME\n'), y, u, v]);
