@@ -54,6 +54,13 @@ export const UPLOAD_EXPIRED_CONDITION =
   '#status = :awaiting AND #sweepStatus = :awaiting AND #uploadExpiresAt < :cutoff';
 
 /**
+ * A claim that is still the one the sweeper saw: CHECKING under the same lease id and expiry (a
+ * release or a new delivery's claim changes one of them).
+ */
+export const SAME_LEASE_CONDITION =
+  '#status = :checking AND #leaseId = :leaseId AND #leaseExpiresAt = :lease';
+
+/**
  * A claim also resumes a lease this caller (`:leaseId`) already holds (an SDK retry of a claim whose
  * answer was lost; lease ids are one delivery's own, decision 14); so may its last-receive failure.
  */

@@ -15,6 +15,7 @@ import {
   type FinalizeGuard,
   guardCondition,
   type ObjectFacts,
+  SAME_LEASE_CONDITION,
   setObjectFacts,
   setOutcome,
   UPLOAD_EXPIRED_CONDITION,
@@ -250,6 +251,35 @@ export class CheckRepository {
         ':one': 1,
         ':awaiting': 'AWAITING_UPLOAD',
         ':cutoff': input.cutoff,
+      },
+    });
+  }
+
+  /**
+   * Moves the sweep index entry of a live claim to `CHECKING` at `sweepAt`, so the sweeper stops
+   * listing it where the claim left it (decision 13); only while the claim is still the one seen
+   * (`leaseId`, `leaseExpiresAt`), so a release or a new claim made since is never deferred.
+   */
+  async followClaim(input: {
+    checkId: string;
+    leaseId: string;
+    leaseExpiresAt: number;
+    sweepAt: Date;
+    now: Date;
+  }): Promise<WriteResult> {
+    return await this.update({
+      TableName: this.tableName,
+      Key: { checkId: input.checkId },
+      UpdateExpression:
+        'SET #sweepStatus = :checking, #sweepAt = :sweepAt, #updatedAt = :now, #version = #version + :one',
+      ConditionExpression: SAME_LEASE_CONDITION,
+      ExpressionAttributeValues: {
+        ':checking': 'CHECKING',
+        ':sweepAt': input.sweepAt.toISOString(),
+        ':now': input.now.toISOString(),
+        ':one': 1,
+        ':leaseId': input.leaseId,
+        ':lease': input.leaseExpiresAt,
       },
     });
   }

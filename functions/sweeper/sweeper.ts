@@ -18,7 +18,7 @@ export interface SweeperDeps {
     | 'selfiePrefix'
     | 'retainSelfies'
   >;
-  repository: Pick<CheckRepository, 'listSweepable' | 'finalize' | 'awaitClaim' | 'get'>;
+  repository: Pick<CheckRepository, 'listSweepable' | 'finalize' | 'awaitClaim' | 'followClaim' | 'get'>;
   selfies: SelfieStore;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'warn'>;
@@ -43,6 +43,12 @@ export interface SweepCounts {
    * claim leaves the entry where it is: decision 13), and found with nothing due yet.
    */
   notYetDue: number;
+  /**
+   * Checks found claimed by a checker that is still within its lease (or its grace), whose index
+   * entry was moved to where that claim can first go stale, so later runs stop listing it before
+   * then (a claim leaves the entry where it is: decision 13).
+   */
+  rescheduled: number;
   /** Checks whose lookup, write or selfie delete failed; a write is tried again by the next run. */
   errors: number;
 }
@@ -85,6 +91,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepCounts> {
     unclaimed: 0,
     skipped: 0,
     notYetDue: 0,
+    rescheduled: 0,
     errors: 0,
   };
   const staleGraceMs = config.staleCheckGraceSeconds * 1000;
@@ -209,7 +216,7 @@ async function expireOrWait(
     });
     if (write.written) counts.expired++;
     if (!(await failedAsStaleClaim(deps, counts, checkId, write, stale))) {
-      record(deps, counts, checkId, write, 'EXPIRED');
+      await record(deps, counts, checkId, write, 'EXPIRED', stale);
     }
     return;
   }
@@ -222,7 +229,7 @@ async function expireOrWait(
       waitUntil: until.toISOString(),
     });
   } else if (!(await failedAsStaleClaim(deps, counts, checkId, write, stale))) {
-    record(deps, counts, checkId, write, 'UPLOADED');
+    await record(deps, counts, checkId, write, 'UPLOADED', stale);
   }
 }
 
@@ -253,7 +260,7 @@ async function failIfClaimedAndStale(
 ): Promise<void> {
   const item = await deps.repository.get(checkId);
   if (isStaleClaim(item, stale)) await failIfStale(deps, counts, checkId, stale);
-  else counts.notYetDue++;
+  else if (!(await followedLiveClaim(deps, counts, item, stale))) counts.notYetDue++;
 }
 
 /**
@@ -270,6 +277,41 @@ async function failedAsStaleClaim(
 ): Promise<boolean> {
   if (write.written || !isStaleClaim(write.current, stale)) return false;
   await failIfStale(deps, counts, checkId, stale);
+  return true;
+}
+
+/**
+ * A claim found where the sweeper listed it that is not stale: moves its entry to `CHECKING` at the
+ * earliest time it can go stale, less the grace (where the `lease-expired` guard first holds), so no
+ * run before then lists it, looks for its selfie or counts it against the budget. That time is its
+ * lease's expiry, or now if sooner: its holder may release the lease from now on. Says whether it
+ * moved the entry; a claim released or renewed since it was read is left for the next run.
+ */
+async function followedLiveClaim(
+  deps: SweeperDeps,
+  counts: SweepCounts,
+  item: CheckItem | undefined,
+  stale: StaleClaims,
+): Promise<boolean> {
+  if (item?.status !== 'CHECKING' || item.leaseId === undefined || item.leaseExpiresAt === undefined) {
+    return false;
+  }
+  if (isStaleClaim(item, stale)) return false;
+  const sweepAt = new Date(Math.min(item.leaseExpiresAt, stale.now.getTime()));
+  if (item.sweepStatus === 'CHECKING' && entryMs(item) >= sweepAt.getTime()) return false;
+  const write = await deps.repository.followClaim({
+    checkId: item.checkId,
+    leaseId: item.leaseId,
+    leaseExpiresAt: item.leaseExpiresAt,
+    sweepAt,
+    now: stale.now,
+  });
+  if (!write.written) return false;
+  counts.rescheduled++;
+  deps.logger.info('sweep entry moved to the claim', {
+    checkId: item.checkId,
+    sweepAt: sweepAt.toISOString(),
+  });
   return true;
 }
 
@@ -291,12 +333,12 @@ async function finalizeAndDelete(
     // claim made since the entry was written, which may have gone stale.
     const failedStale =
       kind.guard.kind !== 'lease-expired' && (await failedAsStaleClaim(deps, counts, checkId, write, stale));
-    if (!failedStale) record(deps, counts, checkId, write, 'FAILED');
+    if (!failedStale) await record(deps, counts, checkId, write, 'FAILED', stale);
     return;
   }
   if (kind.guard.kind === 'upload-unclaimed') counts.unclaimed++;
   else counts.failed++;
-  record(deps, counts, checkId, write, 'FAILED');
+  await record(deps, counts, checkId, write, 'FAILED', stale);
   if (deps.config.retainSelfies) return;
   const key = selfieKey(write.item, checkId, deps.config.selfiePrefix);
   if (!key) return;
@@ -315,16 +357,17 @@ function selfieKey(item: CheckItem | undefined, checkId: string, prefix: string)
   return key.startsWith(prefix) ? key : undefined;
 }
 
-function record(
+async function record(
   deps: SweeperDeps,
   counts: SweepCounts,
   checkId: string,
   write: WriteResult,
   status: string,
-): void {
+  stale: StaleClaims,
+): Promise<void> {
   if (write.written) {
     deps.logger.info('check swept', { checkId, status });
-  } else {
+  } else if (!(await followedLiveClaim(deps, counts, write.current, stale))) {
     // The index is eventually consistent and other writers race us: a refusal means they won.
     counts.skipped++;
     deps.logger.info('sweep skipped check', { checkId, currentStatus: write.current?.status });

@@ -73,6 +73,7 @@ describe('sweeper handler', () => {
       unclaimed: 0,
       skipped: 0,
       notYetDue: 0,
+      rescheduled: 0,
       errors: 0,
     });
     expect(ddb).toReceiveCommandWith(QueryCommand, { TableName: 'checks-table' });

@@ -73,7 +73,16 @@ describe('sweeper on moto', () => {
       () => true,
       () => false,
     );
-  const none = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, notYetDue: 0, errors: 0 };
+  const none = {
+    expired: 0,
+    failed: 0,
+    waiting: 0,
+    unclaimed: 0,
+    skipped: 0,
+    notYetDue: 0,
+    rescheduled: 0,
+    errors: 0,
+  };
 
   /** Every stream record that moves a check into a final status: what the notifier turns into events. */
   async function finalTransitions(): Promise<{ checkId: string; status: string }[]> {
@@ -131,9 +140,11 @@ describe('sweeper on moto', () => {
       },
       finalize: (input) => repo.finalize(input),
       awaitClaim: (input) => repo.awaitClaim(input),
+      followClaim: (input) => repo.followClaim(input),
       get: (checkId) => repo.get(checkId),
     };
-    expect(await run(at(601), racing)).toEqual({ ...none, expired: 0, failed: 0, skipped: 1, errors: 0 });
+    // The claim is live: its entry moves to it (decision 13) instead of being refused again every run.
+    expect(await run(at(601), racing)).toEqual({ ...none, rescheduled: 1 });
     expect((await repo.get('race'))?.status).toBe('CHECKING');
     expect(await finalTransitions()).toEqual([]);
   });
@@ -186,6 +197,7 @@ describe('sweeper on moto', () => {
       },
       finalize: (input) => repo.finalize(input),
       awaitClaim: (input) => repo.awaitClaim(input),
+      followClaim: (input) => repo.followClaim(input),
       get: (checkId) => repo.get(checkId),
     };
     expect(await run(at(2000), racing)).toEqual({ ...none, expired: 0, failed: 0, skipped: 1, errors: 0 });
@@ -205,9 +217,10 @@ describe('sweeper on moto', () => {
       },
       finalize: (input) => repo.finalize(input),
       awaitClaim: (input) => repo.awaitClaim(input),
+      followClaim: (input) => repo.followClaim(input),
       get: (checkId) => repo.get(checkId),
     };
-    expect(await run(at(2000), racing)).toEqual({ ...none, expired: 0, failed: 0, skipped: 1, errors: 0 });
+    expect(await run(at(2000), racing)).toEqual({ ...none, rescheduled: 1 });
     expect(await repo.get('renewed')).toMatchObject({ status: 'CHECKING', leaseId: 'L2', attempts: 2 });
     const verdict = await repo.finalize({
       checkId: 'renewed',
@@ -232,9 +245,14 @@ describe('sweeper on moto', () => {
         await repo.claim({ checkId, object: facts, leaseId, leaseMs: 60_000, now: at(10) });
       }
 
-      // Past the upload grace, the claims are live or not yet stale: left to their checkers.
-      expect(await run(at(601))).toEqual({ ...none, skipped: 2 });
-      expect(await run(at(70 + 1799))).toEqual({ ...none, skipped: 2 });
+      // Past the upload grace, the claims are not yet stale: left to their checkers, and their entries
+      // moved to their leases' expiry, so no run lists them again before they can be stale.
+      expect(await run(at(601))).toEqual({ ...none, rescheduled: 2 });
+      expect(await repo.get('api-up')).toMatchObject({
+        sweepStatus: 'CHECKING',
+        sweepAt: at(70).toISOString(),
+      });
+      expect(await run(at(70 + 1799))).toEqual(none);
       expect(await run(at(70 + 1801))).toEqual({ ...none, failed: 2 });
       for (const checkId of ['api-up', 'api-gone']) {
         expect(await repo.get(checkId)).toMatchObject({ status: 'FAILED', failure: LEASE_EXPIRED_FAILURE });
@@ -250,7 +268,7 @@ describe('sweeper on moto', () => {
       expect(await run(at(601))).toEqual({ ...none, waiting: 1 });
       await repo.claim({ checkId, object, leaseId: 'M1', leaseMs: 60_000, now: at(700) });
 
-      expect(await run(at(760 + 1799))).toEqual({ ...none, notYetDue: 1 });
+      expect(await run(at(760 + 1799))).toEqual({ ...none, rescheduled: 1 });
       expect(await run(at(760 + 1801))).toEqual({ ...none, failed: 1 });
       expect(await repo.get(checkId)).toMatchObject({ status: 'FAILED', failure: LEASE_EXPIRED_FAILURE });
       expect(await finalTransitions()).toEqual([{ checkId, status: 'FAILED' }]);
@@ -262,12 +280,52 @@ describe('sweeper on moto', () => {
       await repo.createAwaitingUpload({ checkId: 'unclaimed', now: t0, uploadExpiresAt: at(3600) });
       await repo.claim({ checkId: 'slow-form', object, leaseId: 'L1', leaseMs: 60_000, now: at(10) });
 
-      expect(await run(at(70 + 1799), repo, long)).toEqual({ ...none, notYetDue: 2 });
+      expect(await run(at(70 + 1799), repo, long)).toEqual({ ...none, notYetDue: 1, rescheduled: 1 });
       expect(await run(at(70 + 1801), repo, long)).toEqual({ ...none, failed: 1, notYetDue: 1 });
       expect(await repo.get('slow-form')).toMatchObject({ status: 'FAILED', failure: LEASE_EXPIRED_FAILURE });
       expect((await repo.get('unclaimed'))?.status).toBe('AWAITING_UPLOAD');
       expect(await run(at(3600 + 301), repo, long)).toEqual({ ...none, expired: 1 });
     });
+  });
+
+  it('reaches an abandoned upload behind a budget of claims still being retried, and fails them at lease + grace', async () => {
+    // A vendor outage: each retried check is received at 10 s, 370 s and 730 s; the first two receives
+    // release their lease 5 s later, the third one's container crashes (its lease runs out at 850 s).
+    const retried = ['r0', 'r1', 'r2', 'r3', 'r4'];
+    for (const checkId of retried) {
+      await repo.createAwaitingUpload({ checkId, now: t0, uploadExpiresAt: at(300) });
+      await upload(`selfies/${checkId}`);
+    }
+    // Sorted behind them in the index: its upload expired a second later and never arrived.
+    await repo.createAwaitingUpload({ checkId: 'abandoned', now: at(1), uploadExpiresAt: at(301) });
+    const receive = async (seconds: number, release: boolean) => {
+      for (const checkId of retried) {
+        const facts: ObjectFacts = { bucket, objectKey: `selfies/${checkId}`, objectSize: 3 };
+        const leaseId = `${checkId}-${seconds}`;
+        await repo.claim({ checkId, object: facts, leaseId, leaseMs: 120_000, now: at(seconds) });
+        if (release) await repo.release({ checkId, leaseId, now: at(seconds + 5) });
+      }
+    };
+    const budget = { maxSweepItems: 4 };
+    await receive(10, true);
+    await receive(370, true);
+    // Sweeps every minute from the end of the upload grace until the outage ends (18 minutes).
+    for (let seconds = 601; seconds <= 1081; seconds += 60) {
+      if (seconds > 730 && seconds - 60 <= 730) await receive(730, false);
+      await run(at(seconds), repo, budget);
+    }
+    expect((await repo.get('abandoned'))?.status).toBe('EXPIRED');
+
+    // The crashed claims are failed at their lease's end plus the grace, not a run earlier.
+    await run(at(850 + 1799), repo, budget);
+    await run(at(850 + 1799), repo, budget);
+    for (const checkId of retried) expect((await repo.get(checkId))?.status).toBe('CHECKING');
+    await run(at(850 + 1801), repo, budget);
+    await run(at(850 + 1801), repo, budget);
+    await run(at(850 + 1801), repo, budget);
+    for (const checkId of retried) {
+      expect(await repo.get(checkId)).toMatchObject({ status: 'FAILED', failure: LEASE_EXPIRED_FAILURE });
+    }
   });
 
   it('pages through the index while it settles what it reads, up to the budget', async () => {

@@ -54,7 +54,16 @@ function setup(config: Partial<SweeperDeps['config']> = {}, selfies = fakeSelfie
 /** Stale-lease cutoff of a run at NOW with the default 1800 s grace. */
 const LEASE_CUTOFF = NOW.getTime() - 1800 * 1000;
 
-const NO_COUNTS = { expired: 0, failed: 0, waiting: 0, unclaimed: 0, skipped: 0, notYetDue: 0, errors: 0 };
+const NO_COUNTS = {
+  expired: 0,
+  failed: 0,
+  waiting: 0,
+  unclaimed: 0,
+  skipped: 0,
+  notYetDue: 0,
+  rescheduled: 0,
+  errors: 0,
+};
 
 const keys = (status: string, ...ids: string[]) =>
   ids.map((checkId) => ({ checkId, sweepStatus: status, sweepAt: '2026-11-25T09:00:00.000Z' }));
@@ -424,6 +433,89 @@ describe('sweep of uploads the checker has not claimed yet', () => {
       const { deps } = setup();
       expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
       expect(ddb).toReceiveCommandTimes(UpdateCommand, 1);
+    });
+
+    describe('a claim that is not stale where the entry was listed', () => {
+      const claimed = (leaseExpiresAt: number) => ({
+        checkId: 'busy',
+        status: 'CHECKING',
+        leaseId: 'L1',
+        leaseExpiresAt,
+        sweepStatus: 'AWAITING_UPLOAD',
+        sweepAt: '2026-11-25T09:00:00.000Z',
+      });
+      const moves = () =>
+        ddb
+          .commandCalls(UpdateCommand)
+          .map((call) => call.args[0].input)
+          .filter((input) => input.ExpressionAttributeValues?.[':sweepAt'] !== undefined);
+
+      it.each([
+        ['a live lease: to now, since its holder may release it from now on', NOW.getTime() + 60_000, NOW],
+        [
+          'a lease that ran out within the grace: to its expiry',
+          LEASE_CUTOFF + 1,
+          new Date(LEASE_CUTOFF + 1),
+        ],
+      ])('moves the entry of %s', async (_, leaseExpiresAt, sweepAt) => {
+        onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'busy') });
+        ddb
+          .on(UpdateCommand, { ExpressionAttributeValues: { ':final': 'EXPIRED' } })
+          .rejects(conditionalRefusal(claimed(leaseExpiresAt)));
+        const { deps } = setup();
+        expect(await sweep(deps)).toEqual({ ...NO_COUNTS, rescheduled: 1 });
+        expect(moves()).toEqual([
+          expect.objectContaining({
+            Key: { checkId: 'busy' },
+            ConditionExpression: '#status = :checking AND #leaseId = :leaseId AND #leaseExpiresAt = :lease',
+            ExpressionAttributeValues: expect.objectContaining({
+              ':checking': 'CHECKING',
+              ':sweepAt': sweepAt.toISOString(),
+              ':leaseId': 'L1',
+              ':lease': leaseExpiresAt,
+            }),
+          }),
+        ]);
+      });
+
+      it('moves the entry of a live claim read early, instead of reading it every run', async () => {
+        onQuery('UPLOADED').resolves({
+          Items: [{ checkId: 'busy', sweepStatus: 'UPLOADED', sweepAt: '2026-11-25T12:20:00.000Z' }],
+        });
+        ddb
+          .on(GetCommand)
+          .resolves({ Item: { ...claimed(NOW.getTime() + 60_000), sweepStatus: 'UPLOADED' } });
+        const { deps } = setup();
+        expect(await sweep(deps)).toEqual({ ...NO_COUNTS, rescheduled: 1 });
+        expect(moves()).toHaveLength(1);
+      });
+
+      it('leaves the entry when the claim was released or renewed since it was read', async () => {
+        onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'busy') });
+        ddb
+          .on(UpdateCommand, { ExpressionAttributeValues: { ':final': 'EXPIRED' } })
+          .rejects(conditionalRefusal(claimed(NOW.getTime() + 60_000)));
+        ddb
+          .on(UpdateCommand, { ExpressionAttributeValues: { ':checking': 'CHECKING', ':leaseId': 'L1' } })
+          .rejects(conditionalRefusal({ ...claimed(NOW.getTime()), leaseId: 'L2' }));
+        const { deps } = setup();
+        expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
+        expect(moves()).toHaveLength(1);
+      });
+
+      it('leaves a CHECKING entry that already sits at or after where the claim would move it', async () => {
+        onQuery('CHECKING').resolves({ Items: keys('CHECKING', 'busy') });
+        ddb.on(UpdateCommand).rejects(
+          conditionalRefusal({
+            ...claimed(LEASE_CUTOFF + 1),
+            sweepStatus: 'CHECKING',
+            sweepAt: NOW.toISOString(),
+          }),
+        );
+        const { deps } = setup();
+        expect(await sweep(deps)).toEqual({ ...NO_COUNTS, skipped: 1 });
+        expect(moves()).toEqual([]);
+      });
     });
 
     it('never tries a refused stale-lease write twice, whatever the refusal says', async () => {
