@@ -10,4 +10,29 @@ export interface CapturePageConfig {
   apiUrl: string;
   /** The limits the pipeline enforces on a selfie. */
   limits: UploadLimits;
+  /**
+   * Where "Continue" takes the person after a pass, with `checkId` and `status` added to its query.
+   * @default none: the page stays and says the person may close it
+   */
+  returnUrl?: string;
+  /**
+   * The host app's origin: after a pass, "Continue" posts a {@link LivenessDoneMessage} to the
+   * window that opened or frames the page, for this origin only.
+   * @default none: no message is posted
+   */
+  hostOrigin?: string;
+}
+
+/** What the page hands the host app when the person continues after a pass. */
+export interface LivenessDone {
+  checkId: string;
+  status: 'PASSED';
+}
+
+/** The name of the page's completion event, and the `type` of its message to the host window. */
+export const LIVENESS_DONE = 'liveness:done';
+
+/** Posted to the opener or parent window (see {@link CapturePageConfig.hostOrigin}). */
+export interface LivenessDoneMessage extends LivenessDone {
+  type: typeof LIVENESS_DONE;
 }

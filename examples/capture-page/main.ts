@@ -7,6 +7,10 @@
  * An app that embeds it under the JWT authorizer defines, before this script runs,
  * `window.livenessCapture = { getToken: async () => idToken }`; every API call then carries
  * `Authorization: Bearer <token>`.
+ *
+ * After a pass, "Continue" hands `{ checkId, status }` to the host app: `livenessCapture.onDone`,
+ * a `liveness:done` event on `window`, a message to the opener or parent (`hostOrigin` in the
+ * config) and a visit to `returnUrl` when configured. Nothing after a pass starts another check.
  */
 import {
   bearerToken,
@@ -22,13 +26,26 @@ import {
   reasonForError,
 } from '../../client/index.js';
 import { currentFrame, startCamera, stopCamera } from './camera.js';
-import { CAPTURE_CONFIG_PATH, type CapturePageConfig } from './config.js';
+import {
+  CAPTURE_CONFIG_PATH,
+  type CapturePageConfig,
+  LIVENESS_DONE,
+  type LivenessDone,
+  type LivenessDoneMessage,
+} from './config.js';
 import { decodeFile, encodeSelfie } from './prepare-image.js';
 
 declare global {
   interface Window {
     /** Set by an app that embeds the page: how to get the signed-in person's token. */
-    livenessCapture?: { getToken?: () => string | Promise<string> };
+    livenessCapture?: {
+      getToken?: () => string | Promise<string>;
+      /** Called when the person continues after a pass. */
+      onDone?: (done: LivenessDone) => void;
+    };
+  }
+  interface WindowEventMap {
+    [LIVENESS_DONE]: CustomEvent<LivenessDone>;
   }
 }
 
@@ -58,6 +75,7 @@ const ui = {
   resultTitle: element<HTMLElement>('result-title'),
   resultText: element<HTMLElement>('result-text'),
   resultReason: element<HTMLElement>('result-reason'),
+  continue: element<HTMLButtonElement>('continue'),
   again: element<HTMLButtonElement>('again'),
 };
 
@@ -67,20 +85,26 @@ function show(step: Step): void {
   ui.steps[step].querySelector<HTMLElement>('h2')?.focus();
 }
 
-const AGAIN_LABELS: Record<Hint['action'] | 'passed', string> = {
-  passed: 'Start again',
+const AGAIN_LABELS: Record<Hint['action'], string> = {
   retake: 'Retake the selfie',
   spoof: 'Retake the selfie',
   'choose-another': 'Try another photo',
   'try-later': 'Start again',
 };
 
+/** The pass the person may continue with; `undefined` on any other screen. */
+let passed: LivenessDone | undefined;
+
 function showOutcome(outcome: Hint['action'] | 'passed', title: string, text: string, reason = ''): void {
   ui.steps.result.dataset.outcome = outcome;
   ui.resultTitle.textContent = title;
   ui.resultText.textContent = text;
   ui.resultReason.textContent = reason ? `Reason: ${reason}` : '';
-  ui.again.textContent = AGAIN_LABELS[outcome];
+  // After a pass, the only way on is the host app: another check would be paid for nothing.
+  ui.continue.hidden = outcome !== 'passed';
+  ui.continue.disabled = false;
+  ui.again.hidden = outcome === 'passed';
+  if (outcome !== 'passed') ui.again.textContent = AGAIN_LABELS[outcome];
   show('result');
 }
 
@@ -92,6 +116,7 @@ function showReason(reason: HintedReason | string): void {
 function showVerdict(check: CheckView): void {
   const hint = hintForCheck(check);
   if (!hint) {
+    passed = { checkId: check.checkId, status: 'PASSED' };
     showOutcome('passed', 'Selfie verified', 'Thank you: the check found a live person. You can continue.');
     return;
   }
@@ -101,6 +126,26 @@ function showVerdict(check: CheckView): void {
     hint.text,
     check.rejection?.reason ?? check.failure?.reason ?? check.status,
   );
+}
+
+/** Hands the pass to the host app, every way it may listen. */
+function handOver(config: CapturePageConfig, done: LivenessDone): void {
+  window.livenessCapture?.onDone?.(done);
+  window.dispatchEvent(new CustomEvent(LIVENESS_DONE, { detail: done }));
+  const host = window.opener ?? (window.parent === window ? null : window.parent);
+  if (host && config.hostOrigin) {
+    const message: LivenessDoneMessage = { type: LIVENESS_DONE, ...done };
+    (host as Window).postMessage(message, config.hostOrigin);
+  }
+  if (config.returnUrl) {
+    const target = new URL(config.returnUrl, document.baseURI);
+    target.searchParams.set('checkId', done.checkId);
+    target.searchParams.set('status', done.status);
+    window.location.assign(target);
+    return;
+  }
+  ui.continue.disabled = true;
+  ui.resultText.textContent = 'Done: you can close this page.';
 }
 
 function deviceOf(userAgent: string): Device {
@@ -205,6 +250,9 @@ async function main(): Promise<void> {
     await send(client, selfie);
   });
   ui.again.addEventListener('click', () => show('start'));
+  ui.continue.addEventListener('click', () => {
+    if (passed) handOver(config, passed);
+  });
   show('start');
 }
 

@@ -196,11 +196,109 @@ describe('the capture page in a real browser', () => {
     await shutter.click();
     await page.getByRole('heading', { name: 'Selfie verified' }).waitFor({ timeout: 20_000 });
     await page.screenshot({ path: join(shots, 'capture-passed.png') });
-    expect(await page.getByRole('button', { name: 'Start again' }).isVisible()).toBe(true);
+    // The way on is the host app's, and nothing here starts a second paid check.
+    expect(await page.getByRole('button', { name: 'Continue' }).isVisible()).toBe(true);
+    expect(await page.getByRole('button').count()).toBe(1);
     // The create call carried the app's token, through a CORS preflight from another origin.
     expect(requests.find((r) => r.method === 'POST' && r.url === `${pipeline.apiUrl}/checks`)).toMatchObject({
       authorization: `Bearer ${TOKEN}`,
     });
+    await page.close();
+  });
+
+  /** Serves the page's configuration with these fields changed, as an installation would set them. */
+  async function configure(page: Page, fields: Record<string, unknown>): Promise<void> {
+    await page.route('**/capture-config.json', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...(await response.json()), ...fields } });
+    });
+  }
+
+  it('hands the pass to the host app on "Continue": callback, event, message to the opener, return URL', async () => {
+    const origin = new URL(pageUrl).origin;
+    const host = await context.newPage();
+    // The host app: a page of its own origin that opens the capture page and listens.
+    await host.route(`${origin}/host.html`, (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Host</title>' }),
+    );
+    await host.goto(`${origin}/host.html`);
+    await host.evaluate(() => {
+      const scope = globalThis as unknown as {
+        messages: unknown[];
+        addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+      };
+      scope.messages = [];
+      scope.addEventListener('message', (event) => scope.messages.push(event.data));
+    });
+    const opened = context.waitForEvent('page');
+    await host.evaluate(
+      (url) => (globalThis as unknown as { open(url: string): unknown }).open(url),
+      pageUrl,
+    );
+    const page = await opened;
+    page.on('console', (message) => consoleLines.push(message.text()));
+    // Seen from Node, since the page leaves for the return URL.
+    const seen: unknown[] = [];
+    await page.exposeFunction('recordDone', (how: string, done: unknown) => seen.push([how, done]));
+    await page.addInitScript(() => {
+      const scope = globalThis as unknown as {
+        recordDone(how: string, done: unknown): void;
+        livenessCapture?: { onDone?: (done: unknown) => void };
+        addEventListener(type: string, listener: (event: { detail: unknown }) => void): void;
+      };
+      scope.livenessCapture = {
+        ...scope.livenessCapture,
+        onDone: (done) => scope.recordDone('callback', done),
+      };
+      scope.addEventListener('liveness:done', (event) => scope.recordDone('event', event.detail));
+    });
+    await configure(page, { hostOrigin: origin, returnUrl: `${origin}/done.html?order=7` });
+    await page.route(`${origin}/done.html*`, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: '<!doctype html><title>Done</title><h1>Back in the app</h1>',
+      }),
+    );
+    await page.reload();
+    await takeSelfie(page);
+    await page.getByRole('heading', { name: 'Selfie verified' }).waitFor({ timeout: 20_000 });
+    expect(await page.getByRole('button', { name: 'Start again' }).count()).toBe(0);
+    expect(seen).toEqual([]);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(/\/done\.html/);
+    const url = new URL(page.url());
+    const checkId = url.searchParams.get('checkId');
+    expect(checkId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Object.fromEntries(url.searchParams)).toEqual({ order: '7', checkId, status: 'PASSED' });
+    expect(await host.evaluate(() => (globalThis as unknown as { messages: unknown[] }).messages)).toEqual([
+      { type: 'liveness:done', checkId, status: 'PASSED' },
+    ]);
+    expect(seen).toEqual([
+      ['callback', { checkId, status: 'PASSED' }],
+      ['event', { checkId, status: 'PASSED' }],
+    ]);
+    await page.close();
+    await host.close();
+  });
+
+  it('says it is done on "Continue" when no return URL is set, and fires the event once', async () => {
+    const page = await openPage();
+    await page.evaluate(() => {
+      const scope = globalThis as unknown as {
+        seen: unknown[];
+        addEventListener(type: string, listener: (event: { detail: unknown }) => void): void;
+      };
+      scope.seen = [];
+      scope.addEventListener('liveness:done', (event) => scope.seen.push(event.detail));
+    });
+    await takeSelfie(page);
+    await page.getByRole('heading', { name: 'Selfie verified' }).waitFor({ timeout: 20_000 });
+    const proceed = page.getByRole('button', { name: 'Continue' });
+    await proceed.click();
+    expect(await page.getByText('Done: you can close this page.').isVisible()).toBe(true);
+    expect(await proceed.isDisabled()).toBe(true);
+    const seen = await page.evaluate(() => (globalThis as unknown as { seen: unknown[] }).seen);
+    expect(seen).toEqual([{ checkId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'PASSED' }]);
     await page.close();
   });
 
