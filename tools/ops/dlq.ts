@@ -4,7 +4,9 @@
  * - The selfie DLQ holds S3 notifications that failed every receive. The checker recorded their
  *   checks final on the last receive (the event went out), except a notification it could not read
  *   and a check whose last write failed too. `show` names each message's check and its status;
- *   `redrive` sends back only the unrecorded ones (the checker checks them again) and deletes the
+ *   `redrive` sends back the unrecorded ones (the checker checks them again) and the settled ones
+ *   whose selfie is still stored (their delete kept failing: the checker acknowledges a duplicate of
+ *   a decided check and deletes its selfie, the one place that deletes), and deletes the other
  *   settled ones (a redrive would only have the checker acknowledge them).
  * - The notifier DLQ holds Lambda's on-failure records of stream batches: positions and arrival
  *   times, not the records, which leave the stream after 24 hours. `show` gives each batch's window;
@@ -14,6 +16,7 @@
  * `show` hides the messages it reads for 30 seconds and makes them visible again at once when it is
  * done; `redrive` is a dry run unless `--dry-run=false`; `purge` needs `--yes`.
  */
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -45,8 +48,9 @@ export const dlqCommand: OpsCommand = {
   name: 'dlq',
   usage: 'dlq show|redrive|purge selfie|notifier [--max N] [--dry-run=false] [--yes] [--rate N]',
   help: `show: each message, with its check and the check's status (selfie), or its stream batch and the
-window to republish (notifier). redrive: selfie: sends back the messages whose check is not recorded and
-deletes those already settled; notifier: republishes each batch's window from the table and deletes the
+window to republish (notifier). redrive: selfie: sends back the messages whose check is not recorded or
+whose decided check's selfie is still stored (the checker deletes it), and deletes the other settled
+ones; notifier: republishes each batch's window from the table and deletes the
 batch. A dry run unless --dry-run=false. purge: deletes every message; needs --yes.`,
   flags: ['max', 'dry-run', 'yes', 'rate'],
   needs: (args) => {
@@ -55,7 +59,7 @@ batch. A dry run unless --dry-run=false. purge: deletes every message; needs --y
       queue === 'notifier' ? 'notifierDeadLetterQueueUrl' : 'selfieDeadLetterQueueUrl',
     ];
     if (args[0] !== 'purge') names.push('checkTableName');
-    if (queue === 'selfie') names.push('selfieQueueUrl', 'selfiePrefix');
+    if (queue === 'selfie') names.push('selfieQueueUrl', 'selfiePrefix', 'selfieBucketName');
     if (queue === 'notifier' && args[0] === 'redrive') names.push('eventBusName', 'eventSource');
     return names;
   },
@@ -160,7 +164,7 @@ function sentAt(message: Message): string {
 /** What one selfie DLQ message is, and what a redrive does with it. */
 interface SelfieMessage {
   message: Message;
-  kind: 'settled' | 'unrecorded' | 'malformed';
+  kind: 'settled' | 'settled, selfie left' | 'unrecorded' | 'malformed';
   checks: { checkId: string; status: string; reason: string }[];
   why?: string;
 }
@@ -171,7 +175,12 @@ async function selfieDlq(
   dlqUrl: string,
   messages: Message[],
 ): Promise<number> {
-  const names = requireNames(ctx.target, ['checkTableName', 'selfieQueueUrl', 'selfiePrefix'] as const);
+  const names = requireNames(ctx.target, [
+    'checkTableName',
+    'selfieQueueUrl',
+    'selfiePrefix',
+    'selfieBucketName',
+  ] as const);
   const repository = new CheckRepository(ctx.clients.dynamodb, names.checkTableName, 0);
   const read: SelfieMessage[] = [];
   for (const message of messages) {
@@ -181,11 +190,13 @@ async function selfieDlq(
       continue;
     }
     const checks: SelfieMessage['checks'] = [];
+    const keys: string[] = [];
     if (notification.kind === 'objects') {
       for (const object of notification.objects) {
         // Keys outside the prefix are not checked (the checker skips them).
         if (!object.key.startsWith(names.selfiePrefix)) continue;
         const checkId = checkIdForKey(object.key, names.selfiePrefix);
+        keys.push(object.key);
         const item = await repository.get(checkId);
         checks.push({
           checkId,
@@ -195,7 +206,12 @@ async function selfieDlq(
       }
     }
     const settled = checks.every((c) => isFinalStatus(c.status));
-    read.push({ message, kind: settled ? 'settled' : 'unrecorded', checks });
+    const kind = !settled
+      ? 'unrecorded'
+      : (await anyStored(ctx, names.selfieBucketName, keys))
+        ? 'settled, selfie left'
+        : 'settled';
+    read.push({ message, kind, checks });
   }
 
   ctx.out.line(`selfie DLQ: ${read.length} messages read`);
@@ -211,8 +227,9 @@ async function selfieDlq(
   }
   ctx.out.table(rows);
   const count = (kind: SelfieMessage['kind']) => read.filter((e) => e.kind === kind).length;
+  const sendBack = count('unrecorded') + count('settled, selfie left');
   ctx.out.line(
-    `settled ${count('settled')} (final, event published: a redrive would only acknowledge them), unrecorded ${count('unrecorded')} (a redrive checks them again: a paid vendor call each if the selfie is still there), malformed ${count('malformed')} (not S3 notifications: left for you)`,
+    `settled ${count('settled')} (final, event published: a redrive would only acknowledge them), settled with the selfie left ${count('settled, selfie left')} (final, but the selfie delete kept failing: a redrive sends them back and the checker deletes it, no vendor call), unrecorded ${count('unrecorded')} (a redrive checks them again: a paid vendor call each if the selfie is still there), malformed ${count('malformed')} (not S3 notifications: left for you)`,
   );
   if (action === 'show') {
     if (read.length > 0)
@@ -221,12 +238,12 @@ async function selfieDlq(
   }
   if (isOn(ctx.flags, 'dry-run', true)) {
     ctx.out.line(
-      `dry run: would send ${count('unrecorded')} back to the selfie queue and delete ${count('settled')}; add --dry-run=false`,
+      `dry run: would send ${sendBack} back to the selfie queue and delete ${count('settled')}; add --dry-run=false`,
     );
     return 0;
   }
   for (const entry of read) {
-    if (entry.kind === 'unrecorded') {
+    if (entry.kind === 'unrecorded' || entry.kind === 'settled, selfie left') {
       await ctx.clients.sqs.send(
         new SendMessageCommand({ QueueUrl: names.selfieQueueUrl, MessageBody: entry.message.Body ?? '' }),
       );
@@ -236,9 +253,23 @@ async function selfieDlq(
     }
   }
   ctx.out.line(
-    `sent ${count('unrecorded')} back to the selfie queue, deleted ${count('settled')} settled; ${count('malformed')} left in the DLQ`,
+    `sent ${sendBack} back to the selfie queue, deleted ${count('settled')} settled; ${count('malformed')} left in the DLQ`,
   );
   return 0;
+}
+
+/**
+ * Whether any of `keys` is still in the pipeline's bucket (never the bucket a message names). A
+ * listing, not a HEAD: the bucket policy refuses s3:GetObject to all but the checker.
+ */
+async function anyStored(ctx: OpsContext, bucket: string, keys: string[]): Promise<boolean> {
+  for (const key of keys) {
+    const { Contents = [] } = await ctx.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }),
+    );
+    if (Contents.some((object) => object.Key === key)) return true;
+  }
+  return false;
 }
 
 /** A stream batch Lambda gave up on, as its on-failure record describes it. */

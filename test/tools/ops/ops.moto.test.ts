@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLivenessClient, type LivenessClient } from '../../../client/index.js';
 import { parseTokenSecret } from '../../../shared/apptenticate/token-secret.js';
+import { CheckRepository } from '../../../shared/check-repository.js';
 import { systemClock } from '../../../shared/clock.js';
 import { type LocalPipeline, startLocalPipeline } from '../../../tools/local/runtime.js';
 import { runOps } from '../../../tools/ops/run.js';
@@ -179,6 +181,56 @@ describe('npm run ops against npm start (moto and the simulator)', () => {
     for (let i = 0; i < 200 && (await inQueue()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await inQueue()).toBe(0);
     expect(await app.getCheck(unrecorded)).toMatchObject({ status: 'AWAITING_UPLOAD' });
+  });
+
+  it('dlq redrive selfie sends back a decided check whose selfie is still stored, and the checker deletes it', async () => {
+    // A check decided whose selfie delete kept failing: its notification went to the DLQ with the
+    // verdict recorded and the selfie still in the bucket.
+    const { bucketName, tableName, dlqUrl: dlq, queueUrl: queue } = pipeline.resources;
+    const checkId = (await app.createCheck({ contentType: 'image/png' })).checkId;
+    const key = `selfies/${checkId}`;
+    await pipeline.pauseChecker();
+    try {
+      await pipeline.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: bucketName,
+          Key: key,
+          Body: makePng({ width: 200, height: 200, seed: seed++ }),
+          ContentType: 'image/png',
+        }),
+      );
+      await pipeline.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: queue }));
+      const repo = new CheckRepository(pipeline.clients.dynamodb, tableName, 86_400);
+      const object = { bucket: bucketName, objectKey: key, objectSize: 1000 };
+      await repo.claim({ checkId, object, leaseId: 'dead-delivery', leaseMs: 120_000, now: new Date() });
+      await repo.finalize({
+        checkId,
+        outcome: { status: 'PASSED', result: { valid: true, transactionId: 'tx-left' } },
+        guard: { kind: 'lease', leaseId: 'dead-delivery' },
+        now: new Date(),
+      });
+      await pipeline.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: dlq, MessageBody: s3Notification(key) }),
+      );
+    } finally {
+      pipeline.resumeChecker();
+    }
+    const stored = async () =>
+      ((await pipeline.clients.s3.send(new ListObjectsV2Command({ Bucket: bucketName, Prefix: key })))
+        .KeyCount ?? 0) > 0;
+    expect(await stored()).toBe(true);
+
+    const show = await ops(['dlq', 'show', 'selfie']);
+    expect(show.text).toMatch(new RegExp(`settled, selfie left\\s+${checkId}\\s+PASSED`));
+    const redrive = await ops(['dlq', 'redrive', 'selfie', '--dry-run=false']);
+    expect(redrive.code).toBe(0);
+    expect(redrive.text).toContain('sent 1 back to the selfie queue, deleted 0 settled; 1 left in the DLQ');
+    expect(await depth(dlq)).toBe(1); // the malformed message of the test before
+
+    // The checker acknowledges the duplicate of a decided check and deletes its selfie.
+    for (let i = 0; i < 100 && (await stored()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await stored()).toBe(false);
+    expect(await app.getCheck(checkId)).toMatchObject({ status: 'PASSED' });
   });
 
   it('dlq purge asks for --yes before deleting every message', async () => {
