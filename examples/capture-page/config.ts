@@ -11,6 +11,11 @@ export interface CapturePageConfig {
   /** The limits the pipeline enforces on a selfie. */
   limits: UploadLimits;
   /**
+   * How long the page waits for a verdict before it offers to check the same check again.
+   * @default 60000
+   */
+  verdictWaitMs?: number;
+  /**
    * Where "Continue" takes the person after a pass, with `checkId` and `status` added to its query.
    * @default none: the page stays and says the person may close it
    */

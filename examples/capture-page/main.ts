@@ -22,7 +22,9 @@ import {
   type HintedReason,
   hintForCheck,
   hintForReason,
+  type IssuedCheck,
   type LivenessClient,
+  REASON_HINTS,
   reasonForError,
 } from '../../client/index.js';
 import { currentFrame, startCamera, stopCamera } from './camera.js';
@@ -72,10 +74,12 @@ const ui = {
   sendingTitle: element<HTMLElement>('sending-title'),
   progress: element<HTMLProgressElement>('progress'),
   sendingStatus: element<HTMLElement>('sending-status'),
+  stopWaiting: element<HTMLButtonElement>('stop-waiting'),
   resultTitle: element<HTMLElement>('result-title'),
   resultText: element<HTMLElement>('result-text'),
   resultReason: element<HTMLElement>('result-reason'),
   continue: element<HTMLButtonElement>('continue'),
+  checkAgain: element<HTMLButtonElement>('check-again'),
   again: element<HTMLButtonElement>('again'),
 };
 
@@ -95,7 +99,13 @@ const AGAIN_LABELS: Record<Hint['action'], string> = {
 /** The pass the person may continue with; `undefined` on any other screen. */
 let passed: LivenessDone | undefined;
 
-function showOutcome(outcome: Hint['action'] | 'passed', title: string, text: string, reason = ''): void {
+/** The page's own outcome for a check still open after the wait: not a hint, nothing went wrong. */
+type Outcome = Hint['action'] | 'passed' | 'waiting';
+
+/** The check being waited for, which "Check again" reads again. */
+let waitingFor: string | undefined;
+
+function showOutcome(outcome: Outcome, title: string, text: string, reason = ''): void {
   ui.steps.result.dataset.outcome = outcome;
   ui.resultTitle.textContent = title;
   ui.resultText.textContent = text;
@@ -103,8 +113,10 @@ function showOutcome(outcome: Hint['action'] | 'passed', title: string, text: st
   // After a pass, the only way on is the host app: another check would be paid for nothing.
   ui.continue.hidden = outcome !== 'passed';
   ui.continue.disabled = false;
-  ui.again.hidden = outcome === 'passed';
-  if (outcome !== 'passed') ui.again.textContent = AGAIN_LABELS[outcome];
+  // While a check is open, only that check is read again: a new one would be a second paid check.
+  ui.checkAgain.hidden = outcome !== 'waiting';
+  ui.again.hidden = outcome === 'passed' || outcome === 'waiting';
+  if (outcome !== 'passed' && outcome !== 'waiting') ui.again.textContent = AGAIN_LABELS[outcome];
   show('result');
 }
 
@@ -159,12 +171,13 @@ function setUploadProgress(percent: number): void {
   ui.sendingStatus.textContent = `Uploading your selfie: ${percent}%`;
 }
 
-async function send(client: LivenessClient, selfie: CheckedSelfie): Promise<void> {
+async function send(client: LivenessClient, config: CapturePageConfig, selfie: CheckedSelfie): Promise<void> {
   ui.sendingTitle.textContent = 'Sending your selfie';
   setUploadProgress(0);
   show('sending');
+  let issued: IssuedCheck;
   try {
-    const issued = await client.createCheck({
+    issued = await client.createCheck({
       contentType: selfie.contentType,
       device: deviceOf(navigator.userAgent),
     });
@@ -172,12 +185,60 @@ async function send(client: LivenessClient, selfie: CheckedSelfie): Promise<void
       onProgress: ({ loaded, total }) =>
         setUploadProgress(total > 0 ? Math.round((loaded / total) * 100) : 0),
     });
-    ui.progress.removeAttribute('value'); // indeterminate while the check runs
-    ui.sendingTitle.textContent = 'Checking your selfie';
-    ui.sendingStatus.textContent = 'Checking your selfie: this usually takes a few seconds.';
-    showVerdict(await client.waitForVerdict(issued.checkId));
   } catch (error) {
     showReason(reasonForError(error));
+    return;
+  }
+  await waitForVerdict(client, config, issued.checkId);
+}
+
+const DEFAULT_VERDICT_WAIT_MS = 60_000;
+/** After this long, the page says the check takes longer than usual. */
+const USUAL_VERDICT_MS = 10_000;
+
+/**
+ * Reads one check until its verdict, with the time waited as progress and "Stop waiting"; a wait
+ * that ends without a verdict leaves the check open and offers to read it again.
+ */
+async function waitForVerdict(
+  client: LivenessClient,
+  config: CapturePageConfig,
+  checkId: string,
+): Promise<void> {
+  waitingFor = checkId;
+  const waitMs = config.verdictWaitMs ?? DEFAULT_VERDICT_WAIT_MS;
+  const started = Date.now();
+  const stop = new AbortController();
+  const onStop = () => stop.abort(new DOMException('the person stopped waiting', 'AbortError'));
+  ui.sendingTitle.textContent = 'Checking your selfie';
+  ui.sendingStatus.textContent = 'This usually takes a few seconds.';
+  ui.progress.value = 0;
+  ui.stopWaiting.hidden = false;
+  ui.stopWaiting.addEventListener('click', onStop, { once: true });
+  show('sending');
+  const ticker = setInterval(() => {
+    const waited = Date.now() - started;
+    ui.progress.value = Math.min(100, Math.round((waited / waitMs) * 100));
+    if (waited >= USUAL_VERDICT_MS && ui.sendingStatus.dataset.slow !== 'true') {
+      ui.sendingStatus.dataset.slow = 'true';
+      ui.sendingStatus.textContent = 'This is taking longer than usual. Still checking…';
+    }
+  }, 250);
+  try {
+    showVerdict(await client.waitForVerdict(checkId, { timeoutMs: waitMs, signal: stop.signal }));
+  } catch (error) {
+    const reason = stop.signal.aborted ? 'STILL_CHECKING' : reasonForError(error);
+    if (reason === 'STILL_CHECKING') {
+      const hint = REASON_HINTS.STILL_CHECKING;
+      showOutcome('waiting', hint.title, hint.text);
+    } else {
+      showReason(reason);
+    }
+  } finally {
+    clearInterval(ticker);
+    delete ui.sendingStatus.dataset.slow;
+    ui.stopWaiting.hidden = true;
+    ui.stopWaiting.removeEventListener('click', onStop);
   }
 }
 
@@ -234,7 +295,7 @@ async function main(): Promise<void> {
     } finally {
       closeCamera();
     }
-    await send(client, selfie);
+    await send(client, config, selfie);
   });
   ui.pickFile.addEventListener('change', async () => {
     const file = ui.pickFile.files?.[0];
@@ -247,9 +308,12 @@ async function main(): Promise<void> {
       showReason(reasonForError(error));
       return;
     }
-    await send(client, selfie);
+    await send(client, config, selfie);
   });
   ui.again.addEventListener('click', () => show('start'));
+  ui.checkAgain.addEventListener('click', () => {
+    if (waitingFor) void waitForVerdict(client, config, waitingFor);
+  });
   ui.continue.addEventListener('click', () => {
     if (passed) handOver(config, passed);
   });

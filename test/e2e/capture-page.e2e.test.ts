@@ -302,6 +302,53 @@ describe('the capture page in a real browser', () => {
     await page.close();
   });
 
+  it('keeps waiting for the same check while it runs long: progress, "Stop waiting", a neutral "Check again"', async () => {
+    const page = await context.newPage();
+    page.on('console', (message) => consoleLines.push(message.text()));
+    await configure(page, { verdictWaitMs: 4000 });
+    await page.goto(pageUrl);
+    await pipeline.pauseChecker();
+    const creates = () =>
+      requests.filter((r) => r.method === 'POST' && r.url === `${pipeline.apiUrl}/checks`);
+    page.on('request', (request) => {
+      if (request.method() === 'POST') requests.push({ method: 'POST', url: request.url() });
+    });
+    const createdBefore = creates().length;
+    await takeSelfie(page);
+    await page.getByRole('heading', { name: 'Checking your selfie' }).waitFor({ timeout: 10_000 });
+    // Time waited shows as progress; the person may stop waiting.
+    const bar = page.locator('#progress');
+    await expect
+      .poll(async () => Number(await bar.getAttribute('value')), { timeout: 5000 })
+      .toBeGreaterThan(10);
+    expect(await page.getByRole('button', { name: 'Stop waiting' }).isVisible()).toBe(true);
+    await page.screenshot({ path: join(shots, 'capture-waiting.png') });
+    const still = REASON_HINTS.STILL_CHECKING;
+    await page.getByRole('heading', { name: still.title }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(shots, 'capture-still-checking.png') });
+    // Neutral, not the error style; the one action reads the same check again.
+    const colour = await page
+      .getByRole('heading', { name: still.title })
+      .evaluate(
+        (heading) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(
+            heading,
+          ).color,
+      );
+    expect(colour).toBe('rgb(27, 31, 36)');
+    expect(await page.getByRole('button').allTextContents()).toEqual(['Check again']);
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await page.getByRole('heading', { name: 'Checking your selfie' }).waitFor();
+    await page.getByRole('button', { name: 'Stop waiting' }).click();
+    await page.getByRole('heading', { name: still.title }).waitFor();
+    pipeline.resumeChecker();
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await page.getByRole('heading', { name: 'Selfie verified' }).waitFor({ timeout: 20_000 });
+    // One check, read again: never a second one while the first was open.
+    expect(creates().length).toBe(createdBefore + 1);
+    await page.close();
+  });
+
   it('shows the pre-check hint for a PDF and sends nothing', async () => {
     const page = await openPage();
     const before = requests.length;
