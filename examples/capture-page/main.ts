@@ -13,6 +13,7 @@
  * config) and a visit to `returnUrl` when configured. Nothing after a pass starts another check.
  */
 import {
+  ApiError,
   bearerToken,
   type CheckedSelfie,
   type CheckView,
@@ -106,6 +107,9 @@ type Outcome = Hint['action'] | 'passed' | 'waiting';
 let waitingFor: string | undefined;
 
 function showOutcome(outcome: Outcome, title: string, text: string, reason = ''): void {
+  clearInterval(countdown);
+  countdown = undefined;
+  ui.again.disabled = false;
   ui.steps.result.dataset.outcome = outcome;
   ui.resultTitle.textContent = title;
   ui.resultText.textContent = text;
@@ -120,9 +124,61 @@ function showOutcome(outcome: Outcome, title: string, text: string, reason = '')
   show('result');
 }
 
-function showReason(reason: HintedReason | string): void {
+/** What "try later" waits for when the API gave no `Retry-After`: the hints say "a few minutes". */
+const TRY_LATER_DEFAULT_MS = 120_000;
+/** Past this, no retry action at all: the hint says later today or tomorrow. */
+const LONGEST_COUNTDOWN_MS = 15 * 60_000;
+/** "Try later" situations that mean waiting, not an immediate retry (a connection or a sign-in may be fixed now). */
+const WAIT_BEFORE_RETRY: ReadonlySet<string> = new Set([
+  'RATE_LIMITED',
+  'CHECKS_UNAVAILABLE',
+  ...Object.entries(REASON_HINTS)
+    .filter(([, hint]) => hint.text === REASON_HINTS.VENDOR_UNAVAILABLE.text)
+    .map(([reason]) => reason),
+]);
+
+let countdown: ReturnType<typeof setInterval> | undefined;
+
+/** Keeps "Start again" disabled, with the time left on it, until `ms` from now; hides it past a long wait. */
+function holdRetry(ms: number): void {
+  if (ms > LONGEST_COUNTDOWN_MS) {
+    ui.again.hidden = true;
+    return;
+  }
+  const until = Date.now() + ms;
+  const tick = () => {
+    const left = Math.ceil((until - Date.now()) / 1000);
+    if (left <= 0) {
+      clearInterval(countdown);
+      countdown = undefined;
+      ui.again.disabled = false;
+      ui.again.textContent = AGAIN_LABELS['try-later'];
+      return;
+    }
+    ui.again.disabled = true;
+    ui.again.textContent = `${AGAIN_LABELS['try-later']} in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+  };
+  tick();
+  countdown = setInterval(tick, 1000);
+}
+
+/** `retryAfterMs`: how long the API asked to wait, when it did. */
+function showReason(reason: HintedReason | string, retryAfterMs?: number): void {
   const hint = hintForReason(reason);
   showOutcome(hint.action, hint.title, hint.text, reason);
+  holdRetryFor(reason, retryAfterMs);
+}
+
+/** "Start again" only once a retry may work: after `Retry-After`, a few minutes, or never today. */
+function holdRetryFor(reason: string, retryAfterMs: number | undefined): void {
+  if (reason === 'DAILY_LIMIT_REACHED') holdRetry(Number.POSITIVE_INFINITY);
+  else if (retryAfterMs !== undefined && retryAfterMs > 0) holdRetry(retryAfterMs);
+  else if (WAIT_BEFORE_RETRY.has(reason)) holdRetry(TRY_LATER_DEFAULT_MS);
+}
+
+/** The reason and `Retry-After` of an error the client threw. */
+function showError(error: unknown): void {
+  showReason(reasonForError(error), error instanceof ApiError ? error.retryAfterMs : undefined);
 }
 
 function showVerdict(check: CheckView): void {
@@ -132,12 +188,9 @@ function showVerdict(check: CheckView): void {
     showOutcome('passed', 'Selfie verified', 'Thank you: the check found a live person. You can continue.');
     return;
   }
-  showOutcome(
-    hint.action,
-    hint.title,
-    hint.text,
-    check.rejection?.reason ?? check.failure?.reason ?? check.status,
-  );
+  const reason = check.rejection?.reason ?? check.failure?.reason ?? check.status;
+  showOutcome(hint.action, hint.title, hint.text, reason);
+  holdRetryFor(reason, undefined);
 }
 
 /** Hands the pass to the host app, every way it may listen. */
@@ -186,7 +239,7 @@ async function send(client: LivenessClient, config: CapturePageConfig, selfie: C
         setUploadProgress(total > 0 ? Math.round((loaded / total) * 100) : 0),
     });
   } catch (error) {
-    showReason(reasonForError(error));
+    showError(error);
     return;
   }
   await waitForVerdict(client, config, issued.checkId);
@@ -227,12 +280,11 @@ async function waitForVerdict(
   try {
     showVerdict(await client.waitForVerdict(checkId, { timeoutMs: waitMs, signal: stop.signal }));
   } catch (error) {
-    const reason = stop.signal.aborted ? 'STILL_CHECKING' : reasonForError(error);
-    if (reason === 'STILL_CHECKING') {
+    if (stop.signal.aborted || reasonForError(error) === 'STILL_CHECKING') {
       const hint = REASON_HINTS.STILL_CHECKING;
       showOutcome('waiting', hint.title, hint.text);
     } else {
-      showReason(reason);
+      showError(error);
     }
   } finally {
     clearInterval(ticker);
@@ -290,7 +342,7 @@ async function main(): Promise<void> {
       // Encoded before the camera stops: the frame is the video's current one.
       selfie = await encodeSelfie(currentFrame(ui.preview), config.limits);
     } catch (error) {
-      showReason(reasonForError(error));
+      showError(error);
       return;
     } finally {
       closeCamera();
@@ -305,7 +357,7 @@ async function main(): Promise<void> {
     try {
       selfie = await encodeSelfie(await decodeFile(file), config.limits);
     } catch (error) {
-      showReason(reasonForError(error));
+      showError(error);
       return;
     }
     await send(client, config, selfie);

@@ -440,6 +440,31 @@ describe('the capture page in a real browser', () => {
     await takeSelfie(page);
     await page.getByRole('heading', { name: REASON_HINTS.RATE_LIMITED.title }).waitFor({ timeout: 10_000 });
     expect(await page.getByText(REASON_HINTS.RATE_LIMITED.text).isVisible()).toBe(true);
+    // No retry before the API's Retry-After (30 s for open checks): the button counts down, disabled.
+    const retry = page.getByRole('button', { name: /^Start again/ });
+    expect(await retry.isDisabled()).toBe(true);
+    expect(await retry.textContent()).toMatch(/^Start again in 0:(30|2\d)$/);
+    await page.screenshot({ path: join(shots, 'capture-try-later.png') });
+    const shown = await retry.textContent();
+    await expect.poll(async () => await retry.textContent(), { timeout: 3000 }).not.toBe(shown);
+    expect(await retry.isDisabled()).toBe(true);
+    await page.close();
+  });
+
+  it('offers no immediate retry when the vendor is down: "Start again" waits a few minutes', async () => {
+    const page = await openPage();
+    const receives = pipeline.settings.checker.maxReceiveCount;
+    pipeline.simulator?.control.script({
+      type: 'status',
+      status: 500,
+      endpoint: 'liveness',
+      times: receives,
+    });
+    await takeSelfie(page);
+    await page.getByText('Reason: VENDOR_UNAVAILABLE').waitFor({ timeout: 40_000 });
+    const retry = page.getByRole('button', { name: /^Start again/ });
+    expect(await retry.isDisabled()).toBe(true);
+    expect(await retry.textContent()).toMatch(/^Start again in (2:00|1:5\d)$/);
     await page.close();
   });
 
