@@ -34,6 +34,8 @@ export interface OpsIo {
   env: NodeJS.ProcessEnv;
   clock: Clock;
   readStdin(): Promise<string>;
+  /** Where `.local/resources.json` is looked for. @default the process's working folder */
+  cwd?: string;
 }
 
 /** Runs one command line; resolves to the exit code (0 done, 1 failed, 2 needs an explicit flag or a later run). */
@@ -50,7 +52,12 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
     }
     name = command.name;
     checkFlags(flags, [...TARGET_FLAGS, ...command.flags]);
-    const { target, clients } = await resolveTarget({ flags, env: io.env, needed: command.needs(args) });
+    const { target, clients } = await resolveTarget({
+      flags,
+      env: io.env,
+      needed: command.needs(args),
+      ...(io.cwd ? { cwd: io.cwd } : {}),
+    });
     if (target.notice) out.line(`ops: ${target.notice}`);
     const ctx: OpsContext = {
       target,
