@@ -106,6 +106,13 @@ export interface LocalPipeline {
   pauseChecker(): Promise<void>;
   /** Starts the played SQS source again. */
   resumeChecker(): void;
+  /**
+   * Stops the played stream source (records wait in the stream, their retries too); resolves once
+   * no poll is in flight.
+   */
+  pauseNotifier(): Promise<void>;
+  /** Starts the played stream source again. */
+  resumeNotifier(): void;
   /** Stops the pollers and the server, and whatever the pipeline started. */
   stop(): Promise<void>;
 }

@@ -229,7 +229,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     );
     // Lambda polls a stream shard 4 times a second. Faster polling only queues more GetRecords behind
     // the DynamoDB lock of the local moto (tools/local/moto_server.py), where the checker's writes wait.
-    loop('notifier', async () => (await streamSource.pollOnce()) > 0, STREAM_POLL_INTERVAL_MS);
+    let notifierPaused = false;
+    let notifierPolls = 0;
+    loop(
+      'notifier',
+      async () => {
+        if (notifierPaused) return false;
+        notifierPolls++;
+        return (await streamSource.pollOnce().finally(() => notifierPolls--)) > 0;
+      },
+      STREAM_POLL_INTERVAL_MS,
+    );
 
     loop('tap', async () => {
       const { Messages = [] } = await clients.sqs.send(
@@ -322,6 +332,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       },
       resumeChecker: () => {
         checkerPaused = false;
+      },
+      pauseNotifier: async () => {
+        notifierPaused = true;
+        while (notifierPolls > 0) await sleep(50);
+      },
+      resumeNotifier: () => {
+        notifierPaused = false;
       },
       stop: async () => {
         for (const stop of stops.splice(0).reverse()) await stop();
