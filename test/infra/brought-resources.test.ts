@@ -2,20 +2,12 @@ import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LivenessPipeline } from '../../infra/liveness-pipeline.js';
 import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
-import { createTestApp, logicalIdOf } from './support.js';
+import { logicalIdOf, testAppsRemovedAfterEach } from './support.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-function testApp() {
-  const test = createTestApp();
-  cleanups.push(test.cleanup);
-  return test.app;
-}
+const testApp = testAppsRemovedAfterEach();
 
 const HERE = { account: '111122223333', region: 'eu-west-1' };
 const busArn = (account: string, region = 'eu-west-1') =>

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAppConfig } from '../../infra/context.js';
 import { LivenessPipeline } from '../../infra/liveness-pipeline.js';
 import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
-import { createTestApp } from './support.js';
+import { testAppsRemovedAfterEach } from './support.js';
 
 // Names a resource is known by in its account and region (or on its bus), set explicitly or derived
 // by CDK from the construct path. Two deployments holding the same one collide.
@@ -75,15 +75,7 @@ function physicalNames(template: Template, stackName: string): string[] {
 
 const shared = (a: string[], b: string[]) => a.filter((name) => b.includes(name));
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-function testApp() {
-  const test = createTestApp();
-  cleanups.push(test.cleanup);
-  return test.app;
-}
+const testApp = testAppsRemovedAfterEach();
 
 describe('two stages in one account and region', () => {
   it('share no physical name between two stacks of one app', () => {

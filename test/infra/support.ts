@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { afterEach } from 'vitest';
 
 const CDK_JSON = new URL('../../cdk.json', import.meta.url);
 
@@ -29,6 +30,22 @@ export function createTestApp(
     builtinCloudFormationValidation: options.validation ?? false,
   });
   return { app, outdir, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+/**
+ * A factory of test Apps (as `createTestApp` makes them, default options) whose folders are removed
+ * after each test of the file that calls this at its top level.
+ */
+export function testAppsRemovedAfterEach(): () => App {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  return () => {
+    const test = createTestApp();
+    cleanups.push(test.cleanup);
+    return test.app;
+  };
 }
 
 /** The logical id of a construct's CloudFormation resource. */
