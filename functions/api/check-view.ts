@@ -1,4 +1,10 @@
-import type { CheckItem, CheckStatus, Device } from '../../shared/check.js';
+import {
+  type CheckItem,
+  type CheckStatus,
+  type Device,
+  isDecidedFinal,
+  isFinalStatus,
+} from '../../shared/check.js';
 import { type PublicCheckOutcome, toPublicOutcome } from '../../shared/events/build-event.js';
 import type { Caller } from './caller.js';
 
@@ -19,16 +25,24 @@ export interface CheckView extends PublicCheckOutcome {
  * so the API and the events always show an outcome the same way; but a user (an end user, who may
  * be the one presenting a spoof) never sees the vendor's scores: with them each retake would tell
  * an attacker how close the last one came. Services and the events keep them.
+ *
+ * A final status that no decider wrote (no `decidedAt`: a `PutItem` by someone other than the
+ * checker or the sweeper) is shown as `CHECKING`, without any outcome: the API, like the notifier,
+ * never presents it as a verdict. The notifier counts it (`UnattestedFinalStatuses`, alarmed).
  */
 export function toCheckView(item: CheckItem, reader: Pick<Caller, 'kind'>): CheckView {
-  const outcome = toPublicOutcome(item);
-  return {
+  const base = {
     checkId: item.checkId,
-    status: item.status,
     ...(item.reference !== undefined ? { reference: item.reference } : {}),
     ...(item.device !== undefined ? { device: item.device } : {}),
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
+  };
+  if (isFinalStatus(item.status) && !isDecidedFinal(item)) return { ...base, status: 'CHECKING' };
+  const outcome = toPublicOutcome(item);
+  return {
+    ...base,
+    status: item.status,
     ...(item.decidedAt !== undefined ? { decidedAt: item.decidedAt } : {}),
     ...(reader.kind === 'user' ? withoutScores(outcome) : outcome),
   };
