@@ -5,163 +5,135 @@
  * write one, so an object that is not there decides nothing.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LivenessOutcome } from '../../shared/apptenticate/outcome.js';
+import type { LivenessOutcome, LivenessRequest } from '../../shared/apptenticate/outcome.js';
 import { type CheckItem, type FinalOutcome, isFinalStatus } from '../../shared/check.js';
-import type { ObjectFacts } from '../../shared/check-repository.js';
 import {
   isPrecheckFailure,
   objectTooLarge,
   type PrecheckFailure,
   precheckImage,
 } from '../../shared/precheck.js';
-import type { CheckerDeps } from './checker.js';
+import type { Disposition, ObjectContext } from './context.js';
 import { decide } from './decide.js';
-import { type Delivery, type Disposition, isLeaseOfMessage } from './delivery.js';
-import type { CreatedObject } from './notification.js';
+import { isLeaseOfMessage } from './delivery.js';
 import type { KeptOutcome } from './outcome-memory.js';
 import { deleteSelfie, readSelfie } from './selfie.js';
 import { logVendorFailure, logVerdict, recordVendorMetrics } from './verdict-metrics.js';
 import { withWriteRetries } from './write-retries.js';
 
 /** Checks one object of a message; the vendor is called only under the message's own claim. */
-export async function checkObject(
-  object: CreatedObject,
-  checkId: string,
-  delivery: Delivery,
-  deps: CheckerDeps,
-): Promise<Disposition> {
-  const { logger, config } = deps;
-  const { leaseId, lastReceive } = delivery;
-  const { deadline, writes } = delivery.time;
-  const log = { checkId, receiveCount: delivery.receiveCount };
-  const facts: ObjectFacts = { bucket: config.selfieBucket, objectKey: object.key };
-
+export async function checkObject(ctx: ObjectContext): Promise<Disposition> {
+  const { object, checkId, facts, delivery, log, deps } = ctx;
   // An earlier delivery of this message paid for an answer and could not write it: write it now,
   // under the lease it was paid under, which no other delivery took over if the write applies.
   const kept = deps.outcomeMemory.recall(checkId, delivery.messageId, deps.clock.now().getTime());
   if (kept) {
-    logger.info('writing a vendor answer kept from an earlier delivery', log);
+    log.info('writing a vendor answer kept from an earlier delivery');
     deps.metrics.addMetric('KeptVerdictsWritten', MetricUnit.Count, 1);
-    return await writeVerdict(object, checkId, kept, delivery, log, deps);
+    return await writeVerdict(ctx, kept);
   }
 
-  const selfie = await readSelfie(object, deps, deadline.signal);
+  const selfie = await readSelfie(object, deps, delivery.time.deadline.signal);
   if (selfie.kind === 'missing') {
     // Not in the bucket: a forged message, or a late duplicate whose selfie went with its verdict.
     // A real check whose selfie vanished is the sweeper's (no upload: EXPIRED; a claim: LEASE_EXPIRED).
     deps.metrics.addMetric('MissingObjectNotifications', MetricUnit.Count, 1);
-    logger.info('skipping a notification for an object not in the bucket', log);
+    log.info('skipping a notification for an object not in the bucket');
     return 'ack';
   }
   facts.objectSize = selfie.size;
   Object.assign(facts, selfie.metadata);
-  if (selfie.kind === 'oversize') {
-    return await recordUnclaimed(
-      checkId,
-      facts,
-      rejectedByPrecheck(objectTooLarge(config)),
-      delivery,
-      log,
-      deps,
-      object.eventTime,
-    );
-  }
-  const image = precheckImage(selfie.bytes, config);
-  if (isPrecheckFailure(image))
-    return await recordUnclaimed(
-      checkId,
-      facts,
-      rejectedByPrecheck(image),
-      delivery,
-      log,
-      deps,
-      object.eventTime,
-    );
+  if (selfie.kind === 'oversize')
+    return await recordUnclaimed(ctx, rejectedByPrecheck(objectTooLarge(deps.config)));
+  const image = precheckImage(selfie.bytes, deps.config);
+  if (isPrecheckFailure(image)) return await recordUnclaimed(ctx, rejectedByPrecheck(image));
 
   const claim = await deps.repository.claim({
     checkId,
     object: facts,
-    leaseId,
-    leaseMs: config.leaseSeconds * 1000,
+    leaseId: delivery.leaseId,
+    leaseMs: deps.config.leaseSeconds * 1000,
     now: deps.clock.now(),
-    abortSignal: deadline.signal,
+    abortSignal: delivery.time.deadline.signal,
   });
-  if (!claim.written) return await skipClaimed(checkId, object, claim.current, delivery, log, deps);
+  if (!claim.written) return await skipClaimed(ctx, claim.current);
 
   const device = claim.item.device;
+  const request = {
+    selfie: selfie.bytes,
+    contentType: image.contentType,
+    fileName: `${checkId}.${image.format === 'png' ? 'png' : 'jpg'}`,
+    ...(device ? { device } : {}),
+  };
+  const outcome = await callVendor(ctx, request);
+  const decision = decide(outcome, delivery.lastReceive);
+  if (decision.kind === 'retry') {
+    log.warn('vendor call will be retried', { outcome: outcome.kind, reason: decision.reason });
+    // A call the record's deadline aborted lands here too: no verdict, and the claim is freed.
+    await release(ctx);
+    return 'retry';
+  }
+  // Paid for: kept until written, so neither a throttled write nor a redelivery pays for it again.
+  const answer = { outcome: decision.outcome, leaseId: delivery.leaseId, toDlq: decision.toDlq };
+  const { messageId } = delivery;
+  deps.outcomeMemory.remember({ checkId, messageId, nowMs: deps.clock.now().getTime(), ...answer });
+  return await writeVerdict(ctx, answer);
+}
+
+/** The paid call under the claim, counted and timed; when it throws (no verdict was had), the claim is freed. */
+async function callVendor(ctx: ObjectContext, request: LivenessRequest): Promise<LivenessOutcome> {
+  const { deps } = ctx;
   const started = performance.now();
   let outcome: LivenessOutcome;
   try {
-    outcome = await deps.liveness.checkLiveness(
-      {
-        selfie: selfie.bytes,
-        contentType: image.contentType,
-        fileName: `${checkId}.${image.format === 'png' ? 'png' : 'jpg'}`,
-        ...(device ? { device } : {}),
-      },
-      { deadline },
-    );
+    outcome = await deps.liveness.checkLiveness(request, { deadline: ctx.delivery.time.deadline });
   } catch (error) {
-    // No verdict was had (e.g. the token secret could not be read): free the check for the next delivery.
-    await deps.repository
-      .release({ checkId, leaseId, now: deps.clock.now(), abortSignal: writes })
-      .catch(() => undefined);
+    // e.g. the token secret could not be read: free the check for the next delivery.
+    await release(ctx).catch(() => undefined);
     throw error;
   }
   const latencyMs = performance.now() - started;
   recordVendorMetrics(outcome, latencyMs, deps.metrics);
-  logVendorFailure(outcome, latencyMs, log, deps);
+  logVendorFailure(outcome, latencyMs, ctx.log);
+  return outcome;
+}
 
-  const decision = decide(outcome, lastReceive);
-  if (decision.kind === 'retry') {
-    logger.warn('vendor call will be retried', { ...log, outcome: outcome.kind, reason: decision.reason });
-    // A call the record's deadline aborted lands here too: no verdict, and the claim is freed.
-    await deps.repository.release({ checkId, leaseId, now: deps.clock.now(), abortSignal: writes });
-    return 'retry';
-  }
-  // Paid for: kept until written, so neither a throttled write nor a redelivery pays for it again.
-  const answer = { outcome: decision.outcome, leaseId, toDlq: decision.toDlq };
-  const { messageId } = delivery;
-  deps.outcomeMemory.remember({ checkId, messageId, nowMs: deps.clock.now().getTime(), ...answer });
-  return await writeVerdict(object, checkId, answer, delivery, log, deps);
+/** Gives the delivery's claim back, so the next delivery can claim at once. */
+async function release(ctx: ObjectContext): Promise<void> {
+  const { checkId, delivery, deps } = ctx;
+  const input = {
+    checkId,
+    leaseId: delivery.leaseId,
+    now: deps.clock.now(),
+    abortSignal: delivery.time.writes,
+  };
+  await deps.repository.release(input);
 }
 
 /** Writes a paid vendor answer under the lease it was paid under, retrying AWS faults within the budget. */
-async function writeVerdict(
-  object: CreatedObject,
-  checkId: string,
-  answer: KeptOutcome,
-  delivery: Delivery,
-  log: Record<string, unknown>,
-  deps: CheckerDeps,
-): Promise<Disposition> {
-  const { leaseId } = answer;
+async function writeVerdict(ctx: ObjectContext, answer: KeptOutcome): Promise<Disposition> {
+  const { object, checkId, delivery, log, deps } = ctx;
   const { writes } = delivery.time;
   const written = await withWriteRetries(
     () =>
       deps.repository.finalize({
         checkId,
         outcome: answer.outcome,
-        guard: { kind: 'lease', leaseId },
+        guard: { kind: 'lease', leaseId: answer.leaseId },
         now: deps.clock.now(),
         abortSignal: writes,
       }),
-    delivery.invocation,
-    log,
-    deps,
+    ctx,
   );
   deps.outcomeMemory.forget(checkId, delivery.messageId);
   if (!written.written) {
     // Our lease ran out and another delivery took the check over; its verdict stands. A final status
     // may also be our own write whose answer was lost on the way back: either way the selfie can go.
-    deps.logger.warn('verdict refused because the lease was lost', {
-      ...log,
-      current: written.current?.status,
-    });
-    if (!isFinalStatus(written.current?.status)) return leaveToHolder(written.current, delivery);
+    log.warn('verdict refused because the lease was lost', { current: written.current?.status });
+    if (!isFinalStatus(written.current?.status)) return leaveToHolder(written.current, ctx);
     return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
   }
-  logVerdict(written.item, log, deps, object.eventTime);
+  logVerdict(written.item, log, deps.metrics, object.eventTime);
   const deleted = await deleteSelfie(object, checkId, deps, writes);
   // Past every retry we still record FAILED first, then let the message go on to the DLQ for operators.
   return answer.toDlq || !deleted ? 'retry' : 'ack';
@@ -178,15 +150,8 @@ function rejectedByPrecheck(failure: PrecheckFailure): FinalOutcome {
  * Records a verdict that needed no vendor call (the message's own earlier claim counts as unclaimed);
  * a refusal means the check was already decided or another message holds it.
  */
-async function recordUnclaimed(
-  checkId: string,
-  facts: ObjectFacts,
-  outcome: FinalOutcome,
-  delivery: Delivery,
-  log: Record<string, unknown>,
-  deps: CheckerDeps,
-  uploadedAt?: string,
-): Promise<Disposition> {
+async function recordUnclaimed(ctx: ObjectContext, outcome: FinalOutcome): Promise<Disposition> {
+  const { object, checkId, facts, delivery, log, deps } = ctx;
   const { writes } = delivery.time;
   const written = await withWriteRetries(
     () =>
@@ -198,53 +163,43 @@ async function recordUnclaimed(
         object: facts,
         abortSignal: writes,
       }),
-    delivery.invocation,
-    log,
-    deps,
+    ctx,
   );
-  const object = { bucket: facts.bucket, key: facts.objectKey };
-  if (!written.written) return await skipClaimed(checkId, object, written.current, delivery, log, deps);
-  logVerdict(written.item, log, deps, uploadedAt);
+  if (!written.written) return await skipClaimed(ctx, written.current);
+  logVerdict(written.item, log, deps.metrics, object.eventTime);
   return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
 }
 
 /** Someone else holds or has decided the check: never call the vendor again for it. */
-async function skipClaimed(
-  checkId: string,
-  object: CreatedObject,
-  current: CheckItem | undefined,
-  delivery: Delivery,
-  log: Record<string, unknown>,
-  deps: CheckerDeps,
-): Promise<Disposition> {
-  const { writes } = delivery.time;
+async function skipClaimed(ctx: ObjectContext, current: CheckItem | undefined): Promise<Disposition> {
+  const { object, checkId, delivery, log, deps } = ctx;
   if (current && isFinalStatus(current.status)) {
-    const reused = createdAfter(object, current.decidedAt);
+    const reused = createdAfter(object.eventTime, current.decidedAt);
     if (reused) {
       // Keys are single-use (decision 6): an object created after the verdict is a new upload to
       // a decided key, not a duplicate; it gets no check of its own.
       deps.metrics.addMetric('ReusedKeyUploads', MetricUnit.Count, 1);
-      deps.logger.warn('selfie key reused after its check was decided; deleting the new upload unchecked', {
-        ...log,
+      log.warn('selfie key reused after its check was decided; deleting the new upload unchecked', {
         status: current.status,
       });
     } else {
       deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
-      deps.logger.info('skipping duplicate of a decided check', { ...log, status: current.status });
+      log.info('skipping duplicate of a decided check', { status: current.status });
     }
     // A late duplicate or a re-upload after the verdict: the selfie is not needed any more. A
     // re-upload replaced the checked selfie, so it goes even when selfies are retained: what is
     // kept is only ever the image that was checked (decision 7).
-    return (await deleteSelfie(object, checkId, deps, writes, { evenIfRetained: reused })) ? 'ack' : 'retry';
+    const options = { evenIfRetained: reused };
+    return (await deleteSelfie(object, checkId, deps, delivery.time.writes, options)) ? 'ack' : 'retry';
   }
   if (isLeaseOfMessage(current?.leaseId, delivery.messageId)) {
     deps.metrics.addMetric('OverlappingDeliveries', MetricUnit.Count, 1);
-    deps.logger.info('leaving the check to another delivery of the same message', log);
+    log.info('leaving the check to another delivery of the same message');
   } else {
     deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
-    deps.logger.info('skipping check in progress elsewhere', { ...log, status: current?.status });
+    log.info('skipping check in progress elsewhere', { status: current?.status });
   }
-  return leaveToHolder(current, delivery);
+  return leaveToHolder(current, ctx);
 }
 
 /**
@@ -252,13 +207,13 @@ async function skipClaimed(
  * carries the retry, so this one is acknowledged; another delivery of this same message may still
  * fail, and acknowledging would delete the message it needs, so SQS keeps it until then.
  */
-function leaveToHolder(current: CheckItem | undefined, delivery: Delivery): Disposition {
-  return isLeaseOfMessage(current?.leaseId, delivery.messageId) ? 'retry' : 'ack';
+function leaveToHolder(current: CheckItem | undefined, ctx: ObjectContext): Disposition {
+  return isLeaseOfMessage(current?.leaseId, ctx.delivery.messageId) ? 'retry' : 'ack';
 }
 
 /** Whether S3 created the object after the check was decided (so it cannot be the checked upload). */
-function createdAfter(object: CreatedObject, decidedAt: string | undefined): boolean {
-  const created = object.eventTime === undefined ? Number.NaN : Date.parse(object.eventTime);
+function createdAfter(eventTime: string | undefined, decidedAt: string | undefined): boolean {
+  const created = eventTime === undefined ? Number.NaN : Date.parse(eventTime);
   const decided = decidedAt === undefined ? Number.NaN : Date.parse(decidedAt);
   return created > decided;
 }

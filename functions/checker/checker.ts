@@ -2,43 +2,23 @@
  * The checker's core: an SQS batch of S3 notifications, each message's objects checked in turn.
  * What happens to one object is in `check-object.ts`; a message's last receive in `last-receive.ts`.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { LivenessChecker } from '../../shared/apptenticate/outcome.js';
-import type { CheckRepository } from '../../shared/check-repository.js';
-import type { Clock } from '../../shared/clock.js';
 import { describeError, RetryableError } from '../../shared/errors.js';
 import { recordStartMs } from './budget.js';
 import { checkObject } from './check-object.js';
-import type { CheckerConfig } from './config.js';
-import { type Disposition, deliveryOf, type RecordTime, receiveCountOf, recordTime } from './delivery.js';
+import {
+  type CheckerDeps,
+  type Disposition,
+  type Invocation,
+  objectContext,
+  type RecordTime,
+} from './context.js';
+import { deliveryOf, receiveCountOf, recordTime } from './delivery.js';
 import { afterError, leaveForLater } from './last-receive.js';
 import { checkIdForKey, parseNotification } from './notification.js';
-import type { OutcomeMemory } from './outcome-memory.js';
 
-/** Everything the checker talks to, injected so tests can swap any of it. */
-export interface CheckerDeps {
-  config: Readonly<CheckerConfig>;
-  s3: S3Client;
-  /** The transitions the checker makes; tests pass a plain fake. */
-  repository: Pick<CheckRepository, 'claim' | 'release' | 'finalize'>;
-  liveness: LivenessChecker;
-  logger: Logger;
-  metrics: Metrics;
-  /** Its `sleep` waits between retries of a final write; tests pass one that does not wait. */
-  clock: Clock;
-  /** Vendor answers paid for and not yet written, for a redelivery of the same message on this container. */
-  outcomeMemory: OutcomeMemory;
-  /** A signal that aborts after `ms`; tests pass a controlled one. @default `AbortSignal.timeout` */
-  deadlineSignal?: (ms: number) => AbortSignal;
-}
-
-/** Per invocation: how much time is left (Lambda's `context.getRemainingTimeInMillis`). */
-export interface Invocation {
-  remainingMs: () => number;
-}
+export type { CheckerDeps, Invocation } from './context.js';
 
 const UNBOUNDED: Invocation = { remainingMs: () => Number.POSITIVE_INFINITY };
 
@@ -116,12 +96,12 @@ async function checkMessage(
         logger.warn('skipping key outside the selfie prefix', { messageId, bucket: object.bucket });
         continue;
       }
-      const checkId = checkIdForKey(object.key, config.selfiePrefix);
+      const ctx = objectContext(object, checkIdForKey(object.key, config.selfiePrefix), delivery, deps);
       let result: Disposition;
       try {
-        result = await checkObject(object, checkId, delivery, deps);
+        result = await checkObject(ctx);
       } catch (error) {
-        result = await afterError(error, object, checkId, delivery, deps);
+        result = await afterError(error, ctx);
       }
       if (result === 'retry') disposition = 'retry';
     }

@@ -7,9 +7,15 @@ import type { SQSRecord } from 'aws-lambda';
 import { type FinalOutcome, isFinalStatus } from '../../shared/check.js';
 import type { WriteResult } from '../../shared/check-repository.js';
 import { describeError, RetryableError } from '../../shared/errors.js';
-import type { CheckerDeps, Invocation } from './checker.js';
-import { type Delivery, type Disposition, deliveryOf, recordTime } from './delivery.js';
-import { type CreatedObject, checkIdForKey, parseNotification } from './notification.js';
+import {
+  type CheckerDeps,
+  type Disposition,
+  type Invocation,
+  type ObjectContext,
+  objectContext,
+} from './context.js';
+import { deliveryOf, recordTime } from './delivery.js';
+import { checkIdForKey, parseNotification } from './notification.js';
 import { deleteSelfie } from './selfie.js';
 import { logVerdict } from './verdict-metrics.js';
 import { withWriteRetries } from './write-retries.js';
@@ -25,24 +31,15 @@ const NO_TIME_LEFT = {
 } as const;
 
 /** A check that threw: SQS delivers the message again, or, on its last receive, the check ends FAILED. */
-export async function afterError(
-  error: unknown,
-  object: CreatedObject,
-  checkId: string,
-  delivery: Delivery,
-  deps: CheckerDeps,
-): Promise<Disposition> {
-  const log = { checkId, receiveCount: delivery.receiveCount, error: describeError(error) };
-  if (!delivery.lastReceive) {
+export async function afterError(error: unknown, ctx: ObjectContext): Promise<Disposition> {
+  const data = { error: describeError(error) };
+  if (!ctx.delivery.lastReceive) {
     // AWS faults and anything unforeseen: SQS delivers again, and the DLQ holds what never succeeds.
-    deps.logger[error instanceof RetryableError ? 'warn' : 'error'](
-      'check will be retried after an error',
-      log,
-    );
+    ctx.log[error instanceof RetryableError ? 'warn' : 'error']('check will be retried after an error', data);
     return 'retry';
   }
-  deps.logger.error('check failed on the last receive of its message', log);
-  return await endOnLastReceive(object, checkId, INTERNAL_ERROR, delivery, deps);
+  ctx.log.error('check failed on the last receive of its message', data);
+  return await endOnLastReceive(ctx, INTERNAL_ERROR);
 }
 
 /** A message the invocation has no time for: SQS delivers it again, or, on its last receive, its checks end FAILED. */
@@ -61,7 +58,7 @@ export async function leaveForLater(
     if (object.bucket !== deps.config.selfieBucket || !object.key.startsWith(deps.config.selfiePrefix))
       continue;
     const checkId = checkIdForKey(object.key, deps.config.selfiePrefix);
-    await endOnLastReceive(object, checkId, NO_TIME_LEFT, delivery, deps);
+    await endOnLastReceive(objectContext(object, checkId, delivery, deps), NO_TIME_LEFT);
   }
   return 'retry';
 }
@@ -73,13 +70,10 @@ export async function leaveForLater(
  * The message still goes on to the DLQ for operators, as after a vendor failure.
  */
 async function endOnLastReceive(
-  object: CreatedObject,
-  checkId: string,
+  ctx: ObjectContext,
   failure: typeof INTERNAL_ERROR | typeof NO_TIME_LEFT,
-  delivery: Delivery,
-  deps: CheckerDeps,
 ): Promise<Disposition> {
-  const log = { checkId, receiveCount: delivery.receiveCount };
+  const { object, checkId, delivery, log, deps } = ctx;
   const { leaseId, messageId } = delivery;
   const kept = deps.outcomeMemory.recall(checkId, messageId, deps.clock.now().getTime());
   const outcome: FinalOutcome = kept?.outcome ?? { status: 'FAILED', failure: { ...failure } };
@@ -92,32 +86,25 @@ async function endOnLastReceive(
           outcome,
           guard: kept ? { kind: 'lease', leaseId: kept.leaseId } : { kind: 'own-or-unclaimed', leaseId },
           now: deps.clock.now(),
-          // Nothing was read: the size stays unknown rather than what the notification claims.
+          // Not the context's facts: what an aborted read found is not stored, and the size stays
+          // unknown rather than what the notification claims.
           object: { bucket: deps.config.selfieBucket, objectKey: object.key },
           abortSignal: delivery.time.writes,
         }),
-      delivery.invocation,
-      log,
-      deps,
+      { delivery, log, deps },
     );
   } catch (error) {
     // Nothing recorded: the DLQ holds the message, the sweeper settles an API check, the lifecycle rule the selfie.
-    deps.logger.error('could not record the outcome on the last receive', {
-      ...log,
-      error: describeError(error),
-    });
+    log.error('could not record the outcome on the last receive', { error: describeError(error) });
     deps.metrics.addMetric('LastReceiveWriteFailures', MetricUnit.Count, 1);
     return 'retry';
   }
   if (written.written) {
     deps.outcomeMemory.forget(checkId, messageId);
-    logVerdict(written.item, log, deps);
+    logVerdict(written.item, log, deps.metrics);
   } else if (!isFinalStatus(written.current?.status)) {
     // Another message holds a live lease: its own delivery finishes the check and deletes the selfie.
-    deps.logger.warn('leaving the check to the message that holds it', {
-      ...log,
-      status: written.current?.status,
-    });
+    log.warn('leaving the check to the message that holds it', { status: written.current?.status });
     return 'retry';
   }
   const deleted = await deleteSelfie(object, checkId, deps, delivery.time.writes);

@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { type Device, isDevice, referenceProblem } from '../../shared/check.js';
 import { classifyAwsError, describeError } from '../../shared/errors.js';
-import type { CheckerDeps } from './checker.js';
+import type { CheckerDeps } from './context.js';
 import type { CreatedObject } from './notification.js';
 
 /** A selfie read from S3: its bytes, or only its size when it is too large, or nothing. */

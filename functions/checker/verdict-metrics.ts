@@ -3,7 +3,8 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { TRANSIENT_REJECTION_CODES } from '../../shared/apptenticate/codes.js';
 import type { LivenessOutcome } from '../../shared/apptenticate/outcome.js';
 import { type CheckItem, isFinalStatus } from '../../shared/check.js';
-import type { CheckerDeps } from './checker.js';
+import { CHECKER_VERDICT_METRICS, VENDOR_METRICS } from '../../shared/metric-names.js';
+import type { StepLogger } from './context.js';
 
 /** Whether a vendor answer is the vendor failing (not a verdict on the selfie). */
 function isVendorError(outcome: LivenessOutcome): boolean {
@@ -17,24 +18,18 @@ function isVendorError(outcome: LivenessOutcome): boolean {
 
 /** Counts a vendor call, its latency and whether it failed (the vendor error-rate alarm divides these). */
 export function recordVendorMetrics(outcome: LivenessOutcome, latencyMs: number, metrics: Metrics): void {
-  metrics.addMetric('VendorCalls', MetricUnit.Count, 1);
-  metrics.addMetric('VendorLatency', MetricUnit.Milliseconds, Math.round(latencyMs));
-  if (isVendorError(outcome)) metrics.addMetric('VendorErrors', MetricUnit.Count, 1);
+  metrics.addMetric(VENDOR_METRICS.calls.metricName, MetricUnit.Count, 1);
+  metrics.addMetric(VENDOR_METRICS.latency.metricName, MetricUnit.Milliseconds, Math.round(latencyMs));
+  if (isVendorError(outcome)) metrics.addMetric(VENDOR_METRICS.errors.metricName, MetricUnit.Count, 1);
 }
 
 /**
  * Logs a vendor call that failed, one line each, with what the saved "vendor errors by code" query
  * counts by: the outcome, its reason, the HTTP status and the rejection code (never the body).
  */
-export function logVendorFailure(
-  outcome: LivenessOutcome,
-  latencyMs: number,
-  log: Record<string, unknown>,
-  deps: Pick<CheckerDeps, 'logger'>,
-): void {
+export function logVendorFailure(outcome: LivenessOutcome, latencyMs: number, log: StepLogger): void {
   if (!isVendorError(outcome)) return;
-  deps.logger.warn('vendor call failed', {
-    ...log,
+  log.warn('vendor call failed', {
     outcome: outcome.kind,
     reason: 'reason' in outcome ? outcome.reason : 'AUTH_REFUSED',
     httpStatus: 'httpStatus' in outcome ? outcome.httpStatus : undefined,
@@ -50,19 +45,14 @@ export function logVendorFailure(
  */
 export function logVerdict(
   item: CheckItem,
-  log: Record<string, unknown>,
-  deps: CheckerDeps,
+  log: StepLogger,
+  metrics: Pick<Metrics, 'addMetric'>,
   uploadedAt?: string,
 ): void {
-  const metric = {
-    PASSED: 'ChecksPassed',
-    REJECTED: 'ChecksRejected',
-    FAILED: 'ChecksFailed',
-    EXPIRED: 'ChecksExpired',
-  } as const;
-  if (isFinalStatus(item.status)) deps.metrics.addMetric(metric[item.status], MetricUnit.Count, 1);
-  deps.logger.info('verdict recorded', {
-    ...log,
+  if (isFinalStatus(item.status)) {
+    metrics.addMetric(CHECKER_VERDICT_METRICS[item.status].metricName, MetricUnit.Count, 1);
+  }
+  log.info('verdict recorded', {
     status: item.status,
     attempts: item.attempts,
     transactionId: item.result?.transactionId,

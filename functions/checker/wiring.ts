@@ -10,8 +10,8 @@ import { systemClock } from '../../shared/clock.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
 import { awsClientOptions } from '../commons/aws-clients.js';
 import { vendorCallMs } from './budget.js';
-import type { CheckerDeps } from './checker.js';
 import type { CheckerConfig } from './config.js';
+import type { CheckerDeps } from './context.js';
 import { OutcomeMemory } from './outcome-memory.js';
 
 /** AWS clients the checker uses; tests and the local runtime pass their own. */

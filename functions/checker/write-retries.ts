@@ -1,7 +1,7 @@
 /** A final write's own retries: AWS faults are retried while the invocation has time for them. */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describeError, RetryableError } from '../../shared/errors.js';
-import type { CheckerDeps, Invocation } from './checker.js';
+import type { CheckerDeps, Delivery, StepLogger } from './context.js';
 
 /** Time a final write leaves for the selfie delete and the batch response. */
 const WRITE_RESERVE_MS = 3_000;
@@ -10,17 +10,20 @@ const WRITE_RETRY_WINDOW_MS = 15_000;
 const WRITE_BACKOFF_BASE_MS = 100;
 const WRITE_BACKOFF_CAP_MS = 2_000;
 
+/** What a final write's retries need of the object's context: the invocation's time, a logger, the clock. */
+export interface WriteStep {
+  delivery: Pick<Delivery, 'invocation'>;
+  log: StepLogger;
+  deps: Pick<CheckerDeps, 'metrics' | 'clock'>;
+}
+
 /**
  * Runs a final write, and again after a retryable AWS fault (throttling, 5xx, network) with growing
  * jittered backoff, while the invocation has time for it (the SDK's own 3 attempts are inside each).
  * A write refused for good, or out of time, throws for the caller's catch.
  */
-export async function withWriteRetries<T>(
-  write: () => Promise<T>,
-  invocation: Invocation,
-  log: Record<string, unknown>,
-  deps: CheckerDeps,
-): Promise<T> {
+export async function withWriteRetries<T>(write: () => Promise<T>, step: WriteStep): Promise<T> {
+  const { delivery, log, deps } = step;
   let slept = 0;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -32,9 +35,9 @@ export async function withWriteRetries<T>(
       const retry =
         error instanceof RetryableError &&
         slept + delay <= WRITE_RETRY_WINDOW_MS &&
-        invocation.remainingMs() - delay >= WRITE_RESERVE_MS;
+        delivery.invocation.remainingMs() - delay >= WRITE_RESERVE_MS;
       if (!retry) throw error;
-      deps.logger.warn('final write will be retried', { ...log, attempt, error: describeError(error) });
+      log.warn('final write will be retried', { attempt, error: describeError(error) });
       deps.metrics.addMetric('FinalWriteRetries', MetricUnit.Count, 1);
       await deps.clock.sleep(delay);
       slept += delay;

@@ -1,12 +1,10 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import type { Clock } from '../../shared/clock.js';
 import { describeError, RetryableError } from '../../shared/errors.js';
 import { buildEventDetail } from '../../shared/events/build-event.js';
 import type { LivenessEventDetail } from '../../shared/events/index.js';
 import { UNATTESTED_FINAL_STATUS_METRIC } from '../../shared/metrics-namespace.js';
+import type { NotifierDeps, NotifierOptions } from './deps.js';
 import {
   chunkEvents,
   type PendingEvent,
@@ -17,31 +15,7 @@ import {
 } from './put-events.js';
 import { decideRecord } from './stream-record.js';
 
-/** The notifier's collaborators. */
-export interface NotifierDeps {
-  eventBridge: EventBridgeClient;
-  logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
-  metrics: Pick<Metrics, 'addMetric'>;
-  clock: Clock;
-}
-
-/** Where events go, and how hard to try within one invocation. */
-export interface NotifierOptions {
-  eventBusName: string;
-  eventSource: string;
-  /** PutEvents attempts per entry within one invocation (the SDK's own retries come on top). @default 3 */
-  maxAttempts?: number;
-  /** First backoff between attempts, doubled each time, with jitter. @default 100 */
-  baseDelayMs?: number;
-  /** Longest backoff between attempts. @default 1000 */
-  maxDelayMs?: number;
-  /**
-   * The PutEvents size limit, per entry and per call. Only worth changing if AWS changes it (or in
-   * tests: every field of a detail is bounded, so a real entry stays far below 256 KiB).
-   * @default PUT_EVENTS_MAX_BYTES
-   */
-  maxRequestBytes?: number;
-}
+export type { NotifierDeps, NotifierOptions } from './deps.js';
 
 /**
  * Publishes one event per check transition into a final status found in a DynamoDB stream batch,

@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { describeError, isRetryableAwsError } from '../../shared/errors.js';
 import { DETAIL_TYPES, type LivenessEventDetail } from '../../shared/events/index.js';
-import type { NotifierDeps, NotifierOptions } from './notifier.js';
+import type { NotifierDeps, NotifierOptions } from './deps.js';
 
 /** PutEvents takes at most 10 entries per call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;

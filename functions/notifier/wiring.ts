@@ -4,7 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger, createMetrics } from '../../shared/observability.js';
 import { awsClientOptions } from '../commons/aws-clients.js';
-import type { NotifierDeps } from './notifier.js';
+import type { NotifierDeps } from './deps.js';
 
 /** AWS clients the notifier uses; tests and the local runtime may pass their own. */
 export interface NotifierClients {

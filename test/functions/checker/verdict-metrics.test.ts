@@ -73,14 +73,14 @@ describe('logVerdict', () => {
   ] as const)('counts a check recorded %s as %s', (status, metric) => {
     const deps = makeDeps([]);
     const addMetric = vi.spyOn(deps.metrics, 'addMetric');
-    logVerdict({ checkId: 'c', status } as CheckItem, {}, deps);
+    logVerdict({ checkId: 'c', status } as CheckItem, deps.logger, deps.metrics);
     expect(addMetric.mock.calls).toEqual([[metric, 'Count', 1]]);
   });
 
   it('counts nothing for a check that is not final', () => {
     const deps = makeDeps([]);
     const addMetric = vi.spyOn(deps.metrics, 'addMetric');
-    logVerdict({ checkId: 'c', status: 'CHECKING' } as CheckItem, {}, deps);
+    logVerdict({ checkId: 'c', status: 'CHECKING' } as CheckItem, deps.logger, deps.metrics);
     expect(addMetric).not.toHaveBeenCalled();
   });
 });

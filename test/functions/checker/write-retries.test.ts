@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CheckerDeps } from '../../../functions/checker/checker.js';
+import type { CheckerDeps, Invocation } from '../../../functions/checker/context.js';
 import { withWriteRetries } from '../../../functions/checker/write-retries.js';
 import { RetryableError, TerminalError } from '../../../shared/errors.js';
 import { makeDeps } from './fakes.js';
@@ -16,6 +16,11 @@ function flakyWrite(failures: number) {
 }
 
 const ENDLESS = { remainingMs: () => Number.POSITIVE_INFINITY };
+
+/** The write's step: the invocation's time, the deps' logger and clock. */
+function step(invocation: Invocation, deps: CheckerDeps) {
+  return { delivery: { invocation }, log: deps.logger, deps };
+}
 
 function depsWithMetrics(): CheckerDeps & { sleeps: number[]; retriesCounted: () => number } {
   const deps = makeDeps([]);
@@ -34,7 +39,7 @@ describe('withWriteRetries', () => {
   it('returns the first answer without waiting', async () => {
     const deps = depsWithMetrics();
     const { write, calls } = flakyWrite(0);
-    await expect(withWriteRetries(write, ENDLESS, {}, deps)).resolves.toBe('done');
+    await expect(withWriteRetries(write, step(ENDLESS, deps))).resolves.toBe('done');
     expect(calls()).toBe(1);
     expect(deps.sleeps).toEqual([]);
   });
@@ -43,7 +48,7 @@ describe('withWriteRetries', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     const deps = depsWithMetrics();
     const { write } = flakyWrite(7);
-    await expect(withWriteRetries(write, ENDLESS, {}, deps)).resolves.toBe('done');
+    await expect(withWriteRetries(write, step(ENDLESS, deps))).resolves.toBe('done');
     expect(deps.sleeps).toEqual([50, 100, 200, 400, 800, 1_000, 1_000]);
     expect(deps.retriesCounted()).toBe(7);
   });
@@ -52,7 +57,7 @@ describe('withWriteRetries', () => {
     const deps = depsWithMetrics();
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const { write } = flakyWrite(6);
-    await withWriteRetries(write, ENDLESS, {}, deps);
+    await withWriteRetries(write, step(ENDLESS, deps));
     expect(deps.sleeps).toEqual([75, 150, 300, 600, 1_200, 1_500]);
   });
 
@@ -63,7 +68,7 @@ describe('withWriteRetries', () => {
     vi.spyOn(Math, 'random').mockImplementation(() => random.shift() ?? 0);
     const deps = depsWithMetrics();
     const { write, calls } = flakyWrite(30);
-    await expect(withWriteRetries(write, ENDLESS, {}, deps)).rejects.toThrow(RetryableError);
+    await expect(withWriteRetries(write, step(ENDLESS, deps))).rejects.toThrow(RetryableError);
     expect(deps.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(15_000);
     expect(deps.sleeps.at(-1)).toBe(1_450);
     expect(deps.sleeps).toHaveLength(18);
@@ -75,7 +80,7 @@ describe('withWriteRetries', () => {
     const deps = depsWithMetrics();
     const { write, calls } = flakyWrite(5);
     // 3,050 ms left: the first wait (50 ms) leaves exactly 3 s; the second (100 ms) would not.
-    await expect(withWriteRetries(write, { remainingMs: () => 3_050 }, {}, deps)).rejects.toThrow(
+    await expect(withWriteRetries(write, step({ remainingMs: () => 3_050 }, deps))).rejects.toThrow(
       RetryableError,
     );
     expect(deps.sleeps).toEqual([50]);
@@ -89,7 +94,7 @@ describe('withWriteRetries', () => {
       calls++;
       throw new TerminalError('DynamoDB UpdateItem failed with ValidationException');
     };
-    await expect(withWriteRetries(write, ENDLESS, {}, deps)).rejects.toThrow(TerminalError);
+    await expect(withWriteRetries(write, step(ENDLESS, deps))).rejects.toThrow(TerminalError);
     expect(calls).toBe(1);
     expect(deps.sleeps).toEqual([]);
     expect(deps.retriesCounted()).toBe(0);
