@@ -10,6 +10,7 @@ export type {
   PipelineFunctionOverrides,
   PipelineFunctionOverridesByName,
   PipelineLogLevel,
+  PipelineNetwork,
   VendorNetwork,
 } from './liveness-pipeline-props.js';
 export {

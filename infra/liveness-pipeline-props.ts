@@ -8,18 +8,18 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { secretsProblems } from './constructs/apptenticate-secrets.js';
 import { apiProblems, type LivenessApiAuth } from './constructs/liveness-api.js';
 import { eventsProblems } from './constructs/liveness-events.js';
+import { networkProblems, type PipelineNetwork, type VendorNetwork } from './constructs/network.js';
 import {
   FUNCTION_OVERRIDE_KEYS,
-  networkProblems,
   overrideProblems,
   type PipelineLogLevel,
-  type VendorNetwork,
 } from './constructs/pipeline-function.js';
 import { throwIfInvalid } from './constructs/problems.js';
 import { storageProblems } from './constructs/selfie-storage.js';
 import { DEFAULT_SETTINGS, type PipelineSettingsOverrides } from './settings-model.js';
 
-export type { PipelineLogLevel, VendorNetwork } from './constructs/pipeline-function.js';
+export type { PipelineNetwork, VendorNetwork } from './constructs/network.js';
+export type { PipelineLogLevel } from './constructs/pipeline-function.js';
 
 /**
  * What one function may change beyond the settings: the escape hatches a platform team needs for
@@ -173,10 +173,21 @@ export interface LivenessPipelineProps {
   /**
    * Run the functions that call Apptenticate (the checker and the token-refresher) in these subnets
    * of a VPC: with NAT gateways holding Elastic IPs, the vendor sees fixed source addresses it can
-   * allowlist (docs/deploy.md). The other functions never call the vendor and stay outside.
-   * @default - not in a VPC: Lambda's shared, changing egress addresses
+   * allowlist (docs/deploy.md). Without `network` the other functions never call the vendor and
+   * stay outside; with it, this wins for these two.
+   * @default - `network`, else not in a VPC: Lambda's shared, changing egress addresses
    */
   readonly vendorNetwork?: VendorNetwork;
+  /**
+   * Run every function (all five) in these subnets of a VPC, for a rule that no Lambda function
+   * runs outside one. The subnets need routes to what the functions call: S3 and DynamoDB (gateway
+   * endpoints), Secrets Manager, Lambda and EventBridge (interface endpoints, or a NAT gateway),
+   * and Apptenticate on the internet for the checker and the token-refresher (a NAT gateway; give
+   * those two `vendorNetwork` to put them in other subnets). SQS, KMS and CloudWatch Logs need no
+   * route: Lambda polls the queue and writes the logs outside the VPC (docs/deploy.md#every-function-in-a-vpc).
+   * @default - not in a VPC (`vendorNetwork` aside)
+   */
+  readonly network?: PipelineNetwork;
   /**
    * AWS accounts (12 digits) allowed to create, change and delete their own rules on the event bus
    * for the liveness events (`source` = the `eventSource` setting), with targets in their own
@@ -212,7 +223,8 @@ export function validateProps(props: LivenessPipelineProps): void {
     ...storageProblems(props),
     ...secretsProblems(props),
     ...functionsProblems(props),
-    ...networkProblems(props.vendorNetwork),
+    ...networkProblems('vendorNetwork', props.vendorNetwork),
+    ...networkProblems('network', props.network),
     ...eventsProblems(props),
   ]);
 }

@@ -19,6 +19,7 @@ import { applyDataPerimeter } from './constructs/data-perimeter.js';
 import { LivenessApi } from './constructs/liveness-api.js';
 import { LivenessEvents } from './constructs/liveness-events.js';
 import { PipelineMonitoring } from './constructs/monitoring.js';
+import { FUNCTION_NETWORK_NEEDS, warnAboutIsolatedVendorCalls } from './constructs/network.js';
 import {
   FUNCTION_OVERRIDE_KEYS,
   PipelineFunction,
@@ -27,6 +28,7 @@ import {
 import { SelfieStorage } from './constructs/selfie-storage.js';
 import { type LivenessPipelineProps, validateProps } from './liveness-pipeline-props.js';
 import {
+  FUNCTION_NAMES,
   type PipelineFunctionName,
   type PipelineSettings,
   resolveSettings,
@@ -93,13 +95,15 @@ export class LivenessPipeline extends Construct {
     const removalPolicy = props.destroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
     // Settings are plain numbers (context keys, the local runtime); the parts take CDK units.
-    // The props' per-function overrides go on top; only the functions that call the vendor get the VPC.
+    // The props' per-function overrides go on top; the functions that call the vendor get its VPC.
     const functionOptions = (
       name: PipelineFunctionName,
       fn: { timeoutSeconds: number; memoryMb: number },
     ): PipelineFunctionOptions => {
       const overrides = props.functions?.[FUNCTION_OVERRIDE_KEYS[name]] ?? {};
-      const callsVendor = name === 'checker' || name === 'token-refresher';
+      const network = FUNCTION_NETWORK_NEEDS[name].vendor
+        ? (props.vendorNetwork ?? props.network)
+        : props.network;
       return {
         timeout: Duration.seconds(fn.timeoutSeconds),
         memorySize: overrides.memorySize ?? Size.mebibytes(fn.memoryMb),
@@ -109,10 +113,16 @@ export class LivenessPipeline extends Construct {
         reservedConcurrentExecutions: overrides.reservedConcurrentExecutions,
         logLevel: overrides.logLevel,
         tracing: overrides.tracing ?? props.tracing ?? false,
-        network: callsVendor ? props.vendorNetwork : undefined,
+        network,
       };
     };
     const deadLetterRetention = Duration.days(settings.dlqRetentionDays);
+    const vendorCallers = FUNCTION_NAMES.filter((name) => FUNCTION_NETWORK_NEEDS[name].vendor);
+    if (props.vendorNetwork) {
+      warnAboutIsolatedVendorCalls(this, 'vendorNetwork', props.vendorNetwork, vendorCallers);
+    } else if (props.network) {
+      warnAboutIsolatedVendorCalls(this, 'network', props.network, vendorCallers);
+    }
 
     const storage = new SelfieStorage(this, {
       encryptionKey: props.encryptionKey,

@@ -9,7 +9,6 @@ import {
   Stack,
   Validations,
 } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,6 +18,7 @@ import { LOG_LEVELS } from '../../functions/commons/environment.js';
 import { bundleFileName, esbuildAliases, PIPELINE_BUNDLING } from '../bundling.js';
 import type { PipelineFunctionName } from '../settings.js';
 import { nagFinding } from './nag.js';
+import { DEFAULT_SUBNETS, type PipelineNetwork } from './network.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LOCK_FILE = `${PROJECT_ROOT}package-lock.json`;
@@ -55,27 +55,6 @@ export function functionCodeSource(
 /** A level Powertools Logger knows (`POWERTOOLS_LOG_LEVEL`). */
 export type PipelineLogLevel = (typeof LOG_LEVELS)[number];
 
-/**
- * Where the functions that call Apptenticate (the checker and the token-refresher) run: in a VPC,
- * for example to leave through NAT gateways with Elastic IPs the vendor can allowlist (see
- * docs/deploy.md). They also call S3, DynamoDB, Secrets Manager and Lambda: the subnets need a
- * route to them (the NAT gateway, or VPC endpoints).
- */
-export interface VendorNetwork {
-  /** The VPC. */
-  readonly vpc: ec2.IVpc;
-  /**
-   * The subnets the functions' network interfaces go in.
-   * @default - the VPC's private subnets with egress (`SubnetType.PRIVATE_WITH_EGRESS`)
-   */
-  readonly subnets?: ec2.SubnetSelection;
-  /**
-   * The security groups of the functions' network interfaces; they need outbound HTTPS only.
-   * @default - a new security group per function: all outbound allowed, no inbound
-   */
-  readonly securityGroups?: ec2.ISecurityGroup[];
-}
-
 /** How a pipeline function runs, in CDK units: what the parts of the pipeline take for each function they create. */
 export interface PipelineFunctionOptions {
   /** How long one invocation may run. */
@@ -108,7 +87,7 @@ export interface PipelineFunctionOptions {
    * Run the function in a VPC.
    * @default - not in a VPC
    */
-  readonly network?: VendorNetwork;
+  readonly network?: PipelineNetwork;
 }
 
 /** Props of one pipeline function. */
@@ -205,7 +184,7 @@ export class PipelineFunction extends Construct {
       ...(props.network
         ? {
             vpc: props.network.vpc,
-            vpcSubnets: props.network.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+            vpcSubnets: props.network.subnets ?? DEFAULT_SUBNETS,
             ...(props.network.securityGroups ? { securityGroups: props.network.securityGroups } : {}),
           }
         : {}),
@@ -324,11 +303,4 @@ export function overrideProblems(
     problems.push(`${at}.logLevel must be one of ${LOG_LEVELS.join(', ')}, got "${overrides.logLevel}"`);
   }
   return problems;
-}
-
-/** What is wrong with a VPC for the functions, each with how to fix it. */
-export function networkProblems(network: VendorNetwork | undefined): string[] {
-  return network?.securityGroups !== undefined && network.securityGroups.length === 0
-    ? ['vendorNetwork.securityGroups must not be empty: leave it out for a new security group per function']
-    : [];
 }
