@@ -20,7 +20,7 @@ import type {
   PipelineSettings,
   SweeperSettings,
   TokenRefresherSettings,
-} from './settings.js';
+} from './settings-model.js';
 
 /** Each function's declared environment. */
 export const FUNCTION_ENVIRONMENTS = {

@@ -6,7 +6,6 @@
  * functions the same environment. The types and defaults are in `settings-model.ts`, the ranges
  * and rules in `settings-rules.ts`; this module merges and validates them.
  */
-import { FINAL_STATUSES } from '../shared/check.js';
 import { DEFAULT_SETTINGS, type PipelineSettings, type PipelineSettingsOverrides } from './settings-model.js';
 import { validateSettings } from './settings-rules.js';
 
@@ -65,34 +64,3 @@ export function resolveSettings(overrides: PipelineSettingsOverrides = {}): Pipe
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-
-/** The checker's EMF metrics the vendor error-rate alarm divides (Powertools adds the `service` dimension). */
-export const VENDOR_METRICS = {
-  errors: 'VendorErrors',
-  calls: 'VendorCalls',
-  latency: 'VendorLatency',
-  dimensions: { service: 'checker' },
-  /** Alarm when more than this percentage of vendor calls fail, 3 periods of 5 minutes in a row. */
-  errorRateAlarmPercent: 20,
-} as const;
-
-const FINAL: string[] = [...FINAL_STATUSES];
-
-/**
- * Lambda event filter patterns (EventBridge pattern syntax) for the notifier's DynamoDB stream:
- * a record passes when any pattern matches. Only transitions into a final status pass: an INSERT
- * already final, or a MODIFY whose old status was not final. No-op rewrites of a final item and TTL
- * deletions (REMOVE) are dropped before the function is invoked; the notifier re-checks in code.
- * The patterns deliberately do not require `decidedAt`: a final status without it (no decider wrote
- * it) would be dropped here without a trace, while the notifier logs, counts and alarms on it.
- */
-export const NOTIFIER_STREAM_FILTERS: readonly Record<string, unknown>[] = [
-  { eventName: ['INSERT'], dynamodb: { NewImage: { status: { S: FINAL } } } },
-  {
-    eventName: ['MODIFY'],
-    dynamodb: {
-      NewImage: { status: { S: FINAL } },
-      OldImage: { status: { S: [{ 'anything-but': FINAL }] } },
-    },
-  },
-];

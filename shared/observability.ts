@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { METRICS_NAMESPACE } from './metrics-namespace.js';
+import { METRICS_NAMESPACE } from './metric-names.js';
 
 export { METRICS_NAMESPACE };
 

@@ -3,7 +3,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { describeError, RetryableError } from '../../shared/errors.js';
 import { buildEventDetail } from '../../shared/events/build-event.js';
 import type { LivenessEventDetail } from '../../shared/events/index.js';
-import { UNATTESTED_FINAL_STATUS_METRIC } from '../../shared/metrics-namespace.js';
+import { UNATTESTED_FINAL_STATUS_METRIC } from '../../shared/metric-names.js';
 import type { NotifierDeps, NotifierOptions } from './deps.js';
 import {
   chunkEvents,

@@ -30,7 +30,7 @@ import { decodeJwtExp } from '../../shared/apptenticate/jwt.js';
 import { type TokenSecret, TokenSecretStore } from '../../shared/apptenticate/token-secret.js';
 import type { Clock } from '../../shared/clock.js';
 import { classifyAwsError, RetryableError, TerminalError } from '../../shared/errors.js';
-import { REFRESH_TOKEN_REMAINING_METRIC } from '../../shared/metrics-namespace.js';
+import { REFRESH_TOKEN_REMAINING_METRIC } from '../../shared/metric-names.js';
 import type { TokenRefresherConfig } from './config.js';
 
 /** SimpleJWT's default refresh lifetime, assumed only if the vendor's refresh token has no `exp`. */

@@ -13,9 +13,11 @@ import {
   METRICS_NAMESPACE,
   REFRESH_TOKEN_REMAINING_METRIC,
   type ServiceMetric,
+  SWEEPER_METRICS,
   UNATTESTED_FINAL_STATUS_METRIC,
-} from '../../shared/metrics-namespace.js';
-import { type PipelineSettings, VENDOR_METRICS } from '../settings.js';
+  VENDOR_METRICS,
+} from '../../shared/metric-names.js';
+import type { PipelineFunctionName, PipelineSettings } from '../settings-model.js';
 
 /** What the monitoring watches. */
 export interface PipelineMonitoringProps {
@@ -29,15 +31,16 @@ export interface PipelineMonitoringProps {
   /** The HTTP API: its 5xx rate and latency are alarmed. */
   readonly httpApi: apigw.IHttpApi;
   /** Each function's log group, by the function's name: the saved queries read them. */
-  readonly logGroups: Readonly<
-    Record<'checker' | 'notifier' | 'api' | 'sweeper' | 'token-refresher', logs.ILogGroup>
-  >;
+  readonly logGroups: Readonly<Record<PipelineFunctionName, logs.ILogGroup>>;
 }
 
 const PERIOD = Duration.minutes(5);
 
 /** `VendorCallsDaily` fires when the last day's vendor calls pass this share of `api.checksPerDay`. */
 const VENDOR_BUDGET_ALARM_PERCENT = 80;
+
+/** `VendorErrorRate` fires when more than this percentage of vendor calls fail, 3 periods of 5 minutes in a row. */
+const VENDOR_ERROR_RATE_ALARM_PERCENT = 20;
 
 /**
  * The pipeline's alarms (all notify the alarm topic, on alarm and on recovery), its dashboard and its
@@ -105,13 +108,7 @@ export class PipelineMonitoring extends Construct {
     add('UnclaimedUploads', {
       alarmDescription:
         'The sweeper failed checks (INTERNAL_ERROR) whose selfie arrived in time but that no checker claimed within sweeper.claimWaitSeconds: a lost S3 notification or a queue backlog longer than that wait.',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'ChecksFailedUnclaimed',
-        dimensionsMap: { service: 'sweeper' },
-        period: PERIOD,
-        statistic: 'Sum',
-      }),
+      metric: serviceMetric(SWEEPER_METRICS.failedUnclaimed, 'Sum', PERIOD),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -145,8 +142,8 @@ export class PipelineMonitoring extends Construct {
       });
     }
 
-    const vendorCalls = vendorMetric(VENDOR_METRICS.calls);
-    const vendorErrors = vendorMetric(VENDOR_METRICS.errors);
+    const vendorCalls = serviceMetric(VENDOR_METRICS.calls, 'Sum', PERIOD);
+    const vendorErrors = serviceMetric(VENDOR_METRICS.errors, 'Sum', PERIOD);
     const vendorErrorRate = new cloudwatch.MathExpression({
       expression: 'IF(calls > 0, 100 * errors / calls, 0)',
       usingMetrics: { errors: vendorErrors, calls: vendorCalls },
@@ -154,9 +151,9 @@ export class PipelineMonitoring extends Construct {
       period: PERIOD,
     });
     add('VendorErrorRate', {
-      alarmDescription: `More than ${VENDOR_METRICS.errorRateAlarmPercent}% of Apptenticate calls failed for 15 minutes.`,
+      alarmDescription: `More than ${VENDOR_ERROR_RATE_ALARM_PERCENT}% of Apptenticate calls failed for 15 minutes.`,
       metric: vendorErrorRate,
-      threshold: VENDOR_METRICS.errorRateAlarmPercent,
+      threshold: VENDOR_ERROR_RATE_ALARM_PERCENT,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
@@ -166,7 +163,7 @@ export class PipelineMonitoring extends Construct {
     const budgetThreshold = (settings.api.checksPerDay * VENDOR_BUDGET_ALARM_PERCENT) / 100;
     add('VendorCallsDaily', {
       alarmDescription: `The checker made more than ${budgetThreshold} Apptenticate calls over one day: ${VENDOR_BUDGET_ALARM_PERCENT}% of the daily budget api.checksPerDay (${settings.api.checksPerDay}), beyond which POST /checks answers 429 CHECK_BUDGET_EXHAUSTED until midnight UTC (direct uploads are not stopped).`,
-      metric: vendorMetric(VENDOR_METRICS.calls, 'Sum', Duration.days(1)),
+      metric: serviceMetric(VENDOR_METRICS.calls, 'Sum', Duration.days(1)),
       threshold: budgetThreshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -271,7 +268,7 @@ export class PipelineMonitoring extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Vendor latency (ms) and stream iterator age (ms)',
-        left: [vendorMetric(VENDOR_METRICS.latency, 'p90')],
+        left: [serviceMetric(VENDOR_METRICS.latency, 'p90', PERIOD)],
         right: [props.notifier.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' })],
         width: 12,
       }),
@@ -413,16 +410,6 @@ function serviceMetric(metric: ServiceMetric, statistic: string, period: Duratio
     namespace: METRICS_NAMESPACE,
     metricName: metric.metricName,
     dimensionsMap: { service: metric.service },
-    period,
-    statistic,
-  });
-}
-
-function vendorMetric(metricName: string, statistic = 'Sum', period = PERIOD): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { ...VENDOR_METRICS.dimensions },
     period,
     statistic,
   });

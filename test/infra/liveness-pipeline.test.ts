@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOTIFIER_STREAM_FILTERS } from '../../functions/notifier/stream-filters.js';
 import { API_CORS } from '../../infra/api-cors.js';
 import type { LivenessPipeline } from '../../infra/liveness-pipeline.js';
 import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
@@ -7,7 +8,6 @@ import {
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
   functionEnvironment,
-  NOTIFIER_STREAM_FILTERS,
   type PipelineFunctionName,
   RESOURCE_ENVIRONMENT,
 } from '../../infra/settings.js';

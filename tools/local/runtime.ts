@@ -4,10 +4,10 @@ import type { Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { NOTIFIER_STREAM_FILTERS } from '../../functions/notifier/stream-filters.js';
 import {
   FUNCTION_NAMES,
   functionEnvironment,
-  NOTIFIER_STREAM_FILTERS,
   resolveSettings,
   visibilityTimeoutSeconds,
 } from '../../infra/settings.js';

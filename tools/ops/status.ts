@@ -7,7 +7,7 @@ import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { FINAL_STATUSES, type FinalStatus } from '../../shared/check.js';
-import { FINAL_CHECK_METRICS, METRICS_NAMESPACE } from '../../shared/metrics-namespace.js';
+import { FINAL_CHECK_METRICS, METRICS_NAMESPACE } from '../../shared/metric-names.js';
 import { filterLogEvents, getMetricValues } from './cloudwatch.js';
 import type { OpsCommand, OpsContext } from './context.js';
 import { scanFinalChecks } from './final-checks.js';
