@@ -7,6 +7,7 @@
 import type { IMAGE_REFUSAL_REASONS, RejectionReason } from '../shared/apptenticate/codes.js';
 import type { FailureReason, PrecheckReason } from '../shared/check.js';
 import {
+  CheckNotFoundError,
   NetworkError,
   NotAuthorizedError,
   RateLimitedError,
@@ -18,20 +19,36 @@ import type { CheckView } from './types.js';
 
 /**
  * What the person should do: `retake` a selfie (framing, light, size, distance), `spoof` (the check
- * doubts a live person: retake, live, in person), `choose-another` photo or file, or `try-later`.
+ * doubts a live person: retake, live, in person), `choose-another` photo or file, `camera` (the
+ * camera did not start: do what the text says, then open it again), or `try-later`.
  */
-export type HintAction = 'retake' | 'spoof' | 'choose-another' | 'try-later';
+export type HintAction = 'retake' | 'spoof' | 'choose-another' | 'camera' | 'try-later';
+
+/** Where the picture came from: the camera, or a photo the person chose (a file). */
+export type PictureSource = 'camera' | 'photo';
 
 /** A hint for a person: a short title and one or two plain sentences. */
 export interface Hint {
   action: HintAction;
   title: string;
   text: string;
+  /**
+   * What to say instead when the picture was a chosen photo, for the hints that speak of the
+   * camera or its oval; {@link hintForReason} picks it for `'photo'`.
+   */
+  photo?: PhotoHint;
 }
+
+/** A hint for a chosen photo (see {@link Hint.photo}). */
+export type PhotoHint = Omit<Hint, 'photo'>;
 
 /** What the app itself runs into (no check status): the camera, the network, the limits, time. */
 export type AppSituation =
+  | 'CAMERA_DENIED'
+  | 'CAMERA_NOT_FOUND'
+  | 'CAMERA_BUSY'
   | 'CAMERA_UNAVAILABLE'
+  | 'CHECK_NOT_FOUND'
   | 'CONNECTION_FAILED'
   | 'RATE_LIMITED'
   | 'DAILY_LIMIT_REACHED'
@@ -52,6 +69,7 @@ const RETAKE = 'Please retake your selfie';
 const SPOOF = 'We could not confirm a live selfie';
 const ANOTHER = 'Please use another photo';
 const LATER = 'Please try again later';
+const AGAIN = 'Please start again';
 const BUSY = 'We could not finish the check this time. Please try again in a few minutes.';
 
 /** The hint for each reason; `EXPIRED` is the status of a check whose upload never arrived in time. */
@@ -61,41 +79,81 @@ export const REASON_HINTS = {
     action: 'retake',
     title: RETAKE,
     text: 'Your face is too close. Hold the camera at arm’s length and fit your whole face inside the oval.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'Your face is too close in this photo. Choose one taken from arm’s length, with your whole face in it.',
+    },
   },
   FACE_TOO_CLOSE_TO_BORDERS: {
     action: 'retake',
     title: RETAKE,
     text: 'Your face is too near the edge of the picture. Center it inside the oval, with some space around it.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'Your face is too near the edge of the photo. Choose one with your face in the middle and space around it.',
+    },
   },
   FACE_INCOMPLETE: {
     action: 'retake',
     title: RETAKE,
     text: 'Part of your face is cut off. Keep your whole face, from chin to hairline, inside the oval.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'Part of your face is cut off. Choose a photo that shows your whole face, from chin to hairline.',
+    },
   },
   FACE_OBSTRUCTED: {
     action: 'retake',
     title: RETAKE,
     text: 'Something covers your face. Take off sunglasses, a mask or a hat, and keep your hands and hair away from your face.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'Something covers your face. Choose a photo without sunglasses, a mask or a hat, with hands and hair away.',
+    },
   },
   FACE_NOT_DETECTED: {
     action: 'retake',
     title: RETAKE,
     text: 'We could not find a face. Look straight at the camera in good light, with your face inside the oval.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'We could not find a face. Choose a photo of your face, looking straight ahead, in good light.',
+    },
   },
   TOO_MANY_FACES: {
     action: 'retake',
     title: RETAKE,
     text: 'More than one face is in the picture. Make sure only you are in front of the camera.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'More than one face is in the photo. Choose a photo of you alone.',
+    },
   },
   FACE_TOO_SMALL: {
     action: 'retake',
     title: RETAKE,
     text: 'Your face is too small in the picture. Move closer, so that your face fills the oval.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'Your face is too small in the photo. Choose one where your face fills most of the picture.',
+    },
   },
   FACE_ANGLE_INCORRECT: {
     action: 'retake',
     title: RETAKE,
     text: 'Your head is turned or tilted. Look straight into the camera and keep your head level.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'Your head is turned or tilted. Choose a photo where you look straight ahead, head level.',
+    },
   },
   IMAGE_UNREADABLE: {
     action: 'retake',
@@ -111,6 +169,11 @@ export const REASON_HINTS = {
     action: 'retake',
     title: RETAKE,
     text: 'We could not see the outline of your face. Use even light and a plain background, with your face inside the oval.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'We could not see the outline of your face. Choose a photo in even light, on a plain background.',
+    },
   },
   LIVENESS_INTERNAL_ERROR: { action: 'try-later', title: LATER, text: BUSY },
   UNKNOWN_ERROR: { action: 'try-later', title: LATER, text: BUSY },
@@ -118,11 +181,21 @@ export const REASON_HINTS = {
     action: 'retake',
     title: RETAKE,
     text: 'The picture is too dark or blurry. Face a window or a lamp (not with the light behind you), hold still, and try again.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'The photo is too dark or blurry. Choose a sharp photo taken in bright light, or take a selfie with the camera.',
+    },
   },
   IMAGE_CONDITIONS_NOT_MET: {
     action: 'retake',
     title: RETAKE,
     text: 'The light or sharpness is not good enough. Find bright, even light in front of you, hold still, and try again.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'The light or sharpness is not good enough. Choose a sharp photo in bright, even light, or use the camera.',
+    },
   },
   LIVENESS_SCORE_TOO_LOW: {
     action: 'spoof',
@@ -158,7 +231,12 @@ export const REASON_HINTS = {
   IMAGE_TOO_SMALL: {
     action: 'retake',
     title: RETAKE,
-    text: 'The photo is too small to check. Take a selfie with the camera, or choose a larger photo.',
+    text: 'The picture is too small to check. Take the selfie with a better camera, or choose a larger photo.',
+    photo: {
+      action: 'choose-another',
+      title: ANOTHER,
+      text: 'The photo is too small to check. Choose a larger photo, or take a selfie with the camera.',
+    },
   },
   IMAGE_DIMENSIONS_INVALID: {
     action: 'choose-another',
@@ -184,10 +262,30 @@ export const REASON_HINTS = {
     text: 'Your photo did not arrive in time. Please try again, on a stable connection.',
   },
   // The app's own situations.
+  CAMERA_DENIED: {
+    action: 'camera',
+    title: 'The camera is blocked',
+    text: 'Allow the camera for this page: tap the lock or camera icon by the address, set Camera to Allow, then try again.',
+  },
+  CAMERA_NOT_FOUND: {
+    action: 'camera',
+    title: 'No camera found',
+    text: 'We could not find a camera on this device. Connect one and try again, or use a phone with a front camera.',
+  },
+  CAMERA_BUSY: {
+    action: 'camera',
+    title: 'The camera is in use',
+    text: 'Another app or tab is using the camera. Close it (a video call, for example), then try again.',
+  },
   CAMERA_UNAVAILABLE: {
-    action: 'choose-another',
+    action: 'camera',
     title: 'The camera is not available',
-    text: 'Allow this page to use the camera and try again, or choose a photo of yourself instead.',
+    text: 'This browser cannot use the camera on this page. Open it in an up-to-date browser, then try again.',
+  },
+  CHECK_NOT_FOUND: {
+    action: 'retake',
+    title: AGAIN,
+    text: 'We could not find your check any more. Please start again with a new selfie.',
   },
   CONNECTION_FAILED: {
     action: 'try-later',
@@ -221,20 +319,26 @@ export const REASON_HINTS = {
   },
 } as const satisfies Record<HintedReason, Hint>;
 
-/** The hint for a reason; an unknown one (a reason newer than this table) gets a plain "try later". */
-export function hintForReason(reason: string): Hint {
-  return Object.hasOwn(REASON_HINTS, reason)
-    ? REASON_HINTS[reason as HintedReason]
-    : { action: 'try-later', title: LATER, text: BUSY };
+/**
+ * The hint for a reason, worded for where the picture came from (`'photo'`: a chosen file, so no
+ * camera or oval is spoken of); an unknown reason (newer than this table) gets a plain "try later".
+ */
+export function hintForReason(reason: string, picture: PictureSource = 'camera'): Hint {
+  if (!Object.hasOwn(REASON_HINTS, reason)) return { action: 'try-later', title: LATER, text: BUSY };
+  const hint: Hint = REASON_HINTS[reason as HintedReason];
+  return picture === 'photo' && hint.photo ? hint.photo : hint;
 }
 
 /** The hint for a final check that did not pass; `undefined` for `PASSED` and for a status not yet final. */
-export function hintForCheck(check: Pick<CheckView, 'status' | 'rejection' | 'failure'>): Hint | undefined {
+export function hintForCheck(
+  check: Pick<CheckView, 'status' | 'rejection' | 'failure'>,
+  picture: PictureSource = 'camera',
+): Hint | undefined {
   switch (check.status) {
     case 'REJECTED':
-      return hintForReason(check.rejection?.reason ?? 'UNKNOWN_CODE');
+      return hintForReason(check.rejection?.reason ?? 'UNKNOWN_CODE', picture);
     case 'FAILED':
-      return hintForReason(check.failure?.reason ?? 'INTERNAL_ERROR');
+      return hintForReason(check.failure?.reason ?? 'INTERNAL_ERROR', picture);
     case 'EXPIRED':
       return REASON_HINTS.EXPIRED;
     default:
@@ -250,7 +354,8 @@ const RATE_LIMIT_SITUATIONS: Readonly<Record<string, AppSituation>> = {
 
 /**
  * The reason to show for an error the client threw: the pre-check's own reason, or the app situation
- * it stands for; anything else (a bug, the API failing) is `INTERNAL_ERROR`, "try again later".
+ * it stands for (a check gone is `CHECK_NOT_FOUND`, "start again"); anything else (a bug such as an
+ * `InvalidRequestError`, a wrong base URL, the API or S3 failing) is `INTERNAL_ERROR`, "try again later".
  */
 export function reasonForError(error: unknown): HintedReason {
   if (error instanceof SelfieRejectedError) return error.reason;
@@ -263,5 +368,23 @@ export function reasonForError(error: unknown): HintedReason {
   if (error instanceof NetworkError) return 'CONNECTION_FAILED';
   if (error instanceof VerdictTimeoutError) return 'STILL_CHECKING';
   if (error instanceof UploadExpiredError) return 'EXPIRED';
+  if (error instanceof CheckNotFoundError) return 'CHECK_NOT_FOUND';
   return 'INTERNAL_ERROR';
+}
+
+/**
+ * The reason for a camera that did not start, from `getUserMedia`'s error: refused
+ * (`NotAllowedError`, or `SecurityError` when a policy forbids it), none there (`NotFoundError`,
+ * `OverconstrainedError`), in use or failing (`NotReadableError`, `AbortError`); anything else, such
+ * as a browser without camera access on this page, is `CAMERA_UNAVAILABLE`.
+ */
+export function reasonForCameraError(error: unknown): AppSituation {
+  const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
+  if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError')
+    return 'CAMERA_DENIED';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'DevicesNotFoundError')
+    return 'CAMERA_NOT_FOUND';
+  if (name === 'NotReadableError' || name === 'AbortError' || name === 'TrackStartError')
+    return 'CAMERA_BUSY';
+  return 'CAMERA_UNAVAILABLE';
 }

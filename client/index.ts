@@ -17,7 +17,10 @@ export {
   type HintedReason,
   hintForCheck,
   hintForReason,
+  type PhotoHint,
+  type PictureSource,
   REASON_HINTS,
+  reasonForCameraError,
   reasonForError,
 } from './hints.js';
 export { type CheckedSelfie, precheckSelfie } from './precheck.js';

@@ -50,11 +50,21 @@ export interface CheckResult {
   valid: boolean;
   /** Apptenticate's transaction id, for support cases. */
   transactionId?: string;
-  /** IAM callers only; absent for apps whose users sign in. */
+  /**
+   * The vendor's liveness score: unbounded, higher is more live, meant for calibration (its own
+   * example gives 2.66). Its scale and the minimum a pass needs (code 715 when not met) are not
+   * documented. IAM callers only; absent for apps whose users sign in.
+   */
   score?: LivenessEventResult['score'];
-  /** IAM callers only; absent for apps whose users sign in. */
+  /**
+   * How fit the image is for the check, 0 to 1; under 0.5 the vendor rejects it itself. IAM
+   * callers only; absent for apps whose users sign in.
+   */
   quality?: LivenessEventResult['quality'];
-  /** IAM callers only; absent for apps whose users sign in. */
+  /**
+   * How real the face is, 0 to 1; under 0.5 the vendor rejects it itself. IAM callers only; absent
+   * for apps whose users sign in.
+   */
   liveness?: LivenessEventResult['liveness'];
 }
 
@@ -80,8 +90,8 @@ export interface CheckView {
 
 /**
  * The limits the pipeline enforces on a selfie, to check before uploading. Serve them to apps from
- * the installation's settings (the local pipeline serves them at `/capture/config.json`); the upload
- * form's `maxBytes` is always applied too.
+ * the installation's settings (`npm start` serves them in `/capture-config.json`, as its `limits`);
+ * the upload form's `maxBytes` is always applied too.
  */
 export interface UploadLimits {
   /** The content types `POST /checks` accepts. */

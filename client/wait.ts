@@ -30,7 +30,12 @@ export interface PollingOptions {
 /** Options of one wait. */
 export interface WaitOptions extends PollingOptions {
   signal?: AbortSignal;
-  /** Called with every read, final or not (e.g. to show `CHECKING`). */
+  /**
+   * Called with the check as each successful read answers it ({@link CheckView}, as
+   * `GET /checks/{checkId}` gives it): `status` is `AWAITING_UPLOAD` until the upload's notification
+   * lands, then `CHECKING`, and last the final status, which the wait also returns. A read that fails
+   * and is retried calls nothing; a throw from the callback ends the wait with that error.
+   */
   onStatus?: (check: CheckView) => void;
 }
 

@@ -94,6 +94,7 @@ const AGAIN_LABELS: Record<Hint['action'], string> = {
   retake: 'Retake the selfie',
   spoof: 'Retake the selfie',
   'choose-another': 'Try another photo',
+  camera: 'Try the camera again',
   'try-later': 'Start again',
 };
 

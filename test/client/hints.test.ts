@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CheckNotFoundError,
   hintForCheck,
   hintForReason,
+  InvalidRequestError,
   NetworkError,
   NotAuthorizedError,
   RateLimitedError,
   REASON_HINTS,
+  RouteNotFoundError,
+  reasonForCameraError,
   reasonForError,
   SelfieRejectedError,
   UploadExpiredError,
@@ -48,13 +52,44 @@ describe('the reason-to-hint table', () => {
   });
 
   it('speaks to a person: short sentences, no reason names, no vendor, no jargon', () => {
-    for (const [reason, hint] of Object.entries(REASON_HINTS)) {
+    const hints = Object.entries(REASON_HINTS).flatMap(([reason, hint]) => [
+      [reason, hint] as const,
+      ...('photo' in hint ? [[`${reason} (photo)`, hint.photo] as const] : []),
+    ]);
+    for (const [reason, hint] of hints) {
       expect(hint.text, reason).toMatch(/^[A-Z].*\.$/);
       expect(hint.text.length, reason).toBeLessThanOrEqual(140);
       expect(`${hint.title} ${hint.text}`, reason).not.toMatch(
         /[A-Z]{2,}_[A-Z]|apptenticate|vendor|liveness|precheck|pre-check|HTTP|API|\b\d{3}\b/i,
       );
     }
+  });
+
+  it('speaks of the camera and its oval only when the picture came from the camera', () => {
+    const cameraWords = /oval|the camera at|arm’s length and fit|move closer|hold still/i;
+    for (const reason of Object.keys(REASON_HINTS)) {
+      const photo = hintForReason(reason, 'photo');
+      expect(`${photo.title} ${photo.text}`, reason).not.toMatch(cameraWords);
+    }
+    // The hints that do speak of the oval have a photo wording of their own.
+    const withOval = Object.entries(REASON_HINTS).filter(([, hint]) => /oval/.test(hint.text));
+    expect(withOval.length).toBeGreaterThan(5);
+    for (const [reason, hint] of withOval) expect(hintForReason(reason, 'photo'), reason).not.toBe(hint);
+    expect(hintForReason('FACE_NOT_DETECTED')).toBe(REASON_HINTS.FACE_NOT_DETECTED);
+  });
+
+  it('asks for a larger photo, not a retake, when a chosen photo is too small', () => {
+    expect(hintForReason('IMAGE_TOO_SMALL', 'photo')).toMatchObject({
+      action: 'choose-another',
+      text: expect.stringMatching(/^The photo is too small to check\. Choose a larger photo/),
+    });
+    expect(hintForReason('IMAGE_TOO_SMALL', 'camera').action).toBe('retake');
+    expect(
+      hintForCheck(
+        { status: 'REJECTED', rejection: { reason: 'FACE_TOO_SMALL', source: 'apptenticate' } },
+        'photo',
+      ),
+    ).toMatchObject({ action: 'choose-another', title: 'Please use another photo' });
   });
 
   it('falls back to "try later" for a reason newer than the table', () => {
@@ -94,6 +129,9 @@ describe('reasonForError', () => {
     expect(reasonForError(new VerdictTimeoutError('id', 'CHECKING'))).toBe('STILL_CHECKING');
     expect(reasonForError(new UploadExpiredError('2026-11-30T10:05:00Z'))).toBe('EXPIRED');
     expect(reasonForError(new UploadRejectedError(403, 'AccessDenied'))).toBe('INTERNAL_ERROR');
+    expect(reasonForError(new CheckNotFoundError(404, 'CHECK_NOT_FOUND', 'm'))).toBe('CHECK_NOT_FOUND');
+    expect(reasonForError(new InvalidRequestError(400, 'INVALID_DEVICE', 'm'))).toBe('INTERNAL_ERROR');
+    expect(reasonForError(new RouteNotFoundError(404, 'NOT_FOUND', 'm'))).toBe('INTERNAL_ERROR');
     expect(reasonForError(new TypeError('a bug'))).toBe('INTERNAL_ERROR');
   });
 
@@ -113,5 +151,28 @@ describe('reasonForError', () => {
   it("tells a person at their day's limit to come back tomorrow, and one refused for the budget that it is not their fault", () => {
     expect(REASON_HINTS.DAILY_LIMIT_REACHED.text).toMatch(/tomorrow/);
     expect(REASON_HINTS.CHECKS_UNAVAILABLE.text).toMatch(/not your fault/);
+  });
+});
+
+describe('reasonForCameraError', () => {
+  it.each([
+    ['NotAllowedError', 'CAMERA_DENIED'],
+    ['SecurityError', 'CAMERA_DENIED'],
+    ['NotFoundError', 'CAMERA_NOT_FOUND'],
+    ['OverconstrainedError', 'CAMERA_NOT_FOUND'],
+    ['NotReadableError', 'CAMERA_BUSY'],
+    ['AbortError', 'CAMERA_BUSY'],
+    ['TypeError', 'CAMERA_UNAVAILABLE'],
+  ])("tells getUserMedia's %s apart as %s", (name, reason) => {
+    expect(reasonForCameraError(new DOMException('m', name))).toBe(reason);
+  });
+
+  it('gives each camera situation its own advice, and the way to allow a refused camera', () => {
+    const situations = ['CAMERA_DENIED', 'CAMERA_NOT_FOUND', 'CAMERA_BUSY', 'CAMERA_UNAVAILABLE'] as const;
+    const texts = new Set(situations.map((reason) => REASON_HINTS[reason].text));
+    expect(texts.size).toBe(situations.length);
+    for (const reason of situations) expect(REASON_HINTS[reason].action).toBe('camera');
+    expect(REASON_HINTS.CAMERA_DENIED.text).toMatch(/Allow/);
+    expect(reasonForCameraError(undefined)).toBe('CAMERA_UNAVAILABLE');
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type HintedReason, REASON_HINTS } from '../../client/index.js';
+import * as client from '../../client/index.js';
+import { type HintedReason, REASON_HINTS, reasonForError } from '../../client/index.js';
 import { IMAGE_REFUSAL_REASONS } from '../../shared/apptenticate/codes.js';
 import { FAILURE_REASONS, PRECHECK_REASONS } from '../../shared/check.js';
 import { REJECTION_REASON_BY_CODE } from '../../shared/events/index.js';
@@ -10,7 +11,11 @@ const BEGIN = '<!-- reason-hints:begin -->';
 const END = '<!-- reason-hints:end -->';
 
 const APP_SITUATIONS: Record<string, string> = {
-  CAMERA_UNAVAILABLE: 'the app: no camera, or its use refused',
+  CAMERA_DENIED: 'the app: the camera refused (`NotAllowedError`)',
+  CAMERA_NOT_FOUND: 'the app: no camera (`NotFoundError`)',
+  CAMERA_BUSY: 'the app: the camera in use (`NotReadableError`)',
+  CAMERA_UNAVAILABLE: 'the app: no camera access in this browser or page',
+  CHECK_NOT_FOUND: 'the app: `CheckNotFoundError` (404)',
   CONNECTION_FAILED: 'the app: `NetworkError`',
   RATE_LIMITED: 'the app: `RateLimitedError` (429)',
   DAILY_LIMIT_REACHED: 'the app: `RateLimitedError` (429 `OWNER_DAILY_LIMITED`)',
@@ -37,11 +42,15 @@ function when(reason: string): string {
 
 /** The table docs/apps.md shows, rendered from `REASON_HINTS`. */
 function renderTable(): string {
-  const rows = Object.entries(REASON_HINTS).map(
-    ([reason, hint]) =>
-      `| \`${reason}\` | ${when(reason)} | ${hint.action} | **${hint.title}.** ${hint.text} |`,
-  );
-  return ['| reason | when | action | what the person sees |', '|---|---|---|---|', ...rows].join('\n');
+  const rows = Object.entries(REASON_HINTS).map(([reason, hint]) => {
+    const photo = 'photo' in hint ? `${hint.photo.action}: **${hint.photo.title}.** ${hint.photo.text}` : '';
+    return `| \`${reason}\` | ${when(reason)} | ${hint.action} | **${hint.title}.** ${hint.text} | ${photo} |`;
+  });
+  return [
+    '| reason | when | action | what the person sees | after a chosen photo, if other |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 describe('docs/apps.md', () => {
@@ -58,5 +67,39 @@ describe('docs/apps.md', () => {
   it('says when each reason happens', () => {
     const unexplained = (Object.keys(REASON_HINTS) as HintedReason[]).filter((reason) => when(reason) === '');
     expect(unexplained).toEqual([]);
+  });
+});
+
+describe('docs/apps.md on the client', () => {
+  const doc = readFileSync(DOC, 'utf8');
+
+  it('imports the client by its package entry, never from a clone', () => {
+    const imports = [...doc.matchAll(/^import .* from '([^']+)';/gm)].map((m) => m[1]);
+    expect(imports.filter((from) => from?.includes('client'))).toEqual([
+      'selfie-liveness-pipeline/client',
+      'selfie-liveness-pipeline/client',
+    ]);
+    expect(doc).not.toContain("'./client/");
+  });
+
+  it('shows for each error the reason reasonForError gives it', () => {
+    const rows = [...doc.matchAll(/^\| `(\w+Error)`[^|]*\|[^|]*\|[^|]*\| `([A-Z_]+)`/gm)];
+    const samples: Record<string, unknown> = {
+      InvalidRequestError: new client.InvalidRequestError(400, 'INVALID_DEVICE', 'm'),
+      NotAuthorizedError: new client.NotAuthorizedError(401, 'UNAUTHENTICATED', 'm'),
+      CheckNotFoundError: new client.CheckNotFoundError(404, 'CHECK_NOT_FOUND', 'm'),
+      RouteNotFoundError: new client.RouteNotFoundError(404, 'NOT_FOUND', 'm'),
+      RateLimitedError: new client.RateLimitedError(429, 'OWNER_RATE_LIMITED', 'm', 1000),
+      ServiceUnavailableError: new client.ServiceUnavailableError(503, 'SERVICE_UNAVAILABLE', 'm', 1000),
+      ApiServerError: new client.ApiServerError(500, 'INTERNAL_ERROR', 'm'),
+      NetworkError: new client.NetworkError('m'),
+      UploadRejectedError: new client.UploadRejectedError(403, 'AccessDenied'),
+      UploadExpiredError: new client.UploadExpiredError('2026-12-04T10:00:00Z'),
+      VerdictTimeoutError: new client.VerdictTimeoutError('id', 'CHECKING'),
+    };
+    const shown = Object.fromEntries(rows.map((m) => [m[1], m[2]]));
+    expect(Object.keys(shown).sort()).toEqual(Object.keys(samples).sort());
+    for (const [name, error] of Object.entries(samples))
+      expect([name, shown[name]]).toEqual([name, reasonForError(error)]);
   });
 });

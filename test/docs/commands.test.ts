@@ -588,7 +588,7 @@ const SNIPPETS: Record<string, { count: number; prelude: string }> = {
     count: 2,
     prelude: `declare function fetchAuthSession(): Promise<{ tokens?: { idToken?: { toString(): string } } }>;
 declare const jpegBlob: Blob;
-declare const limits: NonNullable<Parameters<import('./client/index.js').LivenessClient['checkSelfie']>[1]>['limits'];
+declare const limits: NonNullable<Parameters<import('selfie-liveness-pipeline/client').LivenessClient['checkSelfie']>[1]>['limits'];
 declare function showProgress(share: number): void;
 declare function showStage(stage: string): void;
 `,
@@ -609,7 +609,7 @@ describe('the TypeScript snippets of docs/apps.md and docs/events.md', () => {
         blocks.forEach((code, i) => {
           const body = `${prelude}${code}\nexport {};\n`
             .replaceAll("'selfie-liveness-pipeline/events'", `'${ROOT}shared/events/index.js'`)
-            .replaceAll("'./client/index.js'", `'${ROOT}client/index.js'`);
+            .replaceAll("'selfie-liveness-pipeline/client'", `'${ROOT}client/index.js'`);
           writeFileSync(join(dir, `${doc.replace(/\W/g, '-')}-${i + 1}.ts`), body);
         });
       }
