@@ -1,7 +1,12 @@
 /** The local pipeline's options and what a running one exposes. */
-import type { PipelineSettings, PipelineSettingsOverrides } from '../../infra/settings.js';
+import type {
+  PipelineFunctionName,
+  PipelineSettings,
+  PipelineSettingsOverrides,
+} from '../../infra/settings.js';
 import type { Simulator, SimulatorOptions } from '../simulator/server.js';
 import type { AwsFaultProxy, AwsFaultProxyOptions } from './aws-fault-proxy.js';
+import type { ContainerStats, RecyclePolicy, RunningInvocation } from './containers.js';
 import type { LocalAwsClients, LocalResources } from './provision.js';
 
 /** A real Apptenticate-compatible vendor to use instead of the simulator. */
@@ -63,6 +68,41 @@ export interface LocalPipelineOptions {
    * from the schedule's first refresher run on. @default no proxy
    */
   awsFaults?: Omit<AwsFaultProxyOptions, 'target' | 'port'>;
+  /**
+   * Run each function's deployed bundle in containers of its own on Node 24, as Lambda does
+   * (docs/local.md, "Containers"): killed at its timeout, recycled by `recycle`, crashable through
+   * `pipeline.containers`. `true` takes the defaults. @default false: the handlers' sources are
+   * imported into this process, on its Node
+   */
+  containers?: boolean | LocalContainersOptions;
+}
+
+/** Options of the container mode ({@link LocalPipelineOptions.containers}). */
+export interface LocalContainersOptions {
+  /** The Node binary the containers run on. @default Node 24 (`tools/node24.ts`, installed on first use) */
+  node?: string;
+  /** A folder of built bundles (`<name>/index.mjs`, as `dist/bundles`). @default built from source at start */
+  bundlesDir?: string;
+  /** How every function's containers are recycled (each function draws from its own seed). @default never */
+  recycle?: RecyclePolicy;
+  /** Containers per function at most, besides the checker's (`checker.maxConcurrency`). @default 4 */
+  maxContainersPerFunction?: number;
+  /** The functions' logs: forwarded to this process's stdout and stderr, or dropped. @default 'forward' */
+  logs?: 'forward' | 'ignore';
+}
+
+/** The containers of a pipeline started with `containers`. */
+export interface LocalContainers {
+  /** The invocations running now in `fn`'s containers. */
+  running(fn: PipelineFunctionName): RunningInvocation[];
+  /**
+   * Kills (SIGKILL) each of `fn`'s containers whose running invocation `where` selects (all busy
+   * ones without it): the invocation fails as a dead Lambda sandbox's does, and what the container
+   * held in memory is lost. Returns the killed invocations.
+   */
+  crash(fn: PipelineFunctionName, where?: (invocation: RunningInvocation) => boolean): RunningInvocation[];
+  /** Cold starts, invocations, timeouts, crashes and recycles, per function. */
+  stats(): Record<PipelineFunctionName, ContainerStats>;
 }
 
 /** An EventBridge event copied to the tap queue. */
@@ -95,6 +135,8 @@ export interface LocalPipeline {
   simulator?: Simulator;
   /** The AWS fault proxy the functions talk through, when `awsFaults` was given. */
   faults?: AwsFaultProxy;
+  /** The functions' containers, when the pipeline runs them (`containers`). */
+  containers?: LocalContainers;
   /** Every event tapped from the bus so far. */
   events: TappedEvent[];
   /** Runs the sweeper once now. */

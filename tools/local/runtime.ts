@@ -5,18 +5,13 @@ import { basename, dirname, join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { NOTIFIER_STREAM_FILTERS } from '../../functions/notifier/stream-filters.js';
-import {
-  FUNCTION_NAMES,
-  functionEnvironment,
-  resolveSettings,
-  visibilityTimeoutSeconds,
-} from '../../infra/settings.js';
+import { resolveSettings, visibilityTimeoutSeconds } from '../../infra/settings.js';
 import { type Simulator, startSimulator } from '../simulator/server.js';
 import { type AwsFaultProxy, startAwsFaultProxy } from './aws-fault-proxy.js';
 import { buildCapturePage, type CapturePageContext, captureLimits } from './capture-page.js';
 import { scheduleRedeliveries } from './checker-redelivery.js';
-import { createLocalApiServer, listen } from './local-api.js';
-import { localContext } from './local-context.js';
+import { createLocalApiServer, type LocalApiInvoke, listen } from './local-api.js';
+import { importFunctions, type LocalFunctions, startContainers } from './local-functions.js';
 import { type LocalLambda, serveLocalLambda } from './local-lambda.js';
 import type { LocalPipeline, LocalPipelineOptions, TappedEvent } from './local-pipeline-types.js';
 import { type Moto, startMoto } from './moto.js';
@@ -31,8 +26,9 @@ export type * from './local-pipeline-types.js';
  * Starts the whole pipeline on one machine: moto (or the given endpoint), the simulator (or the given
  * vendor), the resources the stack would create, the event source mappings played by pollers, the api
  * over HTTP, and a tap on the bus. The function handlers are the deployed ones, configured by
- * environment exactly as the stack configures them. One pipeline per process: handlers read their
- * configuration once, at import.
+ * environment exactly as the stack configures them: imported into this process (one pipeline per
+ * process: handlers read their configuration once, at import), or with `containers` each function's
+ * deployed bundle in containers of its own on Node 24 (tools/local/containers.ts).
  */
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
   const started: Started = {};
@@ -72,34 +68,24 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     }
 
     // The functions see exactly what the stack gives them, plus where AWS is.
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: started.faults?.endpoint ?? awsEndpoint,
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      ...Object.assign({}, ...FUNCTION_NAMES.map((fn) => functionEnvironment(fn, effective, resources))),
-      // No Lambda to invoke locally: the runtime runs the refresher on its schedule instead.
-      TOKEN_REFRESHER_FUNCTION_NAME: '',
-      ...options.environment,
-    });
-    const [checker, notifier, api, sweeper, refresher] = await Promise.all([
-      import('../../functions/checker/handler.js'),
-      import('../../functions/notifier/handler.js'),
-      import('../../functions/api/handler.js'),
-      import('../../functions/sweeper/handler.js'),
-      import('../../functions/token-refresher/handler.js'),
-    ]);
+    const functionsInput = {
+      settings: effective,
+      resources,
+      awsEndpoint: started.faults?.endpoint ?? awsEndpoint,
+      region,
+      ...(options.environment ? { environment: options.environment } : {}),
+    };
+    started.functions = options.containers
+      ? await startContainers(functionsInput, options.containers === true ? {} : options.containers)
+      : await importFunctions(functionsInput);
+    const fns = started.functions.invoke;
 
     // The schedule's first run, so the checker finds a refresh token.
-    await refresher.handler({ source: 'local', 'detail-type': 'Scheduled Event' });
+    await fns['token-refresher']({ source: 'local', 'detail-type': 'Scheduled Event' });
 
     // Lambda's Invoke API for the refresher, so `npm run ops -- rotate-credentials` can force it.
     started.lambda = await serveLocalLambda({
-      [LOCAL_REFRESHER_FUNCTION]: async (event) =>
-        await refresher.handler(
-          event,
-          localContext('token-refresher', effective.tokenRefresher.timeoutSeconds),
-        ),
+      [LOCAL_REFRESHER_FUNCTION]: async (event) => await fns['token-refresher'](event),
     });
 
     const events: TappedEvent[] = [];
@@ -136,9 +122,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         },
         (effective.checker.timeoutSeconds + 5) * 1000,
       );
-      const response = await checker
-        .handler(event, localContext('checker', effective.checker.timeoutSeconds))
-        .finally(() => clearTimeout(overrun));
+      let response: SQSBatchResponse;
+      let failure: unknown;
+      try {
+        response = (await fns.checker(event).finally(() => clearTimeout(overrun))) as SQSBatchResponse;
+      } catch (error) {
+        // A thrown, timed-out or crashed invocation fails the whole batch, as in Lambda.
+        failure = error;
+        response = { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+      }
       if (retryDelay !== undefined) {
         // Local speed-up only: make reported failures visible again sooner than the visibility timeout,
         // but never inside a lease still live, which AWS's longer wait always outlasts.
@@ -160,6 +152,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           },
         });
       }
+      if (failure !== undefined) throw failure;
       return response;
     };
     let checkerPaused = false;
@@ -225,7 +218,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         },
       },
       async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
-        await notifier.handler(event, localContext('notifier', effective.notifier.timeoutSeconds)),
+        (await fns.notifier(event)) as DynamoDBBatchResponse,
     );
     // Lambda polls a stream shard 4 times a second. Faster polling only queues more GetRecords behind
     // the DynamoDB lock of the local moto (tools/local/moto_server.py), where the checker's writes wait.
@@ -267,16 +260,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       return Messages.length > 0;
     });
 
-    const sweep = async () =>
-      await sweeper.handler({}, localContext('sweeper', effective.sweeper.timeoutSeconds));
+    const sweep = async () => await fns.sweeper({});
     const sweepEvery = options.sweepIntervalMs ?? effective.sweeper.scheduleMinutes * 60_000;
     const sweepTimer = setInterval(() => {
       sweep().catch((error: Error) => process.stderr.write(`local sweeper: ${error.message}\n`));
     }, sweepEvery);
     const refreshTimer = setInterval(() => {
-      refresher
-        .handler({})
-        .catch((error: Error) => process.stderr.write(`local token-refresher: ${error.message}\n`));
+      fns['token-refresher']({}).catch((error: Error) =>
+        process.stderr.write(`local token-refresher: ${error.message}\n`),
+      );
     }, effective.tokenRefresher.scheduleHours * 3_600_000);
     stops.push(async () => {
       running = false;
@@ -291,7 +283,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const capturePage = await buildCapturePage();
     let page: CapturePageContext | undefined;
     started.server = createLocalApiServer({
-      invoke: async (event) => await api.handler(event, localContext('api', effective.api.timeoutSeconds)),
+      invoke: async (event) => (await fns.api(event)) as Awaited<ReturnType<LocalApiInvoke>>,
       corsAllowedOrigins,
       serveOther: (request, response) => page !== undefined && capturePage.serve(request, response, page),
     });
@@ -346,6 +338,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       },
       ...(started.simulator ? { simulator: started.simulator } : {}),
       ...(started.faults ? { faults: started.faults } : {}),
+      ...(started.functions.containers ? { containers: started.functions.containers } : {}),
     };
     started.faults?.setRates(options.awsFaults?.rates);
     return pipeline;
@@ -384,6 +377,7 @@ interface Started {
   server?: Server;
   faults?: AwsFaultProxy;
   lambda?: LocalLambda;
+  functions?: LocalFunctions;
 }
 
 async function stopStarted(started: Started): Promise<void> {
@@ -395,6 +389,7 @@ async function stopStarted(started: Started): Promise<void> {
     });
   }
   await started.lambda?.stop();
+  await started.functions?.stop();
   await started.faults?.stop();
   await Promise.all([started.simulator?.stop(), started.moto?.stop()]);
 }

@@ -302,12 +302,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const form = await parseForm(req.headers['content-type'], raw);
     let selfieBytes: Uint8Array | undefined;
     let check: LivenessCallCounts | undefined;
+    let notify: ((phase: 'received' | 'answered') => void) | undefined;
     if (endpoint === 'liveness') {
       const selfie = form?.get('selfie');
       if (selfie !== undefined && typeof selfie !== 'string') {
         selfieBytes = new Uint8Array(await selfie.arrayBuffer());
-        check = livenessCalls(selfie.name.replace(/\.(jpe?g|png)$/i, ''));
+        const checkId = selfie.name.replace(/\.(jpe?g|png)$/i, '');
+        check = livenessCalls(checkId);
         check.paid += 1;
+        notify = (phase) => options.onLivenessCall?.({ checkId, phase });
+        notify('received');
       }
       lastLiveness = recordLiveness(req, form, selfie);
     }
@@ -317,6 +321,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (check && answer && !scripted) check.randomFaults += 1;
     if (answer === undefined) {
       const socket = req.socket;
+      const answered = notify;
+      if (answered) res.once('finish', () => answered('answered'));
       res.once('close', () => {
         if (!res.writableFinished) {
           abandoned[endpoint] += 1;

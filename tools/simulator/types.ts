@@ -53,6 +53,20 @@ export interface SimulatorOptions extends Partial<SimulatorVariants> {
   password?: string;
   /** Clock for token expiry, epoch milliseconds. @default Date.now */
   now?: () => number;
+  /**
+   * Told of each liveness call of a check as it happens: `received` when the call is counted (paid),
+   * `answered` once an ordinary answer (no fault) was handed to the connection in full. A harness
+   * uses it to act at a chosen point, e.g. kill the checker's container between the vendor's answer
+   * and the verdict write. Called synchronously; it must not throw. @default none
+   */
+  onLivenessCall?: (call: LivenessCallNotice) => void;
+}
+
+/** One liveness call of a check, as {@link SimulatorOptions.onLivenessCall} reports it. */
+export interface LivenessCallNotice {
+  /** The selfie's file name without its extension (the checker sends `<checkId>.jpg|png`). */
+  checkId: string;
+  phase: 'received' | 'answered';
 }
 
 /** What the simulator recorded about the last liveness request (never the image bytes). */
