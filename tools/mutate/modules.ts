@@ -18,7 +18,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     mutate: ['shared/check-repository.ts', 'shared/check-conditions.ts'],
     tests: [
       'test/shared/check-repository.test.ts',
-      'test/shared/check-repository.moto.test.ts',
+      'test/shared/check-repository.contract.test.ts',
       'test/functions/sweeper/sweeper.moto.test.ts',
       'test/functions/checker/checker.test.ts',
     ],

@@ -1,9 +1,62 @@
+/**
+ * What a check repository does, run against `CheckRepository` on moto and against the in-memory fake
+ * the unit tests use: the same calls, the same answers, so the fake cannot drift from the real one.
+ */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ObjectFacts } from '../../shared/check-repository.js';
 import { CheckRepository } from '../../shared/check-repository.js';
 import { createCheckTable } from '../../tools/local/provision-table.js';
+import { InMemoryCheckRepository } from '../support/in-memory-check-repository.js';
 import { awsClientConfig, type Moto, startMoto } from '../support/moto.js';
+
+/** The repository's interface as the contract drives it. */
+type Repository = Pick<
+  CheckRepository,
+  | 'get'
+  | 'createAwaitingUpload'
+  | 'claim'
+  | 'release'
+  | 'finalize'
+  | 'awaitClaim'
+  | 'followClaim'
+  | 'listSweepable'
+>;
+
+/** Where a contract run gets a fresh, empty repository for each test. */
+interface Backend {
+  start(): Promise<void>;
+  fresh(): Promise<Repository>;
+  stop(): Promise<void>;
+}
+
+function onMoto(): Backend {
+  let moto: Moto | undefined;
+  let client: DynamoDBClient;
+  let table = 0;
+  return {
+    async start() {
+      moto = await startMoto();
+      client = new DynamoDBClient(awsClientConfig(moto.endpoint));
+    },
+    async fresh() {
+      const name = `checks-${++table}`;
+      await createCheckTable(client, name);
+      return new CheckRepository(client, name, 86_400);
+    },
+    async stop() {
+      await moto?.stop();
+    },
+  };
+}
+
+function inMemory(): Backend {
+  return {
+    start: async () => {},
+    fresh: async () => new InMemoryCheckRepository(86_400),
+    stop: async () => {},
+  };
+}
 
 const object: ObjectFacts = {
   bucket: 'b',
@@ -15,23 +68,20 @@ const object: ObjectFacts = {
 const t0 = new Date('2026-11-25T10:00:00.000Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 
-describe('CheckRepository on moto', () => {
-  let moto: Moto;
-  let client: DynamoDBClient;
-  let repo: CheckRepository;
-  let table = 0;
+describe.each([
+  ['CheckRepository on moto', onMoto()],
+  ['InMemoryCheckRepository', inMemory()],
+])('%s', (_name, backend) => {
+  let repo: Repository;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    client = new DynamoDBClient(awsClientConfig(moto.endpoint));
+    await backend.start();
   });
   afterAll(async () => {
-    await moto?.stop();
+    await backend.stop();
   });
   beforeEach(async () => {
-    const name = `checks-${++table}`;
-    await createCheckTable(client, name);
-    repo = new CheckRepository(client, name, 86_400);
+    repo = await backend.fresh();
   });
 
   it('creates a check that awaits its upload and refuses to create the same id twice', async () => {
@@ -306,5 +356,141 @@ describe('CheckRepository on moto', () => {
       now: at(600),
     });
     expect(notYet.written).toBe(false);
+  });
+
+  it('gives two deliveries of one message two leases: the second is refused while the first is live (decision 14)', async () => {
+    const first = 'm-1/0b8e6a5c-8d6f-4f57-9c3e-2a1d4b6c8e01';
+    const second = 'm-1/5c2d7e9f-1a3b-4c5d-8e7f-9a0b1c2d3e4f';
+    await repo.claim({ checkId: 'd14', object, leaseId: first, leaseMs: 60_000, now: t0 });
+    const copy = await repo.claim({ checkId: 'd14', object, leaseId: second, leaseMs: 60_000, now: at(1) });
+    expect(copy).toMatchObject({
+      written: false,
+      current: { status: 'CHECKING', leaseId: first, attempts: 1 },
+    });
+    const verdict = await repo.finalize({
+      checkId: 'd14',
+      outcome: { status: 'PASSED', result: { valid: true } },
+      guard: { kind: 'lease', leaseId: second },
+      now: at(2),
+    });
+    expect(verdict).toMatchObject({ written: false, current: { leaseId: first } });
+  });
+
+  it('writes a verdict with its decision time, one more version and the attempts it had, and no lease', async () => {
+    const claimed = await repo.claim({ checkId: 'v1', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    const version = claimed.written ? claimed.item.version : Number.NaN;
+    const written = await repo.finalize({
+      checkId: 'v1',
+      outcome: { status: 'FAILED', failure: { reason: 'VENDOR_UNAVAILABLE', message: 'm' } },
+      guard: { kind: 'lease', leaseId: 'L1' },
+      now: at(5),
+    });
+    expect(written).toMatchObject({
+      written: true,
+      item: {
+        status: 'FAILED',
+        failure: { reason: 'VENDOR_UNAVAILABLE', message: 'm' },
+        decidedAt: at(5).toISOString(),
+        updatedAt: at(5).toISOString(),
+        createdAt: t0.toISOString(),
+        version: version + 1,
+        attempts: 1,
+        bucket: 'b',
+        objectKey: 'selfies/x',
+      },
+    });
+    const stored = await repo.get('v1');
+    expect(stored).not.toHaveProperty('leaseId');
+    expect(stored).not.toHaveProperty('leaseExpiresAt');
+    expect(stored).not.toHaveProperty('sweepAt');
+  });
+
+  it('refuses a lease-guarded verdict or a release for a check that does not exist, naming no item', async () => {
+    const verdict = await repo.finalize({
+      checkId: 'none',
+      outcome: { status: 'PASSED', result: { valid: true } },
+      guard: { kind: 'lease', leaseId: 'L1' },
+      now: t0,
+    });
+    expect(verdict).toStrictEqual({ written: false });
+    expect(await repo.release({ checkId: 'none', leaseId: 'L1', now: t0 })).toStrictEqual({ written: false });
+    expect(await repo.get('none')).toBeUndefined();
+  });
+
+  it('refuses a release of a decided check, naming its verdict', async () => {
+    await repo.claim({ checkId: 'r1', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    await repo.finalize({
+      checkId: 'r1',
+      outcome: { status: 'REJECTED', rejection: { reason: 'EMPTY_OBJECT', source: 'precheck' } },
+      guard: { kind: 'lease', leaseId: 'L1' },
+      now: at(1),
+    });
+    const late = await repo.release({ checkId: 'r1', leaseId: 'L1', now: at(2) });
+    expect(late).toMatchObject({ written: false, current: { status: 'REJECTED' } });
+  });
+
+  it('expires a claim whose lease ran out before the cutoff, and only such a claim', async () => {
+    await repo.claim({ checkId: 'x1', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    const expire = (cutoffSeconds: number) =>
+      repo.finalize({
+        checkId: 'x1',
+        outcome: { status: 'FAILED', failure: { reason: 'LEASE_EXPIRED', message: 'm' } },
+        guard: { kind: 'lease-expired', cutoffMs: at(cutoffSeconds).getTime() },
+        now: at(cutoffSeconds),
+      });
+    expect(await expire(60)).toMatchObject({ written: false, current: { status: 'CHECKING' } });
+    expect(await expire(61)).toMatchObject({ written: true, item: { status: 'FAILED' } });
+  });
+
+  it('moves an expired upload found in the bucket out of the sweep, until the checker claims it or its wait ends', async () => {
+    await repo.createAwaitingUpload({ checkId: 'u1', now: t0, uploadExpiresAt: at(300) });
+    const cutoff = at(600).toISOString();
+    expect(
+      (await repo.awaitClaim({ checkId: 'u1', cutoff: at(200).toISOString(), until: at(900), now: at(600) }))
+        .written,
+    ).toBe(false);
+    const waiting = await repo.awaitClaim({ checkId: 'u1', cutoff, until: at(900), now: at(600) });
+    expect(waiting).toMatchObject({
+      written: true,
+      item: { status: 'AWAITING_UPLOAD', sweepStatus: 'UPLOADED', sweepAt: at(900).toISOString() },
+    });
+    // Once found, it is not expired as an upload that never came; only as one no checker claimed.
+    const expired = await repo.finalize({
+      checkId: 'u1',
+      outcome: { status: 'EXPIRED' },
+      guard: { kind: 'upload-expired', cutoff },
+      now: at(600),
+    });
+    expect(expired).toMatchObject({ written: false, current: { sweepStatus: 'UPLOADED' } });
+    const early = { kind: 'upload-unclaimed' as const, cutoff: at(900).toISOString() };
+    const unclaimedTooEarly = await repo.finalize({
+      checkId: 'u1',
+      outcome: { status: 'EXPIRED' },
+      guard: early,
+      now: at(900),
+    });
+    expect(unclaimedTooEarly.written).toBe(false);
+    const late = { kind: 'upload-unclaimed' as const, cutoff: at(901).toISOString() };
+    const unclaimed = await repo.finalize({
+      checkId: 'u1',
+      outcome: { status: 'EXPIRED' },
+      guard: late,
+      now: at(901),
+    });
+    expect(unclaimed).toMatchObject({ written: true, item: { status: 'EXPIRED' } });
+  });
+
+  it('follows a live claim in the sweep index only while it is the claim that was seen', async () => {
+    await repo.createAwaitingUpload({ checkId: 'f1', now: t0, uploadExpiresAt: at(300) });
+    const claimed = await repo.claim({ checkId: 'f1', object, leaseId: 'L1', leaseMs: 60_000, now: at(10) });
+    const leaseExpiresAt = claimed.written ? (claimed.item.leaseExpiresAt ?? 0) : 0;
+    const follow = (leaseId: string, expiresAt: number) =>
+      repo.followClaim({ checkId: 'f1', leaseId, leaseExpiresAt: expiresAt, sweepAt: at(70), now: at(20) });
+    expect((await follow('L2', leaseExpiresAt)).written).toBe(false);
+    expect((await follow('L1', leaseExpiresAt + 1)).written).toBe(false);
+    expect(await follow('L1', leaseExpiresAt)).toMatchObject({
+      written: true,
+      item: { status: 'CHECKING', sweepStatus: 'CHECKING', sweepAt: at(70).toISOString() },
+    });
   });
 });
