@@ -59,10 +59,6 @@ function timeoutSeconds(settings: PipelineSettings, fn: PipelineFunctionName): n
   return settings[fn === 'token-refresher' ? 'tokenRefresher' : fn].timeoutSeconds;
 }
 
-function memoryMb(settings: PipelineSettings, fn: PipelineFunctionName): number {
-  return settings[fn === 'token-refresher' ? 'tokenRefresher' : fn].memoryMb;
-}
-
 /**
  * Imports the handlers into this process, configured through `process.env` with every function's
  * variables at once. One pipeline per process: handlers read their configuration once, at import.
@@ -132,7 +128,6 @@ export async function startContainers(
             AWS_EC2_METADATA_DISABLED: 'true',
             AWS_LAMBDA_FUNCTION_NAME: `local-${fn}`,
             AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb(settings, fn)),
             AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
             AWS_SESSION_TOKEN: 'local',
             ...baseEnvironment(input),
