@@ -6,7 +6,10 @@
  * requests without SigV4 authorization (an app's presigned POST upload, presigned URLs).
  *
  * Faults are decided before the request is forwarded, so a faulted call never reaches moto (a
- * throttled write is not applied), as AWS does for throttles and most 5xx answers.
+ * throttled write is not applied), as AWS does for throttles and most 5xx answers. The one exception
+ * is a scripted lost answer ({@link AwsFaultProxy.loseAnswers}): the call is forwarded and applied,
+ * and its answer never reaches the client as sent (a 500, a reset connection, or a late answer), as
+ * when AWS applies a write and the network or the service loses what it answered.
  *
  * With `recordCalls` it also writes down every call it sees, as IAM names it and with the function
  * that made it (`aws-calls.ts`), for a test to hold the functions' calls to their policies.
@@ -69,6 +72,25 @@ export interface AwsFaultProxyOptions {
   recordCalls?: boolean;
 }
 
+/**
+ * How a lost answer reaches the client: the class's server error (500; an unclassified call gets
+ * DynamoDB's), a reset connection, or the real answer held back `holdMs` (a client with a shorter
+ * request timeout gives up first).
+ */
+export type LostAnswer = 'error' | 'reset' | 'late';
+
+/** Calls whose answers are lost after they were applied: see {@link AwsFaultProxy.loseAnswers}. */
+export interface LostAnswerScript {
+  /** The call's `X-Amz-Target`, e.g. `DynamoDB_20120810.PutItem` or `AmazonSQS.ReceiveMessage`. */
+  target: string;
+  /** Only calls whose body contains this text (a key, an attribute name). @default every call of `target` */
+  bodyIncludes?: string;
+  /** One entry per matching call, in order; calls past the last pass untouched. */
+  answers: LostAnswer[];
+  /** How long a `late` answer is held. @default 1000 */
+  holdMs?: number;
+}
+
 /** Injected faults and forwarded calls, counted. */
 export interface FaultCounts {
   /** Faults injected, per class and kind. */
@@ -77,6 +99,8 @@ export interface FaultCounts {
   forwarded: Record<FaultClass, number>;
   /** Calls outside every fault class (pollers, control plane, presigned requests), forwarded. */
   passedThrough: number;
+  /** Calls forwarded (and counted above) whose answers were lost by a script, per way lost. */
+  answersLost: Record<LostAnswer, number>;
 }
 
 /** A running proxy. */
@@ -85,6 +109,12 @@ export interface AwsFaultProxy {
   endpoint: string;
   /** Changes the rates from now on (same shape as the option). */
   setRates(rates: AwsFaultProxyOptions['rates']): void;
+  /**
+   * Loses the answers of the next calls that match `script`, one per entry of `answers`: each such
+   * call is forwarded and applied, and what it answered is lost as the entry says. Scripts are
+   * matched in the order they were given; rates and outages do not apply to a scripted call.
+   */
+  loseAnswers(script: LostAnswerScript): void;
   /** Fails every call of the service's fault class for `seconds` from now; resolves when it is over. */
   outage(service: OutageService, seconds: number): Promise<void>;
   /** What has been injected and forwarded so far. */
@@ -111,7 +141,9 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
     ) as FaultCounts['injected'],
     forwarded: Object.fromEntries(FAULT_CLASSES.map((cls) => [cls, 0])) as FaultCounts['forwarded'],
     passedThrough: 0,
+    answersLost: { error: 0, reset: 0, late: 0 },
   };
+  const scripts: (LostAnswerScript & { next: number })[] = [];
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
   const recorded: ObservedCall[] = [];
 
@@ -130,6 +162,32 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
   const server = createServer((request, response) => {
     if (options.recordCalls) recorded.push(observeCall(request));
     const cls = classifyRequest(request);
+    const target = headerValue(request.headers['x-amz-target']);
+    if (target && scripts.some((s) => s.target === target && s.next < s.answers.length)) {
+      // The body decides whether a script matches: read it first, then forward what was read.
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const script = scripts.find(
+          (s) =>
+            s.target === target &&
+            s.next < s.answers.length &&
+            (s.bodyIncludes === undefined || body.includes(s.bodyIncludes)),
+        );
+        const lost = script?.answers[script.next++];
+        if (cls) counts.forwarded[cls] += 1;
+        else counts.passedThrough += 1;
+        if (lost) counts.answersLost[lost] += 1;
+        forward(
+          request,
+          response,
+          body,
+          lost && script ? { how: lost, holdMs: script.holdMs ?? 1000, cls } : undefined,
+        );
+      });
+      return;
+    }
     const fault = cls ? decide(cls) : undefined;
     if (cls && fault) {
       counts.injected[cls][fault] += 1;
@@ -151,7 +209,12 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
     forward(request, response);
   });
 
-  const forward = (request: IncomingMessage, response: ServerResponse) => {
+  const forward = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    body?: Buffer,
+    lost?: { how: LostAnswer; holdMs: number; cls: FaultClass | undefined },
+  ) => {
     const upstream = httpRequest(
       {
         protocol: target.protocol,
@@ -164,6 +227,13 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
         agent,
       },
       (answer) => {
+        if (lost) {
+          // Let the target finish (the call is applied), then lose what it answered.
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.on('end', () => loseAnswer(request, response, answer, Buffer.concat(chunks), lost));
+          return;
+        }
         response.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
         answer.pipe(response);
       },
@@ -176,7 +246,38 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
         response.destroy(error);
       }
     });
-    request.pipe(upstream);
+    if (body) upstream.end(body);
+    else request.pipe(upstream);
+  };
+
+  const loseAnswer = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    answer: IncomingMessage,
+    answered: Buffer,
+    lost: { how: LostAnswer; holdMs: number; cls: FaultClass | undefined },
+  ) => {
+    if (lost.how === 'reset') {
+      request.socket.resetAndDestroy();
+      return;
+    }
+    if (lost.how === 'error') {
+      const error = faultAnswer(lost.cls ?? 'dynamodb-item', 'error');
+      response.writeHead(error.status, {
+        'content-type': error.contentType,
+        'content-length': Buffer.byteLength(error.body),
+        'x-amzn-requestid': `fault-${Date.now().toString(36)}`,
+      });
+      response.end(error.body);
+      return;
+    }
+    // Late: the real answer, once the hold is over, to a client that may have given up by then.
+    const timer = setTimeout(() => {
+      if (response.destroyed) return;
+      response.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+      response.end(answered);
+    }, lost.holdMs);
+    response.on('close', () => clearTimeout(timer));
   };
 
   await new Promise<void>((resolve, reject) => {
@@ -190,6 +291,10 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
     endpoint: `http://127.0.0.1:${port}`,
     setRates(next) {
       rates = normalizeRates(next);
+    },
+    loseAnswers(script) {
+      if (script.answers.length === 0) throw new Error('loseAnswers needs at least one answer to lose');
+      scripts.push({ ...script, next: 0 });
     },
     async outage(service, seconds) {
       if (!(seconds > 0)) throw new Error(`an outage needs a positive number of seconds, got ${seconds}`);
@@ -229,6 +334,10 @@ function normalizeRates(rates: AwsFaultProxyOptions['rates']): Partial<Record<Fa
     assertShare(`${cls} throttle + error`, (r?.throttle ?? 0) + (r?.error ?? 0));
   }
   return { ...rates };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function assertShare(name: string, value: number): void {

@@ -300,6 +300,66 @@ describe('the AWS fault proxy', () => {
     expect(silent.calls()).toEqual([]);
   });
 
+  it('loses the answers of scripted calls after the target applied them: a 500, a reset, a late answer', async () => {
+    const { endpoint, loseAnswers, counts } = await start();
+    loseAnswers({
+      target: 'DynamoDB_20120810.PutItem',
+      bodyIncludes: '"t"',
+      answers: ['error', 'reset', 'late'],
+      holdMs: 300,
+    });
+    const lostError = await jsonCall(endpoint, 'DynamoDB_20120810.PutItem');
+    expect(lostError.status).toBe(500);
+    expect(await lostError.json()).toMatchObject({ __type: expect.stringContaining('InternalServerError') });
+    await expect(jsonCall(endpoint, 'DynamoDB_20120810.PutItem')).rejects.toThrow();
+    // A client that stops waiting before the hold is over never sees the answer; the target applied the call.
+    await expect(
+      fetch(`${endpoint}/`, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'DynamoDB_20120810.PutItem', authorization: SIGNED },
+        body: '{"TableName":"t"}',
+        signal: AbortSignal.timeout(100),
+      }),
+    ).rejects.toThrow();
+    // Past the script, calls pass as before.
+    expect((await jsonCall(endpoint, 'DynamoDB_20120810.PutItem')).status).toBe(200);
+    expect(received.map((r) => r.target)).toEqual(Array(4).fill('DynamoDB_20120810.PutItem'));
+    expect(counts().answersLost).toEqual({ error: 1, reset: 1, late: 1 });
+    expect(counts().forwarded['dynamodb-item']).toBe(4);
+  });
+
+  it('gives a late answer to a client that waits for it, and leaves calls the script does not match alone', async () => {
+    const { endpoint, loseAnswers } = await start();
+    loseAnswers({
+      target: 'AmazonSQS.ReceiveMessage',
+      bodyIncludes: 'queue-a',
+      answers: ['late'],
+      holdMs: 200,
+    });
+    const other = await fetch(`${endpoint}/`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AmazonSQS.ReceiveMessage' },
+      body: '{"QueueUrl":"queue-b"}',
+    });
+    expect(other.status).toBe(200);
+    const late = await fetch(`${endpoint}/`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AmazonSQS.ReceiveMessage' },
+      body: '{"QueueUrl":"queue-a"}',
+    });
+    expect(late.status).toBe(200);
+    expect(((await late.json()) as { echo: string }).echo).toBe('{"QueueUrl":"queue-a"}');
+    expect(received.map((r) => r.body)).toEqual(['{"QueueUrl":"queue-b"}', '{"QueueUrl":"queue-a"}']);
+  });
+
+  it('lets the SDK retry a call whose answer was lost, so the target receives it twice', async () => {
+    const { endpoint, loseAnswers } = await start();
+    loseAnswers({ target: 'DynamoDB_20120810.GetItem', answers: ['error'] });
+    const dynamodb = new DynamoDBClient({ ...sdkConfig(endpoint), maxAttempts: 3 });
+    await dynamodb.send(new GetItemCommand({ TableName: 't', Key: { checkId: { S: 'x' } } }));
+    expect(received.map((r) => r.target)).toEqual(['DynamoDB_20120810.GetItem', 'DynamoDB_20120810.GetItem']);
+  });
+
   it('refuses rates outside 0..1 and unknown classes with a message saying what is allowed', async () => {
     await expect(start({ rates: 1.5 })).rejects.toThrow(/between 0 and 1/);
     await expect(start({ rates: { 'dynamodb-item': { throttle: 0.7, error: 0.6 } } })).rejects.toThrow(
