@@ -1,5 +1,5 @@
 /**
- * Every shell command README.md and docs/*.md show is run here as written (against `npm start` where
+ * Every shell command README.md, CONTRIBUTING.md, bench/README.md and docs/*.md show is run here as written (against `npm start` where
  * it needs a pipeline), or is run by a named test or CI, or is listed in `NEEDS_AWS` or
  * `NEEDS_NETWORK` with the reason; a command found in neither fails, named by file and line. The
  * TypeScript snippets of docs/apps.md and docs/events.md are compiled against the repository's code.
@@ -26,6 +26,8 @@ import { makeJpeg } from '../../tools/simulator/images.js';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const DOCS = [
   'README.md',
+  'CONTRIBUTING.md',
+  'bench/README.md',
   ...readdirSync(join(ROOT, 'docs'))
     .filter((f) => f.endsWith('.md'))
     .map((f) => `docs/${f}`),
@@ -264,7 +266,7 @@ const LONG_RUNNING: { forms: string[]; reason: string; tool: string; contains: s
     contains: ['only:', "'checkerThroughput'"],
   },
   {
-    forms: ['npm run bench -- --reference=fd2574a'],
+    forms: ['npm run bench -- --reference=<commit>'],
     reason: 'the whole bench, plus a build of that commit',
     tool: 'bench/run.ts',
     contains: ['reference:'],
@@ -280,6 +282,18 @@ const LONG_RUNNING: { forms: string[]; reason: string; tool: string; contains: s
     reason: 'about 12 minutes of mutation testing',
     tool: 'tools/mutate/modules.ts',
     contains: ["'checker'", "'notifier'"],
+  },
+  {
+    forms: ['npx vitest run test/e2e/aws-faults.e2e.test.ts'],
+    reason: 'a bad-day suite alone, as a person runs it: npm test runs it in its bad-day project',
+    tool: 'vitest.config.ts',
+    contains: ["'test/e2e/aws-faults.e2e.test.ts'"],
+  },
+  {
+    forms: ['npx vitest run test/docs/figures.test.ts'],
+    reason: 'the example of running one file: npm test runs it',
+    tool: 'test/docs/figures.test.ts',
+    contains: ['bench/results.json'],
   },
   {
     forms: ['npm run mutate -- --concurrency=1'],

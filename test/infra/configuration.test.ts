@@ -247,23 +247,23 @@ describe('destroyOnDelete', () => {
   });
 });
 
-describe.each([
-  ['docs/configuration.md', '## Context keys', '## Environment of each function'],
-])('%s', (file, start, end) => {
-  it('documents every context key the app reads, with its default', async () => {
+describe('docs/configuration.md context keys', () => {
+  const contextKeysSection = async () => {
     const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    return doc.slice(doc.indexOf('## Context keys'), doc.indexOf('## Environment of each function'));
+  };
+
+  it('documents every context key the app reads, with its default', async () => {
     const { CONTEXT_KEYS } = await import('../../infra/context.js');
-    const doc = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
-    const section = doc.slice(doc.indexOf(start), doc.indexOf(end));
+    const section = await contextKeysSection();
     const documented = [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(CONTEXT_KEYS).sort());
   });
 
   it('documents the default of every context key that sets a setting as the setting declares it', async () => {
-    const { readFileSync } = await import('node:fs');
     const { CONTEXT_KEYS } = await import('../../infra/context.js');
-    const doc = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
-    const section = doc.slice(doc.indexOf(start), doc.indexOf(end));
+    const section = await contextKeysSection();
     const defaults = Object.fromEntries(
       [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2]?.trim()]),
     );
