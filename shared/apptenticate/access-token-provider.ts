@@ -1,5 +1,5 @@
 /**
- * The checker's side of Apptenticate authentication (DESIGN.md section 5).
+ * The checker's side of Apptenticate authentication (docs/architecture.md, "Vendor tokens").
  *
  * The token secret holds a refresh token written by the token-refresher. Each container reads it
  * through an in-memory cache, mints short-lived access tokens from it in memory, reuses each access

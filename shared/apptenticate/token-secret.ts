@@ -1,6 +1,6 @@
 /**
  * The token secret: its format and its store. The token-refresher writes it; every checker container
- * reads it (DESIGN.md section 5). Both go through this module, so the shape, the "no value yet"
+ * reads it (docs/architecture.md, "Vendor tokens"). Both go through this module, so the shape, the "no value yet"
  * case and the malformed case are decided in one place.
  */
 import { createHash } from 'node:crypto';

@@ -48,7 +48,7 @@ describe('NOTIFIER_STREAM_FILTERS', () => {
     ).toBe(false);
     expect(passes({ eventName: 'INSERT', dynamodb: { NewImage: image('AWAITING_UPLOAD') } })).toBe(false);
     expect(passes({ eventName: 'REMOVE', dynamodb: { OldImage: image('PASSED') } })).toBe(false);
-    // moto's keys-only first INSERT of an UpdateItem that creates an item (DESIGN.md section 9).
+    // moto 5.2.1's keys-only first INSERT of an UpdateItem that creates an item (notifier.moto.test.ts).
     expect(passes({ eventName: 'INSERT', dynamodb: { NewImage: { checkId: { S: 'c-1' } } } })).toBe(false);
   });
 });
