@@ -156,7 +156,7 @@ const results = {
   e2e,
   e2ePaced,
   cost,
-  // Measured ideas and their figures, kept by hand across runs (bench/README.md, "Variants").
+  // Measured ideas and their figures, kept by hand across runs (`variants` in bench/README.md).
   variants: previousResults()?.variants ?? [],
   // The AWS-fault suite's paid-call figures (test/e2e/aws-faults.e2e.test.ts), kept by hand: npm test runs it.
   awsFaultRun: previousResults()?.awsFaultRun,

@@ -2,7 +2,7 @@
  * Where each function's environment comes from. Every variable is declared once, next to the
  * function that reads it (`functions/<name>/environment.ts`: type, default, range, unit, doc); this
  * module says which setting of `infra/settings.ts` (or which resource) feeds it, builds the
- * environment the stack and the local runtime set, and renders the README's configuration tables.
+ * environment the stack and the local runtime set, and renders the tables of docs/configuration.md.
  */
 import { API_ENVIRONMENT } from '../functions/api/environment.js';
 import { CHECKER_ENVIRONMENT } from '../functions/checker/environment.js';
@@ -173,7 +173,7 @@ export function functionEnvironment(
   return { ...settingsEnvironment(fn, settings), ...resourceEnvironment(fn, names) };
 }
 
-/** The README's table of one function's variables, rendered from its declaration. */
+/** The docs/configuration.md table of one function's variables, rendered from its declaration. */
 export function environmentTable(fn: PipelineFunctionName): string {
   const declaration: EnvDeclaration = FUNCTION_ENVIRONMENTS[fn];
   const settingsFed: Record<string, SettingPath> = SETTINGS_ENVIRONMENT[fn];

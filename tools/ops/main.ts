@@ -1,4 +1,4 @@
-/** `npm run ops -- <command>`: see `run.ts` and the README's Operations section. */
+/** `npm run ops -- <command>`: see `run.ts` and docs/runbooks.md, "The ops command". */
 import { systemClock } from '../../shared/clock.js';
 import { runOps } from './run.js';
 
