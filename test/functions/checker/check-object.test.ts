@@ -1,25 +1,30 @@
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkBatch } from '../../../functions/checker/checker.js';
 import type { LivenessRequest } from '../../../shared/apptenticate/outcome.js';
+import type { CheckItem } from '../../../shared/check.js';
 import { makeJpeg } from '../../../tools/simulator/images.js';
-import { conditionalRefusal } from '../../support/dynamodb.js';
 import {
-  acceptWrites,
   body,
   CHECK_ID,
-  ddbMock,
+  checkItem,
+  duringVendorCall,
   finalWrites,
   KEY,
   leaseOfMessage,
   makeDeps,
   metricNames,
-  resetAws,
-  s3Mock,
+  mockS3,
+  NOW,
+  notificationBody,
+  resetS3,
   selfie,
-} from './fakes.js';
-import { notificationBody, sqsEventOf } from './support.js';
+  sqsEventOf,
+  stored,
+  type TestDeps,
+} from './helpers.js';
+
+const s3Mock = mockS3();
 
 const OVERSIZE = 3 * 1024 * 1024;
 
@@ -32,22 +37,16 @@ function oversizeInS3() {
   } as never);
 }
 
-/** DynamoDB refuses every write; `item` is what the refusal says the check holds (none: no item). */
-function refuseWrites(item?: Record<string, unknown>) {
-  ddbMock.on(UpdateCommand).rejects(conditionalRefusal(item));
-}
-
-/** The claim succeeds; the verdict write is refused, the refusal naming `item` (none: no item). */
-function refuseVerdict(item?: Record<string, unknown>) {
-  ddbMock.on(UpdateCommand).callsFake((input) => {
-    if (input.ExpressionAttributeValues[':final'] === undefined)
-      return { Attributes: { checkId: input.Key.checkId, status: 'CHECKING', attempts: 1, version: 1 } };
-    throw conditionalRefusal(item);
+/** While the vendor call is in flight, another writer leaves the check as `item` (none: the item is gone). */
+function takenOverDuringTheCall(deps: TestDeps, item?: CheckItem) {
+  duringVendorCall(deps, () => {
+    if (item) deps.repository.put(item);
+    else deps.repository.items.delete(CHECK_ID);
   });
 }
 
 beforeEach(() => {
-  resetAws();
+  resetS3(s3Mock);
 });
 
 afterEach(() => {
@@ -87,8 +86,8 @@ describe('the paid vendor call', () => {
   });
 
   it('sends the device the check was created with', async () => {
-    acceptWrites({ device: 'IOS' });
     const deps = makeDeps([]);
+    deps.repository.put(checkItem({ status: 'AWAITING_UPLOAD', device: 'IOS', attempts: 0 }));
     const requests = recordingVendor(deps);
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(requests[0]?.device).toBe('IOS');
@@ -114,10 +113,10 @@ describe('the paid vendor call', () => {
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, text.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(0);
-    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'REJECTED',
-      ':rejection': { reason: 'UNSUPPORTED_IMAGE_FORMAT', source: 'precheck' },
+    expect(deps.repository.calls.map((call) => call.op)).toEqual(['finalize']);
+    expect(stored(deps)).toMatchObject({
+      status: 'REJECTED',
+      rejection: { reason: 'UNSUPPORTED_IMAGE_FORMAT', source: 'precheck' },
     });
   });
 
@@ -128,9 +127,9 @@ describe('the paid vendor call', () => {
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, huge.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(0);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'REJECTED',
-      ':rejection': {
+    expect(stored(deps)).toMatchObject({
+      status: 'REJECTED',
+      rejection: {
         reason: 'IMAGE_DIMENSIONS_INVALID',
         message: 'the image is 10000x10000; at most 4096 px on either side is accepted',
         source: 'precheck',
@@ -142,17 +141,20 @@ describe('the paid vendor call', () => {
 describe('a verdict without a vendor call', () => {
   it('records a rejection by the size S3 reports as a direct upload, then deletes the selfie', async () => {
     oversizeInS3();
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
-    const [write] = finalWrites();
     // Creates the item of a direct upload, or takes over the message's own claim.
-    expect(write?.ConditionExpression).toContain('attribute_not_exists(#checkId)');
-    expect(write?.ConditionExpression).toContain('#leaseId = :leaseId');
-    expect(write?.ExpressionAttributeValues).toMatchObject({
-      ':bucket': 'selfie-bucket',
-      ':key': KEY,
-      ':size': OVERSIZE,
-      ':leaseId': leaseOfMessage('message-0'),
+    expect(stored(deps)).toMatchObject({
+      status: 'REJECTED',
+      rejection: { reason: 'OBJECT_TOO_LARGE' },
+      bucket: 'selfie-bucket',
+      objectKey: KEY,
+      objectSize: OVERSIZE,
+    });
+    expect(finalWrites(deps)[0]?.guard).toEqual({
+      kind: 'own-or-unclaimed',
+      leaseId: leaseOfMessage('message-0'),
     });
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
   });
@@ -176,7 +178,7 @@ describe('a verdict without a vendor call', () => {
     const info = vi.spyOn(deps.logger, 'info');
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, size)]), deps);
     expect(response.batchItemFailures).toEqual([]);
-    expect(ddbMock.calls()).toHaveLength(0);
+    expect(deps.repository.calls).toHaveLength(0);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
     expect(deps.vendorCalls()).toBe(0);
     expect(counted.mock.calls).toEqual([['MissingObjectNotifications', 'Count', 1]]);
@@ -188,49 +190,62 @@ describe('a verdict without a vendor call', () => {
 
   it('deletes the selfie of a check decided meanwhile instead of recording a second verdict', async () => {
     oversizeInS3();
-    refuseWrites({ checkId: CHECK_ID, status: 'REJECTED' });
     const deps = makeDeps([]);
+    const decided = checkItem({
+      status: 'REJECTED',
+      rejection: { reason: 'EMPTY_OBJECT', source: 'precheck' },
+    });
+    deps.repository.put(decided);
     const counted = vi.spyOn(deps.metrics, 'addMetric');
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
-    expect(finalWrites()).toHaveLength(1);
+    expect(finalWrites(deps)).toHaveLength(1);
+    expect(stored(deps)).toEqual(decided);
     expect(metricNames(counted)).not.toContain('ChecksRejected');
   });
 
   it('leaves the selfie of a check another message holds to that message', async () => {
     oversizeInS3();
-    refuseWrites({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'another-message' });
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    const deps = makeDeps([]);
+    deps.repository.put(checkItem({ leaseId: 'another-message', leaseExpiresAt: NOW.getTime() + 60_000 }));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
+    expect(stored(deps)).toMatchObject({ status: 'CHECKING', leaseId: 'another-message' });
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
   it('retries the message when the selfie of a decided check cannot be deleted', async () => {
-    refuseWrites({ checkId: CHECK_ID, status: 'PASSED' });
+    const deps = makeDeps([]);
+    deps.repository.put(checkItem({ status: 'PASSED' }));
     s3Mock.on(DeleteObjectCommand).rejects(new Error('AccessDenied'));
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
   });
 });
 
 describe('a paid verdict the lease no longer covers', () => {
   it.each([
-    ['another message took the check over', { checkId: CHECK_ID, status: 'CHECKING', leaseId: 'other' }],
+    [
+      'another message took the check over',
+      checkItem({ leaseId: 'other', leaseExpiresAt: NOW.getTime() + 1 }),
+    ],
     ['the check is gone', undefined],
   ])('acknowledges and keeps the selfie when %s', async (_label, item) => {
-    refuseVerdict(item);
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    takenOverDuringTheCall(deps, item);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(1);
+    expect(finalWrites(deps)).toHaveLength(1);
+    expect(stored(deps)).toEqual(item);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
   it('leaves the message to SQS when another delivery of the same message took the check over', async () => {
     const overlap = `message-0/${crypto.randomUUID()}`;
-    refuseVerdict({ checkId: CHECK_ID, status: 'CHECKING', leaseId: overlap });
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    takenOverDuringTheCall(deps, checkItem({ leaseId: overlap, leaseExpiresAt: NOW.getTime() + 1 }));
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     // Acknowledging would delete the message that the other delivery may still need.
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
@@ -238,9 +253,10 @@ describe('a paid verdict the lease no longer covers', () => {
   });
 
   it('retries the message when the selfie of the decided check cannot be deleted', async () => {
-    refuseVerdict({ checkId: CHECK_ID, status: 'PASSED' });
+    const deps = makeDeps([]);
+    takenOverDuringTheCall(deps, checkItem({ status: 'PASSED' }));
     s3Mock.on(DeleteObjectCommand).rejects(new Error('AccessDenied'));
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
   });
 });

@@ -32,7 +32,7 @@ import { makeJpeg, makePng, paddedPng } from '../../../tools/simulator/images.js
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
 import { testClock } from '../../support/clock.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
-import { notificationBody, sqsEventOf } from './support.js';
+import { notificationBody, sqsEventOf } from './helpers.js';
 
 const BUCKET = 'selfies-bucket';
 const PREFIX = 'selfies/';

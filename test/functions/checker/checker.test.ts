@@ -1,5 +1,4 @@
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   INVOCATION_END_RESERVE_MS,
@@ -9,28 +8,31 @@ import {
 import { checkBatch, mapWithConcurrency } from '../../../functions/checker/checker.js';
 import { RetryableError, TerminalError } from '../../../shared/errors.js';
 import testEvent from '../../fixtures/sqs/s3-test-event.json' with { type: 'json' };
-import { conditionalRefusal } from '../../support/dynamodb.js';
 import {
-  acceptWrites,
   body,
   CHECK_ID,
+  checkItem,
   claimedLeaseIds,
-  ddbMock,
   finalWrites,
   KEY,
   leaseOfMessage,
   makeDeps,
   metricNames,
+  mockS3,
   NOW,
-  resetAws,
-  s3Mock,
+  notificationBody,
+  refusedForGood,
+  resetS3,
   selfie,
+  sqsEventOf,
+  stored,
   throttled,
-} from './fakes.js';
-import { notificationBody, sqsEventOf } from './support.js';
+} from './helpers.js';
+
+const s3Mock = mockS3();
 
 beforeEach(() => {
-  resetAws();
+  resetS3(s3Mock);
 });
 
 describe('checkBatch', () => {
@@ -40,13 +42,13 @@ describe('checkBatch', () => {
     ]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
-    expect(finalWrites()).toHaveLength(1);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'PASSED',
-      ':result': { valid: true, transactionId: '1111', score: 2.6, quality: 0.85, liveness: 0.93 },
-      // The lease is this delivery's own: the claim's.
-      ':leaseId': claimedLeaseIds()[0],
+    expect(stored(deps)).toMatchObject({
+      status: 'PASSED',
+      result: { valid: true, transactionId: '1111', score: 2.6, quality: 0.85, liveness: 0.93 },
     });
+    expect(finalWrites(deps)).toHaveLength(1);
+    // The lease is this delivery's own: the claim's.
+    expect(finalWrites(deps)[0]?.guard).toEqual({ kind: 'lease', leaseId: claimedLeaseIds(deps)[0] });
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
   });
 
@@ -54,13 +56,14 @@ describe('checkBatch', () => {
     ['keeps', 'order-42', 'order-42'],
     ['ignores an empty', '', undefined],
     ['ignores a line separator in a', 'a\u2028b', undefined],
-  ])('%s reference from object metadata by the shared rule', async (_label, reference, stored) => {
+  ])('%s reference from object metadata by the shared rule', async (_label, reference, kept) => {
     s3Mock
       .on(GetObjectCommand)
       .callsFake(() => ({ Body: body(selfie), ContentLength: selfie.length, Metadata: { reference } }));
-    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
-    const claim = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(claim?.ExpressionAttributeValues?.[':reference']).toBe(stored);
+    const deps = makeDeps([]);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+    expect(stored(deps)?.status).toBe('PASSED');
+    expect(stored(deps)?.reference).toBe(kept);
   });
 
   it('records REJECTED with FACE_TOO_CLOSE for code 700', async () => {
@@ -68,15 +71,15 @@ describe('checkBatch', () => {
       { kind: 'rejected', code: 700, reason: 'FACE_TOO_CLOSE', message: 'Face to close.', httpStatus: 200 },
     ]);
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'REJECTED',
-      ':rejection': {
+    expect(stored(deps)).toMatchObject({
+      status: 'REJECTED',
+      rejection: {
         code: 700,
         reason: 'FACE_TOO_CLOSE',
         message: 'Face to close.',
         source: 'apptenticate',
       },
-      ':result': { valid: false },
+      result: { valid: false },
     });
   });
 
@@ -86,9 +89,9 @@ describe('checkBatch', () => {
     ]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
-    expect(finalWrites()).toEqual([]);
-    const release = ddbMock.commandCalls(UpdateCommand).at(-1)?.args[0].input;
-    expect(release?.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
+    expect(finalWrites(deps)).toEqual([]);
+    // Given back: the lease ends now, so the next delivery claims at once.
+    expect(stored(deps)).toMatchObject({ status: 'CHECKING', leaseExpiresAt: NOW.getTime() });
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
@@ -96,29 +99,23 @@ describe('checkBatch', () => {
     const deps = makeDeps([{ kind: 'retryable', reason: 'VENDOR_ERROR', httpStatus: 500, message: 'boom' }]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 3), deps);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'FAILED',
-      ':failure': { reason: 'VENDOR_UNAVAILABLE' },
-    });
+    expect(stored(deps)).toMatchObject({ status: 'FAILED', failure: { reason: 'VENDOR_UNAVAILABLE' } });
   });
 
   it('records FAILED with VENDOR_AUTH_REFUSED when tokens are refused on the last receive', async () => {
     const deps = makeDeps([{ kind: 'auth-refused', httpStatus: 401, message: 'refused' }]);
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 3), deps);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':failure': { reason: 'VENDOR_AUTH_REFUSED' },
-    });
+    expect(stored(deps)).toMatchObject({ status: 'FAILED', failure: { reason: 'VENDOR_AUTH_REFUSED' } });
   });
 
   it('gives the lease back and leaves the message to SQS when tokens are refused before the last receive', async () => {
     const deps = makeDeps([{ kind: 'auth-refused', httpStatus: 401, message: 'refused' }]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), deps);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
-    expect(finalWrites()).toEqual([]);
-    const release = ddbMock.commandCalls(UpdateCommand).at(-1)?.args[0].input;
-    expect(release?.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
-    expect(claimedLeaseIds()).toEqual([leaseOfMessage('message-0')]);
-    expect(release?.ExpressionAttributeValues).toMatchObject({ ':leaseId': claimedLeaseIds()[0] });
+    expect(finalWrites(deps)).toEqual([]);
+    expect(claimedLeaseIds(deps)).toEqual([leaseOfMessage('message-0')]);
+    expect(deps.repository.callsOf('release')).toMatchObject([{ leaseId: claimedLeaseIds(deps)[0] }]);
+    expect(stored(deps)).toMatchObject({ status: 'CHECKING', leaseExpiresAt: NOW.getTime() });
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
@@ -129,27 +126,21 @@ describe('checkBatch', () => {
       reason: 'LIVENESS_INTERNAL_ERROR' as const,
       httpStatus: 200,
     };
-    const early = await checkBatch(
-      sqsEventOf([notificationBody(KEY, selfie.length)], 1),
-      makeDeps([rejected]),
-    );
+    const first = makeDeps([rejected]);
+    const early = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 1), first);
     expect(early.batchItemFailures).toHaveLength(1);
-    expect(finalWrites()).toEqual([]);
-    const last = await checkBatch(
-      sqsEventOf([notificationBody(KEY, selfie.length)], 3),
-      makeDeps([rejected]),
-    );
+    expect(finalWrites(first)).toEqual([]);
+    const lastDeps = makeDeps([rejected]);
+    const last = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 3), lastDeps);
     expect(last.batchItemFailures).toEqual([]);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({ ':rejection': { code: 711 } });
+    expect(stored(lastDeps)).toMatchObject({ status: 'REJECTED', rejection: { code: 711 } });
   });
 
   it('records FAILED with VENDOR_REQUEST_REFUSED for a terminal vendor answer and acknowledges', async () => {
     const deps = makeDeps([{ kind: 'terminal', reason: 'REQUEST_REFUSED', httpStatus: 400, message: 'bad' }]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':failure': { reason: 'VENDOR_REQUEST_REFUSED' },
-    });
+    expect(stored(deps)).toMatchObject({ status: 'FAILED', failure: { reason: 'VENDOR_REQUEST_REFUSED' } });
   });
 
   it.each([
@@ -162,12 +153,12 @@ describe('checkBatch', () => {
       const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
       expect(response.batchItemFailures).toEqual([]);
       expect(deps.vendorCalls()).toBe(1);
-      expect(finalWrites()).toHaveLength(1);
-      const values = finalWrites()[0]?.ExpressionAttributeValues ?? {};
-      expect(values[':final']).toBe('REJECTED');
-      expect(values[':rejection']).toEqual({ reason, source: 'apptenticate', message: 'refused' });
-      expect(values).not.toHaveProperty(':failure');
-      expect(values).not.toHaveProperty(':result');
+      expect(finalWrites(deps)).toHaveLength(1);
+      const item = stored(deps);
+      expect(item?.status).toBe('REJECTED');
+      expect(item?.rejection).toEqual({ reason, source: 'apptenticate', message: 'refused' });
+      expect(item).not.toHaveProperty('failure');
+      expect(item).not.toHaveProperty('result');
       expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
     },
   );
@@ -182,11 +173,9 @@ describe('checkBatch', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(s3Mock).toReceiveCommand(GetObjectCommand);
     expect(deps.vendorCalls()).toBe(1);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({ ':final': 'PASSED' });
-    const sizes = ddbMock
-      .commandCalls(UpdateCommand)
-      .map((c) => c.args[0].input.ExpressionAttributeValues?.[':size']);
-    expect(sizes.filter((size) => size !== undefined)).toEqual([selfie.length]);
+    expect(stored(deps)).toMatchObject({ status: 'PASSED', objectSize: selfie.length });
+    // The size is the claim's, read from S3; the verdict under the lease carries none.
+    expect(finalWrites(deps)[0]).not.toHaveProperty('object');
   });
 
   it.each([
@@ -200,11 +189,8 @@ describe('checkBatch', () => {
       expect(response.batchItemFailures).toEqual([]);
       expect(s3Mock).toReceiveCommandWith(GetObjectCommand, { Bucket: 'selfie-bucket', Key: KEY });
       expect(deps.vendorCalls()).toBe(1);
-      expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({ ':final': 'PASSED' });
-      const sizes = ddbMock
-        .commandCalls(UpdateCommand)
-        .map((c) => c.args[0].input.ExpressionAttributeValues?.[':size']);
-      expect(sizes.filter((stored) => stored !== undefined)).toEqual([selfie.length]);
+      expect(stored(deps)).toMatchObject({ status: 'PASSED', objectSize: selfie.length });
+      expect(finalWrites(deps)[0]).not.toHaveProperty('object');
     },
   );
 
@@ -214,10 +200,10 @@ describe('checkBatch', () => {
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(0);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'REJECTED',
-      ':rejection': { reason: 'EMPTY_OBJECT', source: 'precheck' },
-      ':size': 0,
+    expect(stored(deps)).toMatchObject({
+      status: 'REJECTED',
+      rejection: { reason: 'EMPTY_OBJECT', source: 'precheck' },
+      objectSize: 0,
     });
   });
 
@@ -229,7 +215,7 @@ describe('checkBatch', () => {
     const response = await checkBatch(sqsEventOf([foreign]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(s3Mock.calls()).toHaveLength(0);
-    expect(ddbMock.calls()).toHaveLength(0);
+    expect(deps.repository.calls).toHaveLength(0);
     expect(deps.vendorCalls()).toBe(0);
     expect(addMetric.mock.calls).toEqual([['ForeignBucketNotifications', 'Count', 1]]);
     expect(warn).toHaveBeenCalledWith(
@@ -252,11 +238,12 @@ describe('checkBatch', () => {
   });
 
   it('never calls the vendor for a check another delivery has decided, and deletes the late upload', async () => {
-    ddbMock.on(UpdateCommand).rejects(conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED' }));
     const deps = makeDeps([]);
+    deps.repository.put(checkItem({ status: 'PASSED' }));
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(0);
+    expect(stored(deps)?.status).toBe('PASSED');
     expect(s3Mock).toReceiveCommand(DeleteObjectCommand);
   });
 
@@ -266,16 +253,12 @@ describe('checkBatch', () => {
   ])(
     'tells %s by its event time against the verdict, and counts it so',
     async (_label, eventTime, metric) => {
-      ddbMock
-        .on(UpdateCommand)
-        .rejects(
-          conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }),
-        );
       const notification = JSON.parse(notificationBody(KEY, selfie.length)) as {
         Records: { eventTime: string }[];
       };
       for (const record of notification.Records) record.eventTime = eventTime;
       const deps = makeDeps([]);
+      deps.repository.put(checkItem({ status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }));
       const addMetric = vi.spyOn(deps.metrics, 'addMetric');
       const warn = vi.spyOn(deps.logger, 'warn');
       const response = await checkBatch(sqsEventOf([JSON.stringify(notification)]), deps);
@@ -302,16 +285,12 @@ describe('checkBatch', () => {
   ])(
     'with retainSelfies, %s: a kept selfie is only ever the checked one',
     async (_label, eventTime, deleted) => {
-      ddbMock
-        .on(UpdateCommand)
-        .rejects(
-          conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }),
-        );
       const notification = JSON.parse(notificationBody(KEY, selfie.length)) as {
         Records: { eventTime: string }[];
       };
       for (const record of notification.Records) record.eventTime = eventTime;
       const deps = makeDeps([], { RETAIN_SELFIES: 'true' });
+      deps.repository.put(checkItem({ status: 'PASSED', decidedAt: '2026-11-25T10:00:07.000Z' }));
       const response = await checkBatch(sqsEventOf([JSON.stringify(notification)]), deps);
       expect(response.batchItemFailures).toEqual([]);
       expect(deps.vendorCalls()).toBe(0);
@@ -320,12 +299,8 @@ describe('checkBatch', () => {
   );
 
   it('leaves a check in progress elsewhere alone', async () => {
-    ddbMock
-      .on(UpdateCommand)
-      .rejects(
-        conditionalRefusal({ checkId: CHECK_ID, status: 'CHECKING', leaseExpiresAt: Date.now() + 60_000 }),
-      );
     const deps = makeDeps([]);
+    deps.repository.put(checkItem({ status: 'CHECKING', leaseExpiresAt: NOW.getTime() + 60_000 }));
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(0);
@@ -334,20 +309,16 @@ describe('checkBatch', () => {
 
   it('leaves the message to SQS, paying nothing, when another delivery of the same message holds the check', async () => {
     // SQS handed the message to two invocations at once; the other one claimed first and may still fail.
-    ddbMock.on(UpdateCommand).rejects(
-      conditionalRefusal({
-        checkId: CHECK_ID,
-        status: 'CHECKING',
-        leaseId: `message-0/${crypto.randomUUID()}`,
-        leaseExpiresAt: NOW.getTime() + 60_000,
-      }),
-    );
     const deps = makeDeps([]);
+    const other = `message-0/${crypto.randomUUID()}`;
+    deps.repository.put(checkItem({ leaseId: other, leaseExpiresAt: NOW.getTime() + 60_000 }));
     const addMetric = vi.spyOn(deps.metrics, 'addMetric');
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), deps);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
     expect(deps.vendorCalls()).toBe(0);
-    expect(claimedLeaseIds()).toEqual([leaseOfMessage('message-0')]);
+    expect(claimedLeaseIds(deps)).toEqual([leaseOfMessage('message-0')]);
+    expect(claimedLeaseIds(deps)).not.toContain(other);
+    expect(stored(deps)).toMatchObject({ status: 'CHECKING', leaseId: other });
     expect(metricNames(addMetric)).toContain('OverlappingDeliveries');
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
@@ -356,7 +327,7 @@ describe('checkBatch', () => {
     const deps = makeDeps([]);
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
-    const [first, second] = claimedLeaseIds();
+    const [first, second] = claimedLeaseIds(deps);
     expect(first).toEqual(leaseOfMessage('message-0'));
     expect(second).toEqual(leaseOfMessage('message-0'));
     expect(first).not.toBe(second);
@@ -365,7 +336,8 @@ describe('checkBatch', () => {
   it('keeps the selfie when RETAIN_SELFIES is true', async () => {
     const deps = makeDeps([], { RETAIN_SELFIES: 'true' });
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
-    expect(finalWrites()).toHaveLength(1);
+    expect(stored(deps)?.status).toBe('PASSED');
+    expect(finalWrites(deps)).toHaveLength(1);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
@@ -380,7 +352,7 @@ describe('checkBatch', () => {
     const event = sqsEventOf([JSON.stringify(testEvent), notificationBody('uploads/elsewhere.jpg', 100)]);
     expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
     expect(s3Mock.calls()).toHaveLength(0);
-    expect(ddbMock.calls()).toHaveLength(0);
+    expect(deps.repository.calls).toHaveLength(0);
   });
 
   it('reports a malformed body as a failure so it reaches the DLQ, and processes its neighbours', async () => {
@@ -415,10 +387,8 @@ describe('checkBatch', () => {
   );
 
   it('retries the message when DynamoDB throttles the claim', async () => {
-    ddbMock
-      .on(UpdateCommand)
-      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException', $fault: 'client' }));
     const deps = makeDeps([]);
+    deps.repository.fail('claim', throttled);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toHaveLength(1);
     expect(deps.vendorCalls()).toBe(0);
@@ -443,7 +413,6 @@ describe('mapWithConcurrency', () => {
 
 describe('checkBatch near the function timeout', () => {
   it('leaves messages it has no time left for to SQS, unclaimed', async () => {
-    acceptWrites();
     const deps = makeDeps([]);
     let remaining = 60_000;
     const invocation = { remainingMs: () => remaining };
@@ -460,12 +429,12 @@ describe('checkBatch near the function timeout', () => {
     );
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect(deps.vendorCalls()).toBe(1);
+    expect(claimedLeaseIds(deps)).toEqual([leaseOfMessage('message-0')]);
   });
 });
 
 describe('checkBatch order', () => {
   it('starts the messages on their last receive first, so a busy invocation leaves only messages that will come back', async () => {
-    acceptWrites();
     const deps = makeDeps([]);
     let remaining = 60_000;
     const invocation = { remainingMs: () => remaining };
@@ -485,58 +454,41 @@ describe('checkBatch order', () => {
     // The message on its last receive was checked; the one on its first goes back to SQS unclaimed.
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
     expect(deps.vendorCalls()).toBe(1);
-    expect(finalWrites()).toHaveLength(1);
+    expect(finalWrites(deps)).toHaveLength(1);
+    expect(claimedLeaseIds(deps)).toEqual([leaseOfMessage('message-1')]);
   });
 });
 
 describe('checkBatch when the vendor call throws', () => {
   it('gives the lease back and leaves the message to SQS', async () => {
-    acceptWrites();
     const deps = makeDeps([]);
     deps.liveness.checkLiveness = async () => {
       throw new RetryableError('reading the token secret failed with ThrottlingException');
     };
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toHaveLength(1);
-    const release = ddbMock.commandCalls(UpdateCommand).at(-1)?.args[0].input;
-    expect(release?.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
-    expect(finalWrites()).toEqual([]);
+    expect(stored(deps)).toMatchObject({ status: 'CHECKING', leaseExpiresAt: NOW.getTime() });
+    expect(finalWrites(deps)).toEqual([]);
   });
 });
 
 describe('checkBatch keeps a vendor answer in hand', () => {
-  /** The claim succeeds; then each verdict write answers in turn from `answers` (then succeeds). */
-  function verdictWrites(...answers: ('throttle' | 'ok')[]) {
-    let call = 0;
-    ddbMock.on(UpdateCommand).callsFake((input) => {
-      const verdict = input.ExpressionAttributeValues[':final'] !== undefined;
-      if (verdict && answers[call++] === 'throttle') throw throttled();
-      return {
-        Attributes: {
-          checkId: input.Key.checkId,
-          status: input.ExpressionAttributeValues[':final'] ?? 'CHECKING',
-          attempts: 1,
-          version: 2,
-        },
-      };
-    });
-  }
-
   it('retries a throttled verdict write with growing backoff and records it with one vendor call', async () => {
-    verdictWrites('throttle', 'throttle', 'ok');
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    deps.repository.fail('finalize', throttled, { times: 2 });
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(1);
-    expect(finalWrites()).toHaveLength(3);
+    expect(finalWrites(deps)).toHaveLength(3);
+    expect(stored(deps)).toMatchObject({ status: 'PASSED', result: { transactionId: '42' } });
     expect(deps.sleeps).toHaveLength(2);
     expect(deps.sleeps[1]).toBeGreaterThan(deps.sleeps[0] ?? Number.POSITIVE_INFINITY);
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
   });
 
   it('gives up the verdict write when the invocation has no time left, keeps the lease and the selfie', async () => {
-    verdictWrites('throttle', 'ok');
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    deps.repository.fail('finalize', throttled, { times: 1 });
     let remaining = 60_000;
     const checkLiveness = deps.liveness.checkLiveness;
     deps.liveness.checkLiveness = async (request) => {
@@ -547,80 +499,73 @@ describe('checkBatch keeps a vendor answer in hand', () => {
       remainingMs: () => remaining,
     });
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
-    expect(finalWrites()).toHaveLength(1);
+    expect(finalWrites(deps)).toHaveLength(1);
     expect(deps.sleeps).toEqual([]);
     // No release: the lease stays with the message, so its redelivery resumes and duplicates pay nothing.
-    const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.UpdateExpression);
-    expect(updates.some((u) => u?.includes('#leaseExpiresAt = :nowMs'))).toBe(false);
+    expect(deps.repository.callsOf('release')).toEqual([]);
+    expect(stored(deps)).toMatchObject({
+      status: 'CHECKING',
+      leaseId: claimedLeaseIds(deps)[0],
+      leaseExpiresAt: NOW.getTime() + deps.config.leaseSeconds * 1000,
+    });
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
   it('deletes the selfie when a retried verdict write finds the check already final (its first answer was lost)', async () => {
-    let verdicts = 0;
-    ddbMock.on(UpdateCommand).callsFake((input) => {
-      if (input.ExpressionAttributeValues[':final'] === undefined)
-        return { Attributes: { checkId: input.Key.checkId, status: 'CHECKING', attempts: 1, version: 1 } };
-      // DynamoDB applied the first write, but its answer never came back.
-      if (++verdicts === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-      throw conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED' });
-    });
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    // DynamoDB applies the first write, but its answer never comes back.
+    const reset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    deps.repository.fail('finalize', reset, { times: 1, afterApplying: true });
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(1);
+    expect(finalWrites(deps)).toHaveLength(2);
+    expect(stored(deps)).toMatchObject({ status: 'PASSED', result: { transactionId: '42' } });
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
   });
 
   it('never retries a verdict write DynamoDB refuses for good', async () => {
-    ddbMock.on(UpdateCommand).callsFake((input) => {
-      if (input.ExpressionAttributeValues[':final'] !== undefined)
-        throw Object.assign(new Error('bad'), { name: 'ValidationException', $fault: 'client' });
-      return { Attributes: { checkId: input.Key.checkId, status: 'CHECKING', attempts: 1, version: 1 } };
-    });
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    deps.repository.fail('finalize', refusedForGood);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toHaveLength(1);
-    expect(finalWrites()).toHaveLength(1);
+    expect(finalWrites(deps)).toHaveLength(1);
+    expect(deps.sleeps).toEqual([]);
   });
 
   it('writes the kept answer on a redelivery of the same message without a second vendor call', async () => {
     // Throttled past every retry on the first delivery.
-    verdictWrites(...Array<'throttle'>(50).fill('throttle'));
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    deps.repository.fail('finalize', throttled);
     const first = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(first.batchItemFailures).toHaveLength(1);
-    const [paidUnder] = claimedLeaseIds();
-    ddbMock.reset();
+    const [paidUnder] = claimedLeaseIds(deps);
+    deps.repository.heal();
+    deps.repository.calls.length = 0;
     s3Mock.resetHistory();
-    acceptWrites();
     const second = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), deps);
     expect(second.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(1);
-    expect(finalWrites()).toHaveLength(1);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'PASSED',
-      ':result': { transactionId: '42' },
-      ':leaseId': paidUnder,
-    });
+    expect(stored(deps)).toMatchObject({ status: 'PASSED', result: { transactionId: '42' } });
     // Neither a new download nor a new claim: the answer is the message's, written under the lease it was paid under.
     expect(s3Mock).not.toReceiveCommand(GetObjectCommand);
-    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(deps.repository.calls.map((call) => call.op)).toEqual(['finalize']);
+    expect(finalWrites(deps)[0]?.guard).toEqual({ kind: 'lease', leaseId: paidUnder });
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
   });
 
   it('keeps an answer for its own message only: another message finds the lease and pays nothing', async () => {
-    verdictWrites(...Array<'throttle'>(50).fill('throttle'));
     const deps = makeDeps([{ kind: 'passed', transactionId: '42' }]);
+    deps.repository.fail('finalize', throttled);
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
-    ddbMock.reset();
-    ddbMock
-      .on(UpdateCommand)
-      .rejects(conditionalRefusal({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'message-0' }));
+    deps.repository.heal();
+    deps.repository.calls.length = 0;
     const duplicate = sqsEventOf([notificationBody(KEY, selfie.length)]);
     (duplicate.Records[0] as { messageId: string }).messageId = 'another-message';
     expect((await checkBatch(duplicate, deps)).batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(1);
-    expect(finalWrites()).toEqual([]);
+    expect(finalWrites(deps)).toEqual([]);
+    expect(stored(deps)).toMatchObject({ status: 'CHECKING', leaseId: leaseOfMessage('message-0') });
   });
 });
 
@@ -633,39 +578,36 @@ describe('checkBatch on the last receive', () => {
       $metadata: { httpStatusCode: 503 },
     });
 
-  /** The final writes, with the condition each carried. */
-  function finalConditions() {
-    return finalWrites().map((input) => input.ConditionExpression);
-  }
-
   it('records FAILED with INTERNAL_ERROR when S3 keeps failing, deletes the selfie, and still sends the message on', async () => {
     s3Mock.on(GetObjectCommand).rejects(slowDown());
     const deps = makeDeps([]);
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
-    expect(finalWrites()).toHaveLength(1);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'FAILED',
-      ':failure': { reason: 'INTERNAL_ERROR' },
-      // Creates the item for a direct upload; takes over the message's own lease if it holds one.
-      ':bucket': 'selfie-bucket',
-      ':key': KEY,
-      ':leaseId': leaseOfMessage('message-0'),
+    expect(finalWrites(deps)).toHaveLength(1);
+    // Creates the item for a direct upload; takes over the message's own lease if it holds one.
+    expect(stored(deps)).toMatchObject({
+      status: 'FAILED',
+      failure: { reason: 'INTERNAL_ERROR' },
+      bucket: 'selfie-bucket',
+      objectKey: KEY,
     });
-    expect(finalConditions()[0]).toContain('attribute_not_exists(#checkId)');
-    expect(finalConditions()[0]).toContain('#leaseId = :leaseId');
+    expect(finalWrites(deps)[0]?.guard).toEqual({
+      kind: 'own-or-unclaimed',
+      leaseId: leaseOfMessage('message-0'),
+    });
     // A message safe to publish: no raw error, no AWS error text.
-    const failure = finalWrites()[0]?.ExpressionAttributeValues?.[':failure'] as { message: string };
-    expect(failure.message).not.toMatch(/SlowDown|reduce your request rate/);
+    expect(stored(deps)?.failure?.message).not.toMatch(/SlowDown|reduce your request rate/);
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
     expect(deps.vendorCalls()).toBe(0);
   });
 
   it('leaves the same S3 failure to SQS before the last receive, recording nothing', async () => {
     s3Mock.on(GetObjectCommand).rejects(slowDown());
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), makeDeps([]));
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], 2), deps);
     expect(response.batchItemFailures).toHaveLength(1);
-    expect(finalWrites()).toEqual([]);
+    expect(finalWrites(deps)).toEqual([]);
+    expect(stored(deps)).toBeUndefined();
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
@@ -676,42 +618,32 @@ describe('checkBatch on the last receive', () => {
     };
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
     expect(response.batchItemFailures).toHaveLength(1);
-    expect(finalWrites()).toHaveLength(1);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'FAILED',
-      ':failure': { reason: 'INTERNAL_ERROR' },
-      ':leaseId': claimedLeaseIds()[0],
-    });
-    const failure = finalWrites()[0]?.ExpressionAttributeValues?.[':failure'] as { message: string };
-    expect(failure.message).not.toContain('token secret');
+    expect(finalWrites(deps)).toHaveLength(1);
+    expect(stored(deps)).toMatchObject({ status: 'FAILED', failure: { reason: 'INTERNAL_ERROR' } });
+    expect(finalWrites(deps)[0]?.guard).toMatchObject({ leaseId: claimedLeaseIds(deps)[0] });
+    expect(stored(deps)?.failure?.message).not.toContain('token secret');
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
   });
 
   it('retries the INTERNAL_ERROR write through DynamoDB throttling when the claim itself was throttled', async () => {
-    let call = 0;
-    ddbMock.on(UpdateCommand).callsFake((input) => {
-      call++;
-      // The claim, then the first attempt of the FAILED write, are throttled.
-      if (call <= 2) throw throttled();
-      return {
-        Attributes: { checkId: input.Key.checkId, status: input.ExpressionAttributeValues[':final'] },
-      };
-    });
     const deps = makeDeps([]);
+    // The claim, then the first attempt of the FAILED write, are throttled.
+    deps.repository.fail('claim', throttled, { times: 1 });
+    deps.repository.fail('finalize', throttled, { times: 1 });
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
     expect(response.batchItemFailures).toHaveLength(1);
     expect(deps.vendorCalls()).toBe(0);
-    expect(finalWrites()).toHaveLength(2);
-    expect(finalWrites()[1]?.ExpressionAttributeValues).toMatchObject({
-      ':failure': { reason: 'INTERNAL_ERROR' },
-    });
+    expect(finalWrites(deps)).toHaveLength(2);
+    expect(finalWrites(deps)[1]?.outcome).toMatchObject({ failure: { reason: 'INTERNAL_ERROR' } });
+    expect(stored(deps)).toMatchObject({ status: 'FAILED', failure: { reason: 'INTERNAL_ERROR' } });
     expect(deps.sleeps).toHaveLength(1);
     expect(s3Mock).toReceiveCommand(DeleteObjectCommand);
   });
 
   it('sends the message on to the DLQ, counted as LastReceiveWriteFailures, when DynamoDB refuses every final write', async () => {
-    ddbMock.on(UpdateCommand).rejects(throttled());
     const deps = makeDeps([]);
+    deps.repository.fail('claim', throttled);
+    deps.repository.fail('finalize', throttled);
     const addMetric = vi.spyOn(deps.metrics, 'addMetric');
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
     // Not acknowledged: SQS moves it to the selfie DLQ (SelfieDlqDepth), where ops dlq show finds it unrecorded.
@@ -720,7 +652,8 @@ describe('checkBatch on the last receive', () => {
     expect(counted).toContain('LastReceiveWriteFailures');
     expect(counted).toContain('FinalWriteRetries');
     // The write was retried within its window, and the selfie is kept for a redrive.
-    expect(finalWrites().length).toBeGreaterThan(1);
+    expect(finalWrites(deps).length).toBeGreaterThan(1);
+    expect(stored(deps)).toBeUndefined();
     expect(deps.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(15_000);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
@@ -733,42 +666,42 @@ describe('checkBatch on the last receive', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
     expect(deps.vendorCalls()).toBe(0);
     expect(s3Mock).not.toReceiveCommand(GetObjectCommand);
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':final': 'FAILED',
-      ':failure': { reason: 'INTERNAL_ERROR' },
-    });
+    expect(stored(deps)).toMatchObject({ status: 'FAILED', failure: { reason: 'INTERNAL_ERROR' } });
     expect(s3Mock).toReceiveCommandWith(DeleteObjectCommand, { Key: KEY });
   });
 
   it('never overwrites a final status: a check decided meanwhile keeps its verdict', async () => {
     s3Mock.on(GetObjectCommand).rejects(slowDown());
-    ddbMock.on(UpdateCommand).rejects(conditionalRefusal({ checkId: CHECK_ID, status: 'PASSED' }));
     const deps = makeDeps([]);
+    deps.repository.put(checkItem({ status: 'PASSED', result: { valid: true, transactionId: 'first' } }));
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
     expect(response.batchItemFailures).toHaveLength(1);
-    expect(finalWrites()).toHaveLength(1);
+    expect(finalWrites(deps)).toHaveLength(1);
+    expect(stored(deps)).toMatchObject({ status: 'PASSED', result: { transactionId: 'first' } });
     // Decided: the selfie is not needed any more.
     expect(s3Mock).toReceiveCommand(DeleteObjectCommand);
   });
 
   it('leaves the selfie to the message that holds a live lease on the check', async () => {
     s3Mock.on(GetObjectCommand).rejects(slowDown());
-    ddbMock
-      .on(UpdateCommand)
-      .rejects(conditionalRefusal({ checkId: CHECK_ID, status: 'CHECKING', leaseId: 'another-message' }));
-    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), makeDeps([]));
+    const deps = makeDeps([]);
+    const live = checkItem({ leaseId: 'another-message', leaseExpiresAt: NOW.getTime() + 60_000 });
+    deps.repository.put(live);
+    const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)], LAST), deps);
     expect(response.batchItemFailures).toHaveLength(1);
+    expect(stored(deps)).toEqual(live);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
   it('still sends a malformed notification on to the DLQ, with nothing to record', async () => {
-    const response = await checkBatch(sqsEventOf(['{not json'], LAST), makeDeps([]));
+    const deps = makeDeps([]);
+    const response = await checkBatch(sqsEventOf(['{not json'], LAST), deps);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
-    expect(ddbMock.calls()).toHaveLength(0);
+    expect(deps.repository.calls).toHaveLength(0);
   });
 });
 
-/** The options an SDK call was sent with (`send(command, options)`); the mock's types drop them. */
+/** The options an S3 call was sent with (`send(command, options)`); the mock's types drop them. */
 function sentWith(call: { args: readonly unknown[] } | undefined): unknown {
   return call?.args[1];
 }
@@ -794,7 +727,7 @@ describe('checkBatch: one deadline per record', () => {
 
     const short = await checkBatch(event, deps, { remainingMs: () => needed - 1 });
     expect(short.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
-    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(deps.repository.calls).toHaveLength(0);
     expect(deps.vendorCalls()).toBe(0);
 
     const enough = await checkBatch(event, deps, { remainingMs: () => needed });
@@ -831,9 +764,8 @@ describe('checkBatch: one deadline per record', () => {
     expect(vendor).toBeDefined();
     expect(seen).toEqual([vendor]);
     expect(sentWith(s3Mock.commandCalls(GetObjectCommand)[0])).toMatchObject({ abortSignal: vendor });
-    const updates = ddbMock.commandCalls(UpdateCommand);
-    expect(sentWith(updates[0])).toMatchObject({ abortSignal: vendor }); // the claim
-    expect(sentWith(updates.at(-1))).toMatchObject({ abortSignal: writes }); // the verdict
+    expect(deps.repository.callsOf('claim')[0]?.abortSignal).toBe(vendor);
+    expect(finalWrites(deps)[0]?.abortSignal).toBe(writes);
     expect(sentWith(s3Mock.commandCalls(DeleteObjectCommand)[0])).toMatchObject({ abortSignal: writes });
   });
 
@@ -854,10 +786,10 @@ describe('checkBatch: one deadline per record', () => {
     });
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
-    expect(finalWrites()).toEqual([]);
-    const release = ddbMock.commandCalls(UpdateCommand).at(-1);
-    expect(release?.args[0].input.UpdateExpression).toContain('#leaseExpiresAt = :nowMs');
-    expect(sentWith(release)).toMatchObject({ abortSignal: timers.asked[1]?.controller.signal });
+    expect(finalWrites(deps)).toEqual([]);
+    expect(stored(deps)).toMatchObject({ status: 'CHECKING', leaseExpiresAt: NOW.getTime() });
+    const [release] = deps.repository.callsOf('release');
+    expect(release?.abortSignal).toBe(timers.asked[1]?.controller.signal);
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 });
@@ -865,11 +797,14 @@ describe('checkBatch: one deadline per record', () => {
 describe('checkBatch: lease and size guards', () => {
   it('claims the check for LEASE_SECONDS from now', async () => {
     const deps = makeDeps([], { LEASE_SECONDS: '300' });
+    const leases: unknown[] = [];
+    const checkLiveness = deps.liveness.checkLiveness;
+    deps.liveness.checkLiveness = async (request, options) => {
+      leases.push(stored(deps)?.leaseExpiresAt);
+      return await checkLiveness(request, options);
+    };
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
-    const claim = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(claim?.ExpressionAttributeValues).toMatchObject({
-      ':lease': Date.parse('2026-11-25T10:00:00Z') + 300_000,
-    });
+    expect(leases).toEqual([Date.parse('2026-11-25T10:00:00Z') + 300_000]);
   });
 
   it('takes the device from object metadata in any case, and ignores one it does not know', async () => {
@@ -885,15 +820,13 @@ describe('checkBatch: lease and size guards', () => {
         ContentLength: selfie.length,
         Metadata: { device: 'toaster' },
       }));
-    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
-    expect(ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
-      ':device': 'ANDROID',
-    });
-    ddbMock.resetHistory();
-    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), makeDeps([]));
-    expect(
-      ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues,
-    ).not.toHaveProperty(':device');
+    const android = makeDeps([]);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), android);
+    expect(stored(android)).toMatchObject({ status: 'PASSED', device: 'ANDROID' });
+    const toaster = makeDeps([]);
+    await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), toaster);
+    expect(stored(toaster)?.status).toBe('PASSED');
+    expect(stored(toaster)).not.toHaveProperty('device');
   });
 
   it('rejects an object S3 reports larger than the notification said, without reading it or calling the vendor', async () => {
@@ -907,8 +840,9 @@ describe('checkBatch: lease and size guards', () => {
     await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(deps.vendorCalls()).toBe(0);
     expect(cancel).toHaveBeenCalled();
-    expect(finalWrites()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':rejection': { reason: 'OBJECT_TOO_LARGE', source: 'precheck' },
+    expect(stored(deps)).toMatchObject({
+      status: 'REJECTED',
+      rejection: { reason: 'OBJECT_TOO_LARGE', source: 'precheck' },
     });
   });
 });
@@ -923,7 +857,10 @@ describe('the log lines the saved Logs Insights queries read', () => {
     const warn = vi.spyOn(deps.logger, 'warn');
     for (let i = 0; i < 3; i++) {
       await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
+      // A released lease ends at the release: the next delivery claims a moment later.
+      deps.advance(1);
     }
+    expect(deps.vendorCalls()).toBe(3);
     const failed = warn.mock.calls.filter(([message]) => message === 'vendor call failed');
     expect(failed.map(([, data]) => data)).toEqual([
       expect.objectContaining({
@@ -938,12 +875,15 @@ describe('the log lines the saved Logs Insights queries read', () => {
   });
 
   it('logs a verdict with the time from upload and from creation to the decision', async () => {
-    acceptWrites({ createdAt: '2026-11-25T09:58:00.000Z', decidedAt: '2026-11-25T10:00:00.000Z' });
     const notification = JSON.parse(notificationBody(KEY, selfie.length)) as {
       Records: { eventTime: string }[];
     };
     for (const record of notification.Records) record.eventTime = '2026-11-25T09:59:30.000Z';
     const deps = makeDeps([{ kind: 'passed', transactionId: 'tx' }]);
+    // Created through the API two minutes before the verdict (the clock's NOW).
+    deps.repository.put(
+      checkItem({ status: 'AWAITING_UPLOAD', createdAt: '2026-11-25T09:58:00.000Z', attempts: 0 }),
+    );
     const info = vi.spyOn(deps.logger, 'info');
     await checkBatch(sqsEventOf([JSON.stringify(notification)]), deps);
     expect(info).toHaveBeenCalledWith(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordBudgetMs } from '../../../functions/checker/budget.js';
 import { isLeaseOfMessage, leaseIdFor, recordTime } from '../../../functions/checker/delivery.js';
-import { makeDeps } from './fakes.js';
+import { makeDeps } from './helpers.js';
 
 /** Deps whose timer records each deadline asked for (never firing), on the fakes' fixed clock. */
 function depsWithTimers() {

@@ -2,13 +2,15 @@ import { DeleteObjectCommand, GetObjectCommand, NoSuchKey } from '@aws-sdk/clien
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { deleteSelfie, readSelfie } from '../../../functions/checker/selfie.js';
 import { RetryableError } from '../../../shared/errors.js';
-import { body, KEY, makeDeps, resetAws, s3Mock, selfie } from './fakes.js';
+import { body, KEY, makeDeps, mockS3, resetS3, selfie } from './helpers.js';
+
+const s3Mock = mockS3();
 
 const OBJECT = { bucket: 'selfie-bucket', key: KEY };
 const signal = new AbortController().signal;
 
 beforeEach(() => {
-  resetAws();
+  resetS3(s3Mock);
 });
 
 describe('readSelfie', () => {

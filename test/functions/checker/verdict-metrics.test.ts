@@ -3,7 +3,7 @@ import { logVerdict, recordVendorMetrics } from '../../../functions/checker/verd
 import type { LivenessOutcome } from '../../../shared/apptenticate/outcome.js';
 import type { CheckItem } from '../../../shared/check.js';
 import { createMetrics } from '../../../shared/observability.js';
-import { makeDeps } from './fakes.js';
+import { makeDeps } from './helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckerDeps, Invocation } from '../../../functions/checker/context.js';
 import { withWriteRetries } from '../../../functions/checker/write-retries.js';
 import { RetryableError, TerminalError } from '../../../shared/errors.js';
-import { makeDeps } from './fakes.js';
+import { makeDeps } from './helpers.js';
 
 /** A write that fails retryably `failures` times, then answers `done`. */
 function flakyWrite(failures: number) {
