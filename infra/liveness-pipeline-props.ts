@@ -1,11 +1,14 @@
 import type { Size } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { secretsProblems } from './constructs/apptenticate-secrets.js';
+import { tablePassThroughProblems } from './constructs/check-table.js';
 import { apiProblems, type LivenessApiAuth } from './constructs/liveness-api.js';
 import { eventsProblems } from './constructs/liveness-events.js';
 import { networkProblems, type PipelineNetwork, type VendorNetwork } from './constructs/network.js';
@@ -189,6 +192,48 @@ export interface LivenessPipelineProps {
    */
   readonly network?: PipelineNetwork;
   /**
+   * Props passed through to the selfie bucket the construct creates (not with `bucket`), over its
+   * defaults: a field set here wins. Synth warns (`@selfie-liveness/pipeline:secureDefault:bucketProps.<field>`)
+   * for each secure default it changes: `blockPublicAccess`, `objectOwnership`, `enforceSSL`,
+   * `minimumTLSVersion`, `encryption`, `encryptionKey`, `versioned`, `objectLockEnabled`,
+   * `removalPolicy`, `autoDeleteObjects`. `lifecycleRules` come on top of the selfie expiry (the
+   * `selfieLifecycleDays` setting); `cors` only without `corsAllowedOrigins`,
+   * `serverAccessLogsBucket` only without the prop of that name.
+   * @default - the defaults: see `bucket`
+   */
+  readonly bucketProps?: s3.BucketProps;
+  /**
+   * Props passed through to the check table, over its defaults. `TableProps` requires a
+   * `partitionKey`: give the table's own, `{ name: 'checkId', type: AttributeType.STRING }`.
+   * Refused: another key, a `sortKey`, another `stream` or `timeToLiveAttribute` (the pipeline
+   * needs its own), a customer managed key (not supported yet). Synth warns for each secure default
+   * changed: `pointInTimeRecoverySpecification`, `encryption`, `deletionProtection`, `removalPolicy`.
+   * @default - on-demand, point-in-time recovery, the AWS managed key, deletion protection unless `destroyOnDelete`
+   */
+  readonly tableProps?: dynamodb.TableProps;
+  /**
+   * Props passed through to the selfie queue (S3's notifications; the checker consumes it), over its
+   * defaults. Refused: `deadLetterQueue`, `visibilityTimeout` (the settings derive it) and `fifo`.
+   * Synth warns when `encryption` or `enforceSSL` change. A customer managed key must let S3 use it
+   * (CDK adds that to a key it creates, and warns for one it imports).
+   * @default - SQS-managed encryption, TLS only, 4 days' retention
+   */
+  readonly selfieQueueProps?: sqs.QueueProps;
+  /**
+   * Props passed through to the selfie queue's dead-letter queue, over its defaults. Refused:
+   * `retentionPeriod` (the `dlqRetentionDays` setting) and `fifo`. Synth warns when `encryption` or
+   * `enforceSSL` change.
+   * @default - SQS-managed encryption, TLS only, retention of `settings.dlqRetentionDays`
+   */
+  readonly selfieDeadLetterQueueProps?: sqs.QueueProps;
+  /**
+   * Props passed through to the notifier's dead-letter queue (stream batches it could not publish),
+   * over its defaults; as `selfieDeadLetterQueueProps`. Its key must not be `encryptionKey`: the
+   * notifier sends with `kms:Decrypt`, which the key's data perimeter refuses it.
+   * @default - SQS-managed encryption, TLS only, retention of `settings.dlqRetentionDays`
+   */
+  readonly notifierDeadLetterQueueProps?: sqs.QueueProps;
+  /**
    * AWS accounts (12 digits) allowed to create, change and delete their own rules on the event bus
    * for the liveness events (`source` = the `eventSource` setting), with targets in their own
    * accounts: an `AWS::Events::EventBusPolicy` on the bus, created or brought.
@@ -226,6 +271,12 @@ export function validateProps(props: LivenessPipelineProps): void {
     ...networkProblems('vendorNetwork', props.vendorNetwork),
     ...networkProblems('network', props.network),
     ...eventsProblems(props),
+    ...tablePassThroughProblems(props),
+    ...(props.encryptionKey && props.notifierDeadLetterQueueProps?.encryptionMasterKey === props.encryptionKey
+      ? [
+          "notifierDeadLetterQueueProps.encryptionMasterKey must not be encryptionKey: the notifier's sends need kms:Decrypt, which the key's data perimeter refuses all but the checker and the token-refresher; use another key or leave it out (SQS-managed encryption)",
+        ]
+      : []),
   ]);
 }
 

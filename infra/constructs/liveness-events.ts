@@ -11,9 +11,14 @@ import type { Construct } from 'constructs';
 import { NOTIFIER_STREAM_FILTERS } from '../../functions/notifier/stream-filters.js';
 import { DETAIL_TYPES } from '../../shared/events/contract.js';
 import { LIVENESS_EVENT_SCHEMA } from '../../shared/events/schema.js';
+import { passThrough, passThroughProblems } from './pass-through.js';
 import { allow, PipelineFunction, type PipelineFunctionOptions } from './pipeline-function.js';
 import { throwIfInvalid } from './problems.js';
-import { acknowledgeDeadLetterQueue } from './selfie-storage.js';
+import {
+  acknowledgeDeadLetterQueue,
+  DEAD_LETTER_QUEUE_FIXED,
+  QUEUE_SECURE_DEFAULTS,
+} from './selfie-storage.js';
 
 /** How the notifier reads the check table's stream. */
 export interface NotifierStreamOptions {
@@ -64,6 +69,12 @@ export interface LivenessEventsProps {
    * @default - none
    */
   readonly subscriberAccounts?: string[];
+  /**
+   * Props passed through to the notifier's dead-letter queue, over its defaults; see
+   * `LivenessPipelineProps.notifierDeadLetterQueueProps`.
+   * @default - the defaults alone
+   */
+  readonly notifierDeadLetterQueueProps?: sqs.QueueProps;
 }
 
 /**
@@ -90,11 +101,29 @@ export class LivenessEvents {
   readonly subscriberPolicy?: events.CfnEventBusPolicy;
 
   constructor(scope: Construct, props: LivenessEventsProps) {
-    this.notifierDeadLetterQueue = new sqs.Queue(scope, 'NotifierDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: props.deadLetterRetention,
-    });
+    throwIfInvalid('LivenessEvents', [
+      ...passThroughProblems(
+        'notifierDeadLetterQueueProps',
+        { retentionPeriod: props.deadLetterRetention },
+        props.notifierDeadLetterQueueProps,
+        DEAD_LETTER_QUEUE_FIXED,
+      ),
+    ]);
+    this.notifierDeadLetterQueue = new sqs.Queue(
+      scope,
+      'NotifierDeadLetterQueue',
+      passThrough(
+        scope,
+        'notifierDeadLetterQueueProps',
+        {
+          encryption: sqs.QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          retentionPeriod: props.deadLetterRetention,
+        },
+        props.notifierDeadLetterQueueProps,
+        QUEUE_SECURE_DEFAULTS,
+      ),
+    );
     acknowledgeDeadLetterQueue(this.notifierDeadLetterQueue);
 
     throwIfInvalid('LivenessEvents', [

@@ -5,6 +5,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { BUCKET_CORS } from '../api-cors.js';
+import { passThrough, passThroughProblems, type SecureDefault } from './pass-through.js';
 import { allow, type PipelineFunction, viaService } from './pipeline-function.js';
 import { throwIfInvalid } from './problems.js';
 
@@ -47,7 +48,66 @@ export interface SelfieStorageProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Props passed through to the bucket this part creates (not with `bucket`), over its defaults;
+   * see `LivenessPipelineProps.bucketProps`.
+   * @default - the defaults alone
+   */
+  readonly bucketProps?: s3.BucketProps;
+  /**
+   * Props passed through to the selfie queue, over its defaults; see `LivenessPipelineProps.selfieQueueProps`.
+   * @default - the defaults alone
+   */
+  readonly selfieQueueProps?: sqs.QueueProps;
+  /**
+   * Props passed through to the selfie queue's dead-letter queue, over its defaults; see
+   * `LivenessPipelineProps.selfieDeadLetterQueueProps`.
+   * @default - the defaults alone
+   */
+  readonly selfieDeadLetterQueueProps?: sqs.QueueProps;
 }
+
+/** What the bucket's defaults keep safe; a pass-through that changes one is warned about at synth. */
+const BUCKET_SECURE_DEFAULTS = {
+  blockPublicAccess: { why: 'selfies are biometric data: no ACL or policy may make them public' },
+  objectOwnership: {
+    why: 'with ACLs off, the bucket policy and its data perimeter alone decide who reads a selfie',
+  },
+  enforceSSL: { why: 'requests without TLS are refused' },
+  minimumTLSVersion: { why: 'requests below TLS 1.2 are refused' },
+  encryption: {
+    why: 'selfies are encrypted with the pipeline key, whose policy lets only the checker (and operators) decrypt',
+  },
+  encryptionKey: {
+    why: 'the data perimeter guards the pipeline key only: the policy of another key is yours to limit',
+  },
+  versioned: {
+    why: "a deleted selfie would stay as a noncurrent version: the checker's delete after the verdict no longer removes it",
+  },
+  objectLockEnabled: { why: 'locked selfies cannot be deleted after their verdict' },
+  removalPolicy: { why: 'destroyOnDelete decides whether the selfies outlive the stack' },
+  autoDeleteObjects: { why: 'destroyOnDelete decides whether the selfies outlive the stack' },
+} satisfies Partial<Record<keyof s3.BucketProps, SecureDefault>>;
+
+/** What the queues' defaults keep safe. */
+export const QUEUE_SECURE_DEFAULTS = {
+  encryption: { why: 'messages are encrypted at rest' },
+  enforceSSL: { why: 'requests without TLS are refused' },
+} satisfies Partial<Record<keyof sqs.QueueProps, SecureDefault>>;
+
+/** What the pipeline decides on a dead-letter queue itself. */
+export const DEAD_LETTER_QUEUE_FIXED = {
+  retentionPeriod: 'it is the dlqRetentionDays setting (-c dlqRetentionDays=...)',
+  fifo: 'the dead-letter queue of a standard queue is a standard queue',
+} satisfies Partial<Record<keyof sqs.QueueProps, string>>;
+
+const SELFIE_QUEUE_FIXED = {
+  deadLetterQueue:
+    'the pipeline gives the selfie queue its dead-letter queue (selfieDeadLetterQueueProps shapes it; the checker.maxReceiveCount setting its receives)',
+  visibilityTimeout:
+    "it is derived from the checker's timeout and its retries (the checker.timeoutSeconds setting and the vendor budget): change those",
+  fifo: 'S3 sends its notifications to standard queues only',
+} satisfies Partial<Record<keyof sqs.QueueProps, string>>;
 
 /**
  * Where selfies land: the KMS key, the selfie bucket, and the queue (with its dead-letter queue)
@@ -65,7 +125,13 @@ export class SelfieStorage {
   readonly selfiePrefix: string;
 
   constructor(scope: Construct, props: SelfieStorageProps) {
-    throwIfInvalid('SelfieStorage', storageProblems(props));
+    throwIfInvalid('SelfieStorage', [
+      ...storageProblems(props),
+      ...queuePassThroughProblems(props, {
+        visibilityTimeout: props.visibilityTimeout,
+        retentionPeriod: props.deadLetterRetention,
+      }),
+    ]);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
     this.selfiePrefix = props.selfiePrefix;
@@ -83,19 +149,39 @@ export class SelfieStorage {
 
     // SQS-managed encryption: the messages are S3 notifications (object keys, no image bytes), and
     // unlike a customer key it needs no key policy for S3 to publish (a brought key can't be edited).
-    this.deadLetterQueue = new sqs.Queue(scope, 'SelfieDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: props.deadLetterRetention,
-    });
+    this.deadLetterQueue = new sqs.Queue(
+      scope,
+      'SelfieDeadLetterQueue',
+      passThrough(
+        scope,
+        'selfieDeadLetterQueueProps',
+        {
+          encryption: sqs.QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          retentionPeriod: props.deadLetterRetention,
+        },
+        props.selfieDeadLetterQueueProps,
+        QUEUE_SECURE_DEFAULTS,
+      ),
+    );
     acknowledgeDeadLetterQueue(this.deadLetterQueue);
-    this.queue = new sqs.Queue(scope, 'SelfieQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: props.visibilityTimeout,
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
-    });
+    this.queue = new sqs.Queue(
+      scope,
+      'SelfieQueue',
+      passThrough(
+        scope,
+        'selfieQueueProps',
+        {
+          encryption: sqs.QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          visibilityTimeout: props.visibilityTimeout,
+          retentionPeriod: Duration.days(4),
+          deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+        },
+        props.selfieQueueProps,
+        QUEUE_SECURE_DEFAULTS,
+      ),
+    );
     this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
       prefix: props.selfiePrefix,
     });
@@ -136,39 +222,55 @@ export class SelfieStorage {
   }
 
   private createBucket(scope: Construct, props: SelfieStorageProps, removalPolicy: RemovalPolicy) {
+    const ourLifecycle: s3.LifecycleRule[] = [
+      { id: 'expire-selfies', prefix: props.selfiePrefix, expiration: props.selfieExpiration },
+      { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+    ];
+    const encryption = props.bucketProps?.encryption ?? s3.BucketEncryption.KMS;
+    const bucketProps = passThrough(
+      scope,
+      'bucketProps',
+      {
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforceSSL: true,
+        // CDK refuses a minimum TLS version without enforceSSL, as it refuses a key without KMS.
+        ...(props.bucketProps?.enforceSSL !== false ? { minimumTLSVersion: 1.2 } : {}),
+        encryption: s3.BucketEncryption.KMS,
+        ...(encryption === s3.BucketEncryption.KMS || encryption === s3.BucketEncryption.DSSE
+          ? { encryptionKey: this.encryptionKey }
+          : {}),
+        ...(encryption === s3.BucketEncryption.KMS ? { bucketKeyEnabled: true } : {}),
+        // No versioning on purpose: a deleted selfie must be gone, not kept as a noncurrent version.
+        versioned: false,
+        ...(props.corsAllowedOrigins
+          ? {
+              cors: [
+                {
+                  allowedMethods: BUCKET_CORS.allowMethods.map((method) => s3.HttpMethods[method]),
+                  allowedOrigins: props.corsAllowedOrigins,
+                  allowedHeaders: [...BUCKET_CORS.allowHeaders],
+                  maxAge: BUCKET_CORS.maxAgeSeconds,
+                },
+              ],
+            }
+          : {}),
+        lifecycleRules: ourLifecycle,
+        ...(props.serverAccessLogsBucket
+          ? { serverAccessLogsBucket: props.serverAccessLogsBucket, serverAccessLogsPrefix: 'selfie-bucket/' }
+          : {}),
+        removalPolicy,
+        autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+      },
+      props.bucketProps,
+      BUCKET_SECURE_DEFAULTS,
+    );
+    // The selfie expiry is a promise to the people in the selfies: rules passed through come on top.
     const bucket = new s3.Bucket(scope, 'SelfieBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.encryptionKey,
-      bucketKeyEnabled: true,
-      // No versioning on purpose: a deleted selfie must be gone, not kept as a noncurrent version.
-      versioned: false,
-      ...(props.corsAllowedOrigins
-        ? {
-            cors: [
-              {
-                allowedMethods: BUCKET_CORS.allowMethods.map((method) => s3.HttpMethods[method]),
-                allowedOrigins: props.corsAllowedOrigins,
-                allowedHeaders: [...BUCKET_CORS.allowHeaders],
-                maxAge: BUCKET_CORS.maxAgeSeconds,
-              },
-            ],
-          }
-        : {}),
-      lifecycleRules: [
-        { id: 'expire-selfies', prefix: props.selfiePrefix, expiration: props.selfieExpiration },
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-      ],
-      ...(props.serverAccessLogsBucket
-        ? { serverAccessLogsBucket: props.serverAccessLogsBucket, serverAccessLogsPrefix: 'selfie-bucket/' }
-        : {}),
-      removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+      ...bucketProps,
+      lifecycleRules: [...ourLifecycle, ...(props.bucketProps?.lifecycleRules ?? [])],
     });
-    if (!props.serverAccessLogsBucket) {
+    if (!bucketProps.serverAccessLogsBucket) {
       Validations.of(bucket).acknowledge({
         id: 'AwsSolutions-S1',
         reason:
@@ -204,13 +306,56 @@ function warnAboutBroughtBucket(
 
 /** What is wrong with the storage props, each with how to fix it. */
 export function storageProblems(
-  props: Pick<SelfieStorageProps, 'bucket' | 'serverAccessLogsBucket'>,
+  props: Pick<SelfieStorageProps, 'bucket' | 'serverAccessLogsBucket' | 'bucketProps' | 'corsAllowedOrigins'>,
 ): string[] {
-  return props.bucket && props.serverAccessLogsBucket
-    ? [
-        'serverAccessLogsBucket applies only to a bucket the construct creates: configure access logs on your own bucket instead',
-      ]
-    : [];
+  const problems: string[] = [];
+  if (props.bucket && props.serverAccessLogsBucket) {
+    problems.push(
+      'serverAccessLogsBucket applies only to a bucket the construct creates: configure access logs on your own bucket instead',
+    );
+  }
+  const given = props.bucketProps;
+  if (!given) return problems;
+  if (props.bucket) {
+    problems.push(
+      'bucketProps shape a bucket the construct creates: leave them out with bucket (configure your own bucket)',
+    );
+  }
+  if (given.serverAccessLogsBucket && props.serverAccessLogsBucket) {
+    problems.push(
+      'serverAccessLogsBucket and bucketProps.serverAccessLogsBucket both set access logs: set one',
+    );
+  }
+  if (given.cors && props.corsAllowedOrigins) {
+    problems.push(
+      "bucketProps.cors and corsAllowedOrigins both set the bucket's CORS: set one (corsAllowedOrigins also sets the API's)",
+    );
+  }
+  return problems;
+}
+
+/**
+ * What is wrong with the selfie queues' pass-through props; `ours` holds the values the pipeline
+ * derives from the settings (a pass-through equal to them is accepted).
+ */
+export function queuePassThroughProblems(
+  props: Pick<SelfieStorageProps, 'selfieQueueProps' | 'selfieDeadLetterQueueProps'>,
+  ours: { visibilityTimeout?: Duration; retentionPeriod?: Duration } = {},
+): string[] {
+  return [
+    ...passThroughProblems(
+      'selfieQueueProps',
+      { visibilityTimeout: ours.visibilityTimeout },
+      props.selfieQueueProps,
+      SELFIE_QUEUE_FIXED,
+    ),
+    ...passThroughProblems(
+      'selfieDeadLetterQueueProps',
+      { retentionPeriod: ours.retentionPeriod },
+      props.selfieDeadLetterQueueProps,
+      DEAD_LETTER_QUEUE_FIXED,
+    ),
+  ];
 }
 
 /** The cdk-nag acknowledgement of a dead-letter queue having no dead-letter queue of its own. */
