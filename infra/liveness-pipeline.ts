@@ -135,16 +135,16 @@ export class LivenessPipeline extends Construct {
       maxReceiveCount: settings.checker.maxReceiveCount,
       deadLetterRetention,
       removalPolicy,
-    });
       bucketProps: props.bucketProps,
       selfieQueueProps: props.selfieQueueProps,
       selfieDeadLetterQueueProps: props.selfieDeadLetterQueueProps,
+    });
     const checks = new CheckTable(this, {
       sweeper: functionOptions('sweeper', settings.sweeper),
       sweepInterval: Duration.minutes(settings.sweeper.scheduleMinutes),
       removalPolicy,
-    });
       tableProps: props.tableProps,
+    });
     const secrets = new ApptenticateSecrets(this, {
       encryptionKey: storage.encryptionKey,
       credentialsSecret: props.credentialsSecret,
@@ -174,8 +174,8 @@ export class LivenessPipeline extends Construct {
       },
       deadLetterRetention,
       subscriberAccounts: props.subscriberAccounts,
-    });
       notifierDeadLetterQueueProps: props.notifierDeadLetterQueueProps,
+    });
 
     // The checker joins the parts: notifications from storage, claims and verdicts in the table,
     // tokens from the secrets. Its SQS consume permissions come from the event source.
