@@ -62,7 +62,11 @@ export interface ObservedResponse {
   body: string;
 }
 
-/** Where in the contract an answer is described: an operation's response, or a shared response. */
+/**
+ * Where in the contract an answer is described: the answer to `method` on `path` (a method the path
+ * has no operation for is answered as its operations document for that status: the 405 they carry),
+ * or a shared response.
+ */
 export type ContractLocation = { method: string; path: string } | { component: string };
 
 /**
@@ -129,9 +133,15 @@ function locate(
     pointer = `/components/responses/${pointerToken(where.component)}`;
     declared = OPENAPI.components.responses[where.component];
   } else {
-    const operation = OPENAPI.paths[where.path]?.[where.method.toLowerCase()];
-    pointer = `/paths/${pointerToken(where.path)}/${where.method.toLowerCase()}/responses/${statusCode}`;
-    declared = operation?.responses[String(statusCode)];
+    const operations = OPENAPI.paths[where.path] ?? {};
+    // Another method than the path's can only be refused: with the 405 its operations document.
+    const method = Object.hasOwn(operations, where.method.toLowerCase())
+      ? where.method.toLowerCase()
+      : statusCode === 405
+        ? Object.keys(operations).find((name) => operations[name]?.responses['405'])
+        : undefined;
+    pointer = `/paths/${pointerToken(where.path)}/${method}/responses/${statusCode}`;
+    declared = method ? operations[method]?.responses[String(statusCode)] : undefined;
   }
   if (declared?.$ref) {
     const name = declared.$ref.split('/').at(-1) as string;

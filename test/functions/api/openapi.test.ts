@@ -94,9 +94,16 @@ describe('the api handler against docs/openapi.json', () => {
       contractProblems(read, {
         statusCode: 404,
         headers: json,
-        body: '{"error":{"code":"NOT_FOUND","message":"x"}}',
+        body: '{"error":{"code":"OWNER_RATE_LIMITED","message":"x"}}',
       }),
-    ).toEqual([expect.stringContaining('allowed values')]);
+    ).toEqual([expect.stringContaining('must match exactly one schema in oneOf')]);
+    // A method the path has no operation for may only be refused, with a 405.
+    expect(
+      contractProblems(
+        { method: 'DELETE', path: '/checks/{checkId}' },
+        { statusCode: 200, headers: json, body: JSON.stringify(check) },
+      ),
+    ).toEqual(['status 200 is not documented at DELETE /checks/{checkId}']);
     expect(contractProblems(read, { statusCode: 418, headers: json, body: '{}' })).toEqual([
       'status 418 is not documented at GET /checks/{checkId}',
     ]);
@@ -149,5 +156,50 @@ describe('docs/openapi.json', () => {
     expect(without(schemas.Result)).toEqual(without(events.result));
     expect(without(schemas.Rejection)).toEqual(without(events.rejection));
     expect(without(schemas.Failure)).toEqual(without(events.failure));
+  });
+
+  it('uses every component it defines (a linter refuses unused ones)', () => {
+    const refs = new Set(
+      JSON.stringify(OPENAPI)
+        .match(/"#\/components\/[^"]+"/g)
+        ?.map((ref) => ref.slice(1, -1)),
+    );
+    const { securitySchemes, ...referenced } = OPENAPI.components;
+    const unused = Object.entries(referenced).flatMap(([kind, entries]) =>
+      Object.keys(entries)
+        .filter((name) => !refs.has(`#/components/${kind}/${name}`))
+        .map((name) => `${kind}/${name}`),
+    );
+    expect(unused).toEqual([]);
+    const required = new Set(
+      (OPENAPI.security as Record<string, unknown>[]).flatMap((entry) => Object.keys(entry)),
+    );
+    expect(Object.keys(securitySchemes).filter((name) => !required.has(name))).toEqual([]);
+  });
+
+  it('gives every enum its type', () => {
+    const untyped: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const record = node as Record<string, unknown>;
+      if (Array.isArray(record.enum) && record.type === undefined) untyped.push(at);
+      for (const [key, value] of Object.entries(record)) walk(value, `${at}/${key}`);
+    };
+    walk(OPENAPI, '');
+    expect(untyped).toEqual([]);
+  });
+
+  it('documents on every operation the 404 of a wrong base URL and the 405 of another method', () => {
+    for (const [path, operations] of Object.entries(OPENAPI.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(Object.keys(operation.responses), `${method} ${path}`).toEqual(
+          expect.arrayContaining(['404', '405']),
+        );
+        expect(documentedErrorCodes({ method, path }, 404), `${method} ${path}`).toContain('NOT_FOUND');
+        expect(documentedErrorCodes({ method, path }, 405), `${method} ${path}`).toEqual([
+          'METHOD_NOT_ALLOWED',
+        ]);
+      }
+    }
   });
 });
