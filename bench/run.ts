@@ -7,7 +7,7 @@
  * - `--only=coldStart,checkerThroughput,memory`: just those sections; writes bench/tmp/results-only.json.
  * - `--node=PATH`: the Node binary the cold-start processes run (e.g. a Node 24 like Lambda's).
  * - `--reference=GIT_REF`: also measure the cold start of that commit's functions, in the same rounds.
- * A full run keeps the hand-kept `variants` and `awsFaultRun` sections of the existing results.json.
+ * A full run keeps the hand-kept `variants`, `awsFaultRun` and `mutation` sections of the existing results.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -134,7 +134,7 @@ const wallSeconds = round((Date.now() - started) / 1000, 1);
 printTable('Wall time (s)', [{ ...sections, total: wallSeconds }]);
 
 function previousResults():
-  | { e2ePaced?: { issueP50Ms: number }; variants?: unknown; awsFaultRun?: unknown }
+  | { e2ePaced?: { issueP50Ms: number }; variants?: unknown; awsFaultRun?: unknown; mutation?: unknown }
   | undefined {
   try {
     return JSON.parse(readFileSync(join(PROJECT_ROOT, 'bench', 'results.json'), 'utf8'));
@@ -160,6 +160,8 @@ const results = {
   variants: previousResults()?.variants ?? [],
   // The AWS-fault suite's paid-call figures (test/e2e/aws-faults.e2e.test.ts), kept by hand: npm test runs it.
   awsFaultRun: previousResults()?.awsFaultRun,
+  // The last mutation run's scores (npm run mutate), kept by hand: docs/testing.md shows them.
+  mutation: previousResults()?.mutation,
 };
 const file = full
   ? join(PROJECT_ROOT, 'bench', 'results.json')

@@ -73,6 +73,10 @@ export interface BenchResults {
     paidCallsPerFinalCheck: number;
     paidTwice: number;
   };
+  mutation?: {
+    threshold: number;
+    modules: { module: string; killedOrTimedOut: number; valid: number; score: number; left: number }[];
+  };
 }
 
 interface ColdStartRow {
@@ -238,6 +242,18 @@ export const FIGURE_BLOCKS: Record<string, (r: BenchResults) => string> = {
       ],
     );
   },
+};
+
+/** A mutation score as Stryker prints it: one decimal, none for 100. */
+const percent = (score: number) => `${score === 100 ? '100' : score.toFixed(1)}%`;
+
+FIGURE_BLOCKS.mutation = (r) => {
+  const run = r.mutation;
+  if (!run) return '(no recorded run)';
+  return table(
+    ['module', 'score', 'killed or timed out / valid mutants', 'left (each in mutation-survivors.md)'],
+    run.modules.map((m) => [m.module, percent(m.score), `${m.killedOrTimedOut} / ${m.valid}`, m.left]),
+  );
 };
 
 const BLOCK = /<!-- figures:(\w+) -->\n([\s\S]*?)<!-- \/figures -->/g;
