@@ -93,10 +93,19 @@ export class CheckRepository {
           Item: item,
           ConditionExpression: 'attribute_not_exists(#checkId)',
           ExpressionAttributeNames: { '#checkId': 'checkId' },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return item;
     } catch (error) {
+      // An SDK retry of a put applied with its answer lost finds this very creation (decision 15).
+      if (
+        error instanceof ConditionalCheckFailedException &&
+        error.Item &&
+        isSameCreation(unmarshall(error.Item), item)
+      ) {
+        return item;
+      }
       throw classifyAwsError(error, 'DynamoDB PutItem');
     }
   }
@@ -339,4 +348,13 @@ export class CheckRepository {
   private ttlFrom(now: Date): number {
     return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
   }
+}
+
+/** Whether a stored check is the one `created` wrote: same creation time, upload expiry and owner. */
+function isSameCreation(stored: Record<string, unknown>, created: CheckItem): boolean {
+  return (
+    stored.createdAt === created.createdAt &&
+    stored.uploadExpiresAt === created.uploadExpiresAt &&
+    stored.owner === created.owner
+  );
 }

@@ -74,7 +74,14 @@ async function createCheck(
   const now = deps.clock.now();
   const uploadExpiresAt = new Date(now.getTime() + config.uploadUrlTtlSeconds * 1000);
   const creation = { caller, checkId, now };
-  const admission = await deps.limits.admit(creation);
+  let admission: Awaited<ReturnType<ApiDeps['limits']['admit']>>;
+  try {
+    admission = await deps.limits.admit(creation);
+  } catch (error) {
+    // A reservation may have been made before the failure; this check will never be written now.
+    await releaseSlot(deps, creation);
+    throw error;
+  }
   if (!admission.admitted) {
     throw new ApiError(admission.code, LIMIT_MESSAGES[admission.code], {
       'retry-after': String(admission.retryAfterSeconds),
@@ -89,19 +96,21 @@ async function createCheck(
       maxBytes: config.maxObjectBytes,
       expiresInSeconds: config.uploadUrlTtlSeconds,
     });
-    await deps.repository.createAwaitingUpload({
-      checkId,
-      now,
-      uploadExpiresAt,
-      contentType: request.contentType,
-      owner: caller.owner,
-      ...(request.device ? { device: request.device } : {}),
-      ...(request.reference !== undefined ? { reference: request.reference } : {}),
-    });
   } catch (error) {
     await releaseSlot(deps, creation);
     throw error;
   }
+  // A failed write keeps its slot: DynamoDB may have applied it and lost the answer, and the check
+  // then exists and is open. The limits free the slot once they find no check (decision 15).
+  await deps.repository.createAwaitingUpload({
+    checkId,
+    now,
+    uploadExpiresAt,
+    contentType: request.contentType,
+    owner: caller.owner,
+    ...(request.device ? { device: request.device } : {}),
+    ...(request.reference !== undefined ? { reference: request.reference } : {}),
+  });
   // Never log the upload URL or fields: together they are a credential. Nor the owner: it names a person.
   deps.logger.info('check issued', {
     checkId,
@@ -137,7 +146,10 @@ const LIMIT_MESSAGES = {
     'checks are not available at the moment; try again after retry-after seconds (midnight UTC) at the latest',
 } as const satisfies Record<LimitCode, string>;
 
-/** Gives back the slot of a creation that failed; a failure here only delays the slot's return. */
+/**
+ * Gives back the slot of a creation that failed before its check's write was sent; a failure here
+ * only delays the slot's return.
+ */
 async function releaseSlot(deps: ApiDeps, creation: Parameters<ApiDeps['limits']['release']>[0]) {
   try {
     await deps.limits.release(creation);

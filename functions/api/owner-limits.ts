@@ -51,6 +51,25 @@ export const RESERVATION_GRACE_MS = 120_000;
  */
 export const OPEN_CHECKS_RETRY_AFTER_SECONDS = 30;
 
+/**
+ * How long a counter remembers a creation it counted: an SDK retry of a count whose answer was lost
+ * finds its creation there and is not counted again. Every write of one creation, retries included,
+ * ends within the api's invocation, at most 29 s after the creation's `now` (`api.timeoutSeconds`,
+ * which API Gateway caps): a creation is remembered from its slot of 30 s until the first count in
+ * the slot after next (between 30 and 60 s), and a late write never forgets a slot still in use.
+ */
+export const COUNTED_SLOT_MS = 30_000;
+
+/** The slots a counter's memory turns through: the current one, the one before, the next, and the one it forgets. */
+const COUNTED_SLOTS = 4;
+
+/** A count that is not one of this creation's own retries: its mark is not in the slot it was made in. */
+const NOT_COUNTED_YET = 'NOT contains(#counted, :creation)';
+/** A count that keeps the counter within its limit. */
+const BELOW_LIMIT = '(attribute_not_exists(#count) OR #count < :limit)';
+/** A reservation the set has room for, or that is already in it (a retry whose first answer was lost). */
+const ROOM_OR_RESERVED = 'attribute_not_exists(#open) OR size(#open) < :limit OR contains(#open, :entry)';
+
 /** How long a minute's counter outlives its minute before DynamoDB's TTL may remove it. */
 const MINUTE_COUNTER_TTL_SECONDS = 3600;
 
@@ -82,6 +101,11 @@ export const BUDGET_KEY_PREFIX = `${CHECK_TABLE.limitKeyPrefix}*budget*#`;
  *   names, and no other function writes to it.
  *
  * Each condition is evaluated atomically by DynamoDB, so concurrent creations never exceed a limit.
+ *
+ * Every write is idempotent per creation, so an SDK retry of a write DynamoDB applied but whose answer
+ * was lost never counts a creation twice (decision 15): a counter remembers the creations it counted
+ * for {@link COUNTED_SLOT_MS} or more and takes a retry of one as counted; adding a reservation the set
+ * holds already is admitted and changes nothing.
  */
 export class OwnerLimits {
   private readonly doc: DynamoDBDocumentClient;
@@ -128,22 +152,17 @@ export class OwnerLimits {
     await this.removeReservations(request.caller, [reservation(request)]);
   }
 
-  private async countMinute({ caller, now }: CreationRequest): Promise<Admission> {
+  private async countMinute(request: CreationRequest): Promise<Admission> {
+    const { caller, now } = request;
     const minute = Math.floor(now.getTime() / 60_000);
     const limit =
       caller.kind === 'user' ? this.settings.userChecksPerMinute : this.settings.serviceChecksPerMinute;
-    const counted = await this.conditionalUpdate({
-      Key: { checkId: `${ownerKey(caller)}#minute#${minute}` },
-      UpdateExpression: 'ADD #count :one SET #expiresAt = :ttl',
-      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-      ExpressionAttributeNames: { '#count': 'count', '#expiresAt': CHECK_TABLE.ttlAttribute },
-      ExpressionAttributeValues: {
-        ':one': 1,
-        ':limit': limit,
-        ':ttl': (minute + 1) * 60 + MINUTE_COUNTER_TTL_SECONDS,
-      },
+    const counted = await this.countOnce(request, {
+      key: `${ownerKey(caller)}#minute#${minute}`,
+      limit,
+      ttl: (minute + 1) * 60 + MINUTE_COUNTER_TTL_SECONDS,
     });
-    if (counted.written) return { admitted: true };
+    if (counted) return { admitted: true };
     const msLeft = (minute + 1) * 60_000 - now.getTime();
     return {
       admitted: false,
@@ -157,28 +176,60 @@ export class OwnerLimits {
    * minute's, a count spent by a creation that fails later is not given back.
    */
   private async countDay(
-    { now }: CreationRequest,
+    request: CreationRequest,
     counter: { key: string; limit: number; code: LimitCode },
   ): Promise<Admission> {
+    const { now } = request;
     const day = now.toISOString().slice(0, 10);
     const dayEnd = Date.parse(`${day}T00:00:00.000Z`) + 86_400_000;
-    const counted = await this.conditionalUpdate({
-      Key: { checkId: `${counter.key}${day}` },
-      UpdateExpression: 'ADD #count :one SET #expiresAt = :ttl',
-      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-      ExpressionAttributeNames: { '#count': 'count', '#expiresAt': CHECK_TABLE.ttlAttribute },
-      ExpressionAttributeValues: {
-        ':one': 1,
-        ':limit': counter.limit,
-        ':ttl': dayEnd / 1000 + DAY_COUNTER_TTL_SECONDS,
-      },
+    const counted = await this.countOnce(request, {
+      key: `${counter.key}${day}`,
+      limit: counter.limit,
+      ttl: dayEnd / 1000 + DAY_COUNTER_TTL_SECONDS,
     });
-    if (counted.written) return { admitted: true };
+    if (counted) return { admitted: true };
     return {
       admitted: false,
       code: counter.code,
       retryAfterSeconds: Math.max(1, Math.ceil((dayEnd - now.getTime()) / 1000)),
     };
+  }
+
+  /**
+   * Counts the creation in the counter under `key` while it is below `limit`, once: the creation's
+   * mark goes into the memory slot of its time, and a write that finds its mark there already (a
+   * retry of a count whose answer was lost) is refused and taken as counted. Each count also forgets
+   * the slot two ahead of its own, which holds creations of 60 s and more before. Says whether the
+   * creation is counted.
+   */
+  private async countOnce(
+    { checkId, now }: CreationRequest,
+    counter: { key: string; limit: number; ttl: number },
+  ): Promise<boolean> {
+    const slot = Math.floor(now.getTime() / COUNTED_SLOT_MS);
+    const mark = creationMark(checkId);
+    const countedIn = countedAttribute(slot);
+    const result = await this.conditionalUpdate({
+      Key: { checkId: counter.key },
+      UpdateExpression: 'ADD #count :one, #counted :marks SET #expiresAt = :ttl REMOVE #forgotten',
+      ConditionExpression: `${NOT_COUNTED_YET} AND ${BELOW_LIMIT}`,
+      ExpressionAttributeNames: {
+        '#count': 'count',
+        '#counted': countedIn,
+        '#forgotten': countedAttribute(slot + 2),
+        '#expiresAt': CHECK_TABLE.ttlAttribute,
+      },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':marks': new Set([mark]),
+        ':creation': mark,
+        ':limit': counter.limit,
+        ':ttl': counter.ttl,
+      },
+    });
+    if (result.written) return true;
+    const remembered = result.current?.[countedIn];
+    return remembered instanceof Set && remembered.has(mark);
   }
 
   /** A refusal after the open-check slot was reserved: the slot goes back before the answer. */
@@ -193,7 +244,7 @@ export class OwnerLimits {
       const reserved = await this.conditionalUpdate({
         Key: { checkId: `${ownerKey(caller)}#open` },
         UpdateExpression: 'ADD #open :reservation SET #owner = :owner, #expiresAt = :ttl',
-        ConditionExpression: 'attribute_not_exists(#open) OR size(#open) < :limit',
+        ConditionExpression: ROOM_OR_RESERVED,
         ExpressionAttributeNames: {
           '#open': 'open',
           '#owner': 'owner',
@@ -201,6 +252,7 @@ export class OwnerLimits {
         },
         ExpressionAttributeValues: {
           ':reservation': new Set([reservation(request)]),
+          ':entry': reservation(request),
           ':owner': caller.owner,
           ':limit': this.settings.userMaxOpenChecks,
           ':ttl': Math.floor(now.getTime() / 1000) + this.retentionSeconds,
@@ -280,6 +332,20 @@ export class OwnerLimits {
 function ownerKey(caller: Caller): string {
   const digest = createHash('sha256').update(`${caller.kind}:${caller.owner}`).digest('base64url');
   return `${CHECK_TABLE.limitKeyPrefix}${digest}`;
+}
+
+/**
+ * What a counter remembers of a creation: 48 bits of a hash of its check id, 8 characters, so a slot
+ * of a few hundred creations stays within a write unit or two; two creations share a mark once in
+ * about 10^14.
+ */
+function creationMark(checkId: string): string {
+  return createHash('sha256').update(checkId).digest('base64url').slice(0, 8);
+}
+
+/** The attribute of a counter that remembers the creations counted in `slot`. */
+function countedAttribute(slot: number): string {
+  return `counted${slot % COUNTED_SLOTS}`;
 }
 
 function reservation({ checkId, now }: CreationRequest): string {

@@ -187,6 +187,56 @@ describe('per-owner limits on moto (conditional writes, concurrent creations)', 
     ).toHaveLength(1);
   });
 
+  it('counts a creation sent again once, even after others were counted and a memory slot turned', async () => {
+    // A retried write is the same request: the same creation, at the same `now`.
+    const by = daily();
+    const service: Caller = { owner: 'arn:aws:iam::123456789012:role/retried', kind: 'service' };
+    const first = {
+      caller: service,
+      checkId: crypto.randomUUID(),
+      now: new Date('2026-12-05T08:00:29.000Z'),
+    };
+    expect(await by.admit(first)).toEqual({ admitted: true });
+    const later = {
+      caller: service,
+      checkId: crypto.randomUUID(),
+      now: new Date('2026-12-05T08:00:31.000Z'),
+    };
+    expect(await by.admit(later)).toEqual({ admitted: true });
+    expect(await by.admit(first)).toEqual({ admitted: true });
+    expect(await by.admit(later)).toEqual({ admitted: true });
+    expect((await budgetItem('2026-12-05'))?.count).toBe(2);
+  });
+
+  it('forgets the creations counted two memory slots (60 s) before, so a busy counter stays small', async () => {
+    const by = daily();
+    const user: Caller = { owner: 'user-slots', kind: 'user' };
+    const at = (seconds: number) => new Date(Date.parse('2026-12-06T08:00:00.000Z') + seconds * 1000);
+    for (const seconds of [1, 2, 31, 61]) {
+      expect(
+        (await by.admit({ caller: user, checkId: crypto.randomUUID(), now: at(seconds) })).admitted,
+      ).toBe(true);
+    }
+    const item = (await budgetItem('2026-12-06')) ?? {};
+    expect(item.count).toBe(4);
+    const slots = Object.keys(item)
+      .filter((name) => name.startsWith('counted'))
+      .map((name) => [name, (item[name] as Set<string>).size]);
+    // 08:00:00-29 is gone; 08:00:30-59 and 08:01:00-29 are remembered.
+    const slot = Math.floor(at(1).getTime() / 30_000);
+    expect(Object.fromEntries(slots)).toEqual({
+      [`counted${(slot + 1) % 4}`]: 1,
+      [`counted${(slot + 2) % 4}`]: 1,
+    });
+  });
+
+  async function budgetItem(day: string) {
+    const { Item } = await DynamoDBDocumentClient.from(dynamodb).send(
+      new GetCommand({ TableName: TABLE, Key: { checkId: `owner#*budget*#${day}` }, ConsistentRead: true }),
+    );
+    return Item;
+  }
+
   /** The key of a user's open-check item, as the limits wrote it (found through its owner attribute). */
   async function openItemKey(user: Caller): Promise<string> {
     const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');

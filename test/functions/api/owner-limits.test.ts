@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -45,6 +46,20 @@ const refused = (item?: Record<string, unknown>) =>
   });
 const updates = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
 
+/** NOW's memory slot of 30 s (19.5 s into its minute: the first slot of the minute), and the one it forgets. */
+const SLOT = Math.floor(NOW.getTime() / 30_000);
+const MARK = createHash('sha256').update(CHECK_ID).digest('base64url').slice(0, 8);
+/** A count made once per creation: the creation's mark goes into its slot's memory (decision 15). */
+const COUNTED_ONCE = {
+  UpdateExpression: 'ADD #count :one, #counted :marks SET #expiresAt = :ttl REMOVE #forgotten',
+  ConditionExpression:
+    'NOT contains(#counted, :creation) AND (attribute_not_exists(#count) OR #count < :limit)',
+  ExpressionAttributeNames: expect.objectContaining({
+    '#counted': `counted${SLOT % 4}`,
+    '#forgotten': `counted${(SLOT + 2) % 4}`,
+  }),
+};
+
 beforeEach(() => {
   ddb.reset();
   ddb.on(UpdateCommand).resolves({});
@@ -62,8 +77,7 @@ describe('checks per minute', () => {
     expect(minute).toMatchObject({
       TableName: 'checks',
       Key: { checkId: expect.stringMatching(new RegExp(`^owner#[\\w-]{43}#minute#${MINUTE}$`)) },
-      UpdateExpression: 'ADD #count :one SET #expiresAt = :ttl',
-      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+      ...COUNTED_ONCE,
       ExpressionAttributeValues: { ':one': 1, ':limit': 1200, ':ttl': (MINUTE + 1) * 60 + 3600 },
     });
   });
@@ -86,6 +100,45 @@ describe('checks per minute', () => {
       retryAfterSeconds: 41,
     });
     expect(updates()).toHaveLength(1);
+  });
+
+  it.each([
+    ['minute', /#minute#/],
+    ['day', /#day#/],
+    ['budget', /\*budget\*/],
+  ])(
+    'takes a %s count refused because its own creation is in its memory as counted',
+    async (_name, pattern) => {
+      ddb.on(UpdateCommand).callsFake((input: { Key: { checkId: string } }) => {
+        if (pattern.test(input.Key.checkId)) {
+          throw refused({
+            checkId: input.Key.checkId,
+            count: 10,
+            [`counted${SLOT % 4}`]: new Set(['other', MARK]),
+          });
+        }
+        return {};
+      });
+      const { limits } = setup();
+      expect(await limits.admit({ caller: USER, checkId: CHECK_ID, now: NOW })).toEqual({ admitted: true });
+    },
+  );
+
+  it("refuses a full counter whose memory holds other creations, or this one's mark in another slot", async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejects(
+        refused({
+          count: 10,
+          [`counted${(SLOT + 1) % 4}`]: new Set([MARK]),
+          [`counted${SLOT % 4}`]: new Set(['other']),
+        }),
+      );
+    const { limits } = setup();
+    expect(await limits.admit({ caller: USER, checkId: CHECK_ID, now: NOW })).toMatchObject({
+      admitted: false,
+      code: 'OWNER_RATE_LIMITED',
+    });
   });
 
   it('classifies a throttled counter as retryable', async () => {
@@ -114,9 +167,10 @@ describe("a user's open checks", () => {
     expect(updates()[1]).toMatchObject({
       Key: { checkId: expect.stringMatching(/^owner#[\w-]{43}#open$/) },
       UpdateExpression: 'ADD #open :reservation SET #owner = :owner, #expiresAt = :ttl',
-      ConditionExpression: 'attribute_not_exists(#open) OR size(#open) < :limit',
+      ConditionExpression: 'attribute_not_exists(#open) OR size(#open) < :limit OR contains(#open, :entry)',
       ExpressionAttributeValues: {
         ':reservation': new Set([reservation]),
+        ':entry': reservation,
         ':owner': 'user-a',
         ':limit': 3,
         ':ttl': Math.floor(NOW.getTime() / 1000) + 30 * 86_400,
@@ -211,8 +265,7 @@ describe("a user's checks per day", () => {
       'owner#*budget*#2026-11-25',
     ]);
     expect(writes[2]).toMatchObject({
-      UpdateExpression: 'ADD #count :one SET #expiresAt = :ttl',
-      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+      ...COUNTED_ONCE,
       ExpressionAttributeValues: { ':one': 1, ':limit': 100, ':ttl': DAY_END + 86_400 },
     });
   });
@@ -258,8 +311,7 @@ describe("the installation's daily budget of checks", () => {
     await limits.admit({ caller: SERVICE, checkId: CHECK_ID, now: NOW });
     expect(updates().at(-1)).toMatchObject({
       Key: { checkId: 'owner#*budget*#2026-11-25' },
-      UpdateExpression: 'ADD #count :one SET #expiresAt = :ttl',
-      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+      ...COUNTED_ONCE,
       ExpressionAttributeValues: { ':one': 1, ':limit': 20_000, ':ttl': DAY_END + 86_400 },
     });
   });

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { type ApiDeps, type ApiResponse, createApi } from '../../../functions/api/app.js';
 import type { OwnerLimits } from '../../../functions/api/owner-limits.js';
 import type { CheckItem } from '../../../shared/check.js';
+import { RetryableError } from '../../../shared/errors.js';
 import { finalCheckItem } from '../../shared/events/check-items.js';
 import { testClock } from '../../support/clock.js';
 import { contractProblems } from '../../support/openapi.js';
@@ -251,11 +252,33 @@ describe('per-owner limits', () => {
     expect(repository.createAwaitingUpload).not.toHaveBeenCalled();
   });
 
-  it('gives the slot back when the check cannot be created after all', async () => {
+  it('keeps the slot when the check write fails: DynamoDB may have applied it and lost the answer', async () => {
     const limits = admitAll();
     const { api, repository } = setup(limits);
     repository.createAwaitingUpload.mockRejectedValueOnce(new Error('boom'));
     expect((await api(create({ jwt: 'user-a' }))).statusCode).toBe(500);
+    expect(limits.release).not.toHaveBeenCalled();
+  });
+
+  it('gives the slot back when the upload cannot be presigned, before any check is written', async () => {
+    const limits = admitAll();
+    const { api, repository, presigner } = setup(limits);
+    presigner.presign.mockRejectedValueOnce(new Error('no credentials'));
+    expect((await api(create({ jwt: 'user-a' }))).statusCode).toBe(500);
+    expect(repository.createAwaitingUpload).not.toHaveBeenCalled();
+    expect(limits.release).toHaveBeenCalledWith({
+      caller: { owner: 'user-a', kind: 'user' },
+      checkId: ID_A,
+      now: NOW,
+    });
+  });
+
+  it('gives the slot back when the admission fails midway: its reservation may have been made', async () => {
+    const limits = admitAll();
+    vi.mocked(limits.admit).mockRejectedValueOnce(new RetryableError('DynamoDB UpdateItem failed'));
+    const { api, repository } = setup(limits);
+    expect((await api(create({ jwt: 'user-a' }))).statusCode).toBe(503);
+    expect(repository.createAwaitingUpload).not.toHaveBeenCalled();
     expect(limits.release).toHaveBeenCalledWith({
       caller: { owner: 'user-a', kind: 'user' },
       checkId: ID_A,
