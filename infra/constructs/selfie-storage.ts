@@ -97,7 +97,7 @@ export const QUEUE_SECURE_DEFAULTS = {
 
 /** What the pipeline decides on a dead-letter queue itself. */
 export const DEAD_LETTER_QUEUE_FIXED = {
-  retentionPeriod: 'it is the dlqRetentionDays setting (-c dlqRetentionDays=...)',
+  retentionPeriod: 'it is the dlqRetentionDays setting (settings.dlqRetentionDays)',
   fifo: 'the dead-letter queue of a standard queue is a standard queue',
 } satisfies Partial<Record<keyof sqs.QueueProps, string>>;
 
