@@ -118,7 +118,6 @@ export async function sweep(deps: SweeperDeps): Promise<SweepCounts> {
         ? finalizeAndDelete(deps, counts, entry.checkId, stale, {
             outcome: { status: 'FAILED', failure: UNCLAIMED_UPLOAD_FAILURE },
             guard: { kind: 'upload-unclaimed', cutoff: now.toISOString() },
-            now,
           })
         : failIfClaimedAndStale(deps, counts, entry.checkId, stale),
   });
@@ -141,7 +140,11 @@ export async function sweep(deps: SweeperDeps): Promise<SweepCounts> {
   return counts;
 }
 
-/** When stale claims are failed: leases that ran out before `cutoffMs`, recorded at `now`. */
+/**
+ * When stale claims are failed: leases that ran out before `cutoffMs`, as of the run's start `now`.
+ * The run decides by its start; every write is stamped with its own time (`writeTime`): a run may
+ * last minutes, and `dlq redrive notifier` finds a decision by its `decidedAt` near its stream record.
+ */
 interface StaleClaims {
   cutoffMs: number;
   now: Date;
@@ -197,7 +200,6 @@ async function expireOrWait(
   cutoff: string,
   stale: StaleClaims,
 ): Promise<void> {
-  const { now } = stale;
   let uploaded: boolean;
   try {
     uploaded = await deps.selfies.exists(`${deps.config.selfiePrefix}${checkId}`);
@@ -212,7 +214,7 @@ async function expireOrWait(
       checkId,
       outcome: { status: 'EXPIRED' },
       guard: { kind: 'upload-expired', cutoff },
-      now,
+      now: writeTime(deps),
     });
     if (write.written) counts.expired++;
     if (!(await failedAsStaleClaim(deps, counts, checkId, write, stale))) {
@@ -220,8 +222,8 @@ async function expireOrWait(
     }
     return;
   }
-  const until = new Date(now.getTime() + deps.config.claimWaitSeconds * 1000);
-  const write = await deps.repository.awaitClaim({ checkId, cutoff, until, now });
+  const until = new Date(stale.now.getTime() + deps.config.claimWaitSeconds * 1000);
+  const write = await deps.repository.awaitClaim({ checkId, cutoff, until, now: writeTime(deps) });
   if (write.written) {
     counts.waiting++;
     deps.logger.info('check left to the checker: its selfie arrived in time', {
@@ -243,7 +245,6 @@ async function failIfStale(
   await finalizeAndDelete(deps, counts, checkId, stale, {
     outcome: { status: 'FAILED', failure: LEASE_EXPIRED_FAILURE },
     guard: { kind: 'lease-expired', cutoffMs: stale.cutoffMs },
-    now: stale.now,
   });
 }
 
@@ -304,7 +305,7 @@ async function followedLiveClaim(
     leaseId: item.leaseId,
     leaseExpiresAt: item.leaseExpiresAt,
     sweepAt,
-    now: stale.now,
+    now: writeTime(deps),
   });
   if (!write.written) return false;
   counts.rescheduled++;
@@ -313,6 +314,11 @@ async function followedLiveClaim(
     sweepAt: sweepAt.toISOString(),
   });
   return true;
+}
+
+/** The time a write is stamped with (`updatedAt`, `decidedAt`): when it is made, not when the run began. */
+function writeTime(deps: SweeperDeps): Date {
+  return deps.clock.now();
 }
 
 function isStaleClaim(item: CheckItem | undefined, stale: StaleClaims): boolean {
@@ -325,9 +331,9 @@ async function finalizeAndDelete(
   counts: SweepCounts,
   checkId: string,
   stale: StaleClaims,
-  kind: { outcome: FinalOutcome & { status: 'FAILED' }; guard: FinalizeGuard; now: Date },
+  kind: { outcome: FinalOutcome & { status: 'FAILED' }; guard: FinalizeGuard },
 ): Promise<void> {
-  const write = await deps.repository.finalize({ checkId, ...kind });
+  const write = await deps.repository.finalize({ checkId, ...kind, now: writeTime(deps) });
   if (!write.written) {
     // A refused lease-expired write means the claim is live (again); any other refusal may be a
     // claim made since the entry was written, which may have gone stale.

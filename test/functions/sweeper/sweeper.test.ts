@@ -119,6 +119,31 @@ describe('sweep', () => {
     });
   });
 
+  it('stamps each write with its own time, not the run start: a run may last minutes', async () => {
+    // `dlq redrive notifier` republishes by `decidedAt` within 60 s of the stream records' arrival.
+    onQuery('CHECKING').resolves({ Items: keys('CHECKING', 'stale') });
+    onQuery('UPLOADED').resolves({ Items: keys('UPLOADED', 'unclaimed') });
+    onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'expired', 'arrived') });
+    const { deps } = setup({}, fakeSelfies('selfies/arrived'));
+    const later = new Date(NOW.getTime() + 100_000);
+    let reads = 0;
+    deps.clock = testClock(() => (reads++ === 0 ? NOW : later));
+    expect(await sweep(deps)).toEqual({ ...NO_COUNTS, failed: 1, unclaimed: 1, expired: 1, waiting: 1 });
+    const writes = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(writes).toHaveLength(4);
+    for (const write of writes) expect(write.ExpressionAttributeValues?.[':now']).toBe(later.toISOString());
+    // What the run decides still follows its start: the cutoffs, and how long an upload is waited for.
+    expect(
+      updatesFor('FAILED').map(
+        (w) => w.ExpressionAttributeValues?.[':cutoffMs'] ?? w.ExpressionAttributeValues?.[':cutoff'],
+      ),
+    ).toEqual([LEASE_CUTOFF, NOW.toISOString()]);
+    const wait = writes.find((w) => w.UpdateExpression?.includes('#sweepAt = :until'));
+    expect(wait?.ExpressionAttributeValues?.[':until']).toBe(
+      new Date(NOW.getTime() + 3600 * 1000).toISOString(),
+    );
+  });
+
   it('counts a refused write as skipped, not as an error', async () => {
     onQuery('AWAITING_UPLOAD').resolves({ Items: keys('AWAITING_UPLOAD', 'late') });
     ddb.on(UpdateCommand).rejects(conditionalRefusal({ checkId: 'late', status: 'CHECKING' }));
