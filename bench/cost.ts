@@ -4,7 +4,7 @@
  * own price is excluded. Fixed monthly costs (secrets, the KMS key, alarms, dashboard) are listed
  * apart: they do not grow with checks.
  */
-import { DEFAULT_SETTINGS } from '../infra/settings.js';
+import { DEFAULT_MEMORY_MIB, DEFAULT_SETTINGS } from '../infra/settings.js';
 import { printTable, round } from './lib/stats.js';
 
 /** us-east-1 list prices, USD. Assumed as of 2026-11 from the AWS pricing pages: verify before quoting. */
@@ -92,7 +92,6 @@ export interface CostResult {
 const M = 1_000_000;
 
 function model(inputs: CostInputs, checksPerCheckerInvocation: number, eventsPerNotifierInvocation: number) {
-  const s = DEFAULT_SETTINGS;
   const p = PRICES;
   const lines: CostLine[] = [];
   const add = (service: string, item: string, quantity: number, unit: string, usd: number) =>
@@ -117,26 +116,26 @@ function model(inputs: CostInputs, checksPerCheckerInvocation: number, eventsPer
     (invocations / M) * p.lambdaPerMillionRequests,
   );
   const checkerMs = checksPerCheckerInvocation === 1 ? inputs.checkerSingleMs : inputs.checkerBatchMs;
-  const checkerGbs = checkerInvocations * gbs(s.checker.memoryMb, checkerMs);
+  const checkerGbs = checkerInvocations * gbs(DEFAULT_MEMORY_MIB.checker, checkerMs);
   add(
     'Lambda',
-    `checker ${s.checker.memoryMb} MB x ${Math.ceil(checkerMs)} ms per invocation`,
+    `checker ${DEFAULT_MEMORY_MIB.checker} MB x ${Math.ceil(checkerMs)} ms per invocation`,
     checkerGbs,
     'GB-s',
     checkerGbs * p.lambdaArmPerGbSecond,
   );
-  const notifierGbs = notifierInvocations * gbs(s.notifier.memoryMb, inputs.notifierBatchMs);
+  const notifierGbs = notifierInvocations * gbs(DEFAULT_MEMORY_MIB.notifier, inputs.notifierBatchMs);
   add(
     'Lambda',
-    `notifier ${s.notifier.memoryMb} MB x ${Math.ceil(inputs.notifierBatchMs)} ms`,
+    `notifier ${DEFAULT_MEMORY_MIB.notifier} MB x ${Math.ceil(inputs.notifierBatchMs)} ms`,
     notifierGbs,
     'GB-s',
     notifierGbs * p.lambdaArmPerGbSecond,
   );
-  const apiGbs = apiInvocations * gbs(s.api.memoryMb, inputs.apiMs);
+  const apiGbs = apiInvocations * gbs(DEFAULT_MEMORY_MIB.api, inputs.apiMs);
   add(
     'Lambda',
-    `api ${s.api.memoryMb} MB x ${Math.ceil(inputs.apiMs)} ms`,
+    `api ${DEFAULT_MEMORY_MIB.api} MB x ${Math.ceil(inputs.apiMs)} ms`,
     apiGbs,
     'GB-s',
     apiGbs * p.lambdaArmPerGbSecond,

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_SETTINGS } from '../infra/settings.js';
+import { DEFAULT_MEMORY_MIB } from '../infra/settings.js';
 import { BENCH_TMP, bundle, deployedVariant, PROJECT_ROOT } from './lib/bundle.js';
 import { startSimulatorProcess } from './lib/simulator-process.js';
 import { printTable, round } from './lib/stats.js';
@@ -49,7 +49,7 @@ export async function benchMemory(vendorLatencyMs = 100): Promise<MemoryResult> 
       MemoryResult,
       'functionMemoryMb' | 'peakShareOfMemory' | 'peakOverBaselineMiB' | 'vendorLatencyMs'
     >;
-    const memoryMb = DEFAULT_SETTINGS.checker.memoryMb;
+    const memoryMb = DEFAULT_MEMORY_MIB.checker;
     const result: MemoryResult = {
       selfieBytes: raw.selfieBytes,
       selfies: raw.selfies,

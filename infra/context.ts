@@ -1,17 +1,28 @@
+import { Size } from 'aws-cdk-lib';
 import type { LivenessApiAuth } from './constructs/liveness-api.js';
-import { type SettingPath, settingValue } from './environment.js';
-import type { PipelineFunctionOverridesByName } from './liveness-pipeline-props.js';
+import type {
+  PipelineFunctionOverrides,
+  PipelineFunctionOverridesByName,
+} from './liveness-pipeline-props.js';
 import type { ExistingResources, LivenessPipelineStackProps } from './liveness-pipeline-stack.js';
-import { DEFAULT_SETTINGS, type PipelineSettingsOverrides } from './settings.js';
+import {
+  DEFAULT_SETTINGS,
+  type PipelineSettingsOverrides,
+  SETTING_PATHS,
+  type SettingPath,
+  settingValue,
+} from './settings-model.js';
 
-/** A context key that sets one setting: its default is the setting's, stated once. */
-function setting(path: SettingPath): { default: string; setting: SettingPath } {
-  return { default: String(settingValue(DEFAULT_SETTINGS, path)), setting: path };
+/** A context key that sets one setting: the setting's path, with the setting's default, stated once. */
+function setting<P extends SettingPath>(path: P, doc: string): { default: string; setting: P; doc: string } {
+  return { default: String(settingValue(DEFAULT_SETTINGS, path)), setting: path, doc };
 }
 
 /**
  * The CDK context keys the app reads (`cdk.json` "context", or `-c key=value`), with their defaults.
- * docs/deploy.md documents each one; a test keeps that table and this list in step.
+ * Every setting is a key by its path (`-c checker.timeoutSeconds=90`), listed here or not: these are
+ * the ones docs/configuration.md shows, with the keys that are not settings. A test keeps that table
+ * and this list in step.
  */
 export const CONTEXT_KEYS = {
   stackName: { default: 'SelfieLiveness', doc: 'CloudFormation stack name' },
@@ -43,82 +54,73 @@ export const CONTEXT_KEYS = {
   },
   functions: {
     default: '-',
-    doc: 'JSON object of per-function overrides (`reservedConcurrentExecutions`, `logLevel`, `tracing`)',
+    doc: 'JSON object of per-function overrides (`memorySize` in MiB, `reservedConcurrentExecutions`, `logLevel`, `tracing`)',
   },
-  selfiePrefix: { ...setting('selfiePrefix'), doc: 'Key prefix of uploaded selfies' },
-  eventSource: { ...setting('eventSource'), doc: '`source` of the events' },
-  livenessApiUrl: { ...setting('livenessApiUrl'), doc: 'Apptenticate base URL' },
-  maxObjectBytes: { ...setting('maxObjectBytes'), doc: 'Largest selfie accepted, bytes' },
-  retainSelfies: {
-    ...setting('retainSelfies'),
-    doc: 'Keep selfies after the verdict (the lifecycle rule still expires them)',
-  },
-  selfieLifecycleDays: {
-    ...setting('selfieLifecycleDays'),
-    doc: 'S3 expires selfies left after this many days',
-  },
-  checkRetentionDays: {
-    ...setting('checkRetentionDays'),
-    doc: 'Check items expire (TTL) after this many days',
-  },
-  logRetentionDays: { ...setting('logRetentionDays'), doc: 'Log retention, a CloudWatch Logs value' },
-  logLevel: { ...setting('logLevel'), doc: 'Least severe level every function logs' },
-  eventArchiveRetentionDays: { ...setting('eventArchiveRetentionDays'), doc: 'Event archive retention' },
-  checkerTimeoutSeconds: {
-    ...setting('checker.timeoutSeconds'),
-    doc: 'Checker timeout; the queue visibility is 6x',
-  },
-  checkerLeaseSeconds: {
-    ...setting('checker.leaseSeconds'),
-    doc: 'Check claim lease; must exceed the checker timeout',
-  },
-  checkerMaxConcurrency: {
-    ...setting('checker.maxConcurrency'),
-    doc: 'Concurrent checker invocations (vendor rate limit)',
-  },
-  checkerMaxReceiveCount: {
-    ...setting('checker.maxReceiveCount'),
-    doc: 'Receives before a notification goes to the DLQ',
-  },
-  uploadUrlTtlSeconds: { ...setting('api.uploadUrlTtlSeconds'), doc: 'Presigned upload lifetime' },
-  userChecksPerDay: {
-    ...setting('api.userChecksPerDay'),
-    doc: 'Checks a user may create per UTC day (429 `OWNER_DAILY_LIMITED` beyond)',
-  },
-  checksPerDay: {
-    ...setting('api.checksPerDay'),
-    doc: 'Checks the API creates per UTC day for everyone (429 `CHECK_BUDGET_EXHAUSTED` beyond); the vendor-call alarm fires at 80%',
-  },
-  sweepScheduleMinutes: { ...setting('sweeper.scheduleMinutes'), doc: 'Sweeper schedule' },
-  tokenRefreshHours: {
-    ...setting('tokenRefresher.scheduleHours'),
-    doc: 'Token-refresher schedule; well inside the 1-day refresh token lifetime',
-  },
-  tokenRefresherReserveConcurrency: {
-    ...setting('tokenRefresher.reserveConcurrency'),
-    doc: 'Reserve a concurrency of 1 for the token-refresher (one run at a time); needs 11 units of account concurrency',
-  },
-  expiredAlarmPercent: {
-    ...setting('monitoring.expiredSharePercent'),
-    doc: "Alarm when more of the window's final checks are EXPIRED, %",
-  },
-  failedAlarmPercent: {
-    ...setting('monitoring.failedSharePercent'),
-    doc: "Alarm when more of the window's final checks are FAILED, %",
-  },
-  outcomeAlarmWindowMinutes: {
-    ...setting('monitoring.outcomeWindowMinutes'),
-    doc: 'Window of the EXPIRED and FAILED share alarms',
-  },
-  apiErrorAlarmPercent: {
-    ...setting('monitoring.apiServerErrorPercent'),
-    doc: 'Alarm when more API requests answer 5xx, %',
-  },
-  apiLatencyAlarmMs: {
-    ...setting('monitoring.apiLatencyP99Ms'),
-    doc: 'Alarm when the API p99 latency exceeds this',
-  },
-  runbookUrl: { ...setting('monitoring.runbookUrl'), doc: 'Where the runbooks linked from alarms are read' },
+  selfiePrefix: setting('selfiePrefix', 'Key prefix of uploaded selfies'),
+  eventSource: setting('eventSource', '`source` of the events'),
+  livenessApiUrl: setting('livenessApiUrl', 'Apptenticate base URL'),
+  maxObjectBytes: setting('maxObjectBytes', 'Largest selfie accepted, bytes'),
+  retainSelfies: setting(
+    'retainSelfies',
+    'Keep selfies after the verdict (the lifecycle rule still expires them)',
+  ),
+  selfieLifecycleDays: setting('selfieLifecycleDays', 'S3 expires selfies left after this many days'),
+  checkRetentionDays: setting('checkRetentionDays', 'Check items expire (TTL) after this many days'),
+  logRetentionDays: setting('logRetentionDays', 'Log retention, a CloudWatch Logs value'),
+  logLevel: setting('logLevel', 'Least severe level every function logs'),
+  eventArchiveRetentionDays: setting('eventArchiveRetentionDays', 'Event archive retention'),
+  'checker.timeoutSeconds': setting('checker.timeoutSeconds', 'Checker timeout; the queue visibility is 6x'),
+  'checker.leaseSeconds': setting(
+    'checker.leaseSeconds',
+    'Check claim lease; must exceed the checker timeout',
+  ),
+  'checker.maxConcurrency': setting(
+    'checker.maxConcurrency',
+    'Concurrent checker invocations (vendor rate limit)',
+  ),
+  'checker.maxReceiveCount': setting(
+    'checker.maxReceiveCount',
+    'Receives before a notification goes to the DLQ',
+  ),
+  'api.uploadUrlTtlSeconds': setting('api.uploadUrlTtlSeconds', 'Presigned upload lifetime'),
+  'api.userChecksPerDay': setting(
+    'api.userChecksPerDay',
+    'Checks a user may create per UTC day (429 `OWNER_DAILY_LIMITED` beyond)',
+  ),
+  'api.checksPerDay': setting(
+    'api.checksPerDay',
+    'Checks the API creates per UTC day for everyone (429 `CHECK_BUDGET_EXHAUSTED` beyond); the vendor-call alarm fires at 80%',
+  ),
+  'sweeper.scheduleMinutes': setting('sweeper.scheduleMinutes', 'Sweeper schedule'),
+  'tokenRefresher.scheduleHours': setting(
+    'tokenRefresher.scheduleHours',
+    'Token-refresher schedule; well inside the 1-day refresh token lifetime',
+  ),
+  'tokenRefresher.reserveConcurrency': setting(
+    'tokenRefresher.reserveConcurrency',
+    'Reserve a concurrency of 1 for the token-refresher (one run at a time); needs 11 units of account concurrency',
+  ),
+  'monitoring.expiredSharePercent': setting(
+    'monitoring.expiredSharePercent',
+    "Alarm when more of the window's final checks are EXPIRED, %",
+  ),
+  'monitoring.failedSharePercent': setting(
+    'monitoring.failedSharePercent',
+    "Alarm when more of the window's final checks are FAILED, %",
+  ),
+  'monitoring.outcomeWindowMinutes': setting(
+    'monitoring.outcomeWindowMinutes',
+    'Window of the EXPIRED and FAILED share alarms',
+  ),
+  'monitoring.apiServerErrorPercent': setting(
+    'monitoring.apiServerErrorPercent',
+    'Alarm when more API requests answer 5xx, %',
+  ),
+  'monitoring.apiLatencyP99Ms': setting(
+    'monitoring.apiLatencyP99Ms',
+    'Alarm when the API p99 latency exceeds this',
+  ),
+  'monitoring.runbookUrl': setting('monitoring.runbookUrl', 'Where the runbooks linked from alarms are read'),
   settings: {
     default: '-',
     doc: 'JSON object of any further settings (see `infra/settings.ts`), merged last',
@@ -136,7 +138,40 @@ export const CONTEXT_KEYS = {
   existingSecretsKeyArn: { default: '-', doc: 'Customer managed key of the existing secrets' },
   existingAlarmTopicArn: { default: '-', doc: 'Use this SNS topic for alarms' },
 } as const;
-export type ContextKey = keyof typeof CONTEXT_KEYS;
+/** A key the app reads: one of `CONTEXT_KEYS`, or any setting by its path. */
+export type ContextKey = keyof typeof CONTEXT_KEYS | SettingPath;
+
+/**
+ * The keys of earlier versions that named a setting by another name, and the setting's path that
+ * replaced each. A context that still sets one fails the synth, naming the new key.
+ */
+export const RENAMED_CONTEXT_KEYS = {
+  checkerTimeoutSeconds: 'checker.timeoutSeconds',
+  checkerLeaseSeconds: 'checker.leaseSeconds',
+  checkerMaxConcurrency: 'checker.maxConcurrency',
+  checkerMaxReceiveCount: 'checker.maxReceiveCount',
+  uploadUrlTtlSeconds: 'api.uploadUrlTtlSeconds',
+  userChecksPerDay: 'api.userChecksPerDay',
+  checksPerDay: 'api.checksPerDay',
+  sweepScheduleMinutes: 'sweeper.scheduleMinutes',
+  tokenRefreshHours: 'tokenRefresher.scheduleHours',
+  tokenRefresherReserveConcurrency: 'tokenRefresher.reserveConcurrency',
+  expiredAlarmPercent: 'monitoring.expiredSharePercent',
+  failedAlarmPercent: 'monitoring.failedSharePercent',
+  outcomeAlarmWindowMinutes: 'monitoring.outcomeWindowMinutes',
+  apiErrorAlarmPercent: 'monitoring.apiServerErrorPercent',
+  apiLatencyAlarmMs: 'monitoring.apiLatencyP99Ms',
+  runbookUrl: 'monitoring.runbookUrl',
+} as const satisfies Record<string, SettingPath>;
+
+/** The function groups of the settings: `<group>.memoryMb` was a setting, memory is now `functions.<group>.memorySize`. */
+const MEMORY_GROUPS = ['checker', 'notifier', 'api', 'sweeper', 'tokenRefresher'] as const;
+
+function defaultOf(key: ContextKey): string {
+  return key in CONTEXT_KEYS
+    ? CONTEXT_KEYS[key as keyof typeof CONTEXT_KEYS].default
+    : String(settingValue(DEFAULT_SETTINGS, key as SettingPath));
+}
 
 /** The stack name and props the app builds from context. */
 export interface AppConfig {
@@ -162,9 +197,7 @@ export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfi
     const raw = str(key);
     if (raw === undefined) return undefined;
     if (!/^\d+$/.test(raw)) {
-      problems.push(
-        `context ${key} must be a whole number, e.g. -c ${key}=${CONTEXT_KEYS[key].default}; got "${raw}"`,
-      );
+      problems.push(`context ${key} must be a whole number, e.g. -c ${key}=${defaultOf(key)}; got "${raw}"`);
       return undefined;
     }
     return Number(raw);
@@ -185,53 +218,76 @@ export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfi
       .filter(Boolean);
   };
 
+  for (const [old, path] of Object.entries(RENAMED_CONTEXT_KEYS)) {
+    const value = tryGetContext(old);
+    if (value === undefined) continue;
+    problems.push(
+      `context ${old} was renamed to ${path}, the setting's own name: use -c ${path}=${typeof value === 'object' ? defaultOf(path) : String(value)}`,
+    );
+  }
+  for (const group of MEMORY_GROUPS) {
+    if (tryGetContext(`${group}.memoryMb`) === undefined) continue;
+    problems.push(
+      `context ${group}.memoryMb is no longer a setting: set memory with -c functions='{"${group}":{"memorySize":1024}}' (MiB)`,
+    );
+  }
+
   const extra = tryGetContext('settings');
   let extraSettings: PipelineSettingsOverrides = {};
   if (typeof extra === 'string' && extra.trim()) {
     try {
       extraSettings = JSON.parse(extra) as PipelineSettingsOverrides;
     } catch {
-      problems.push(
-        `context settings must be a JSON object, e.g. -c settings='{"checker":{"memoryMb":1024}}'`,
-      );
+      problems.push(`context settings must be a JSON object, e.g. -c settings='{"checker":{"batchSize":5}}'`);
     }
   } else if (typeof extra === 'object' && extra !== null) {
     extraSettings = extra as PipelineSettingsOverrides;
   }
 
-  // Each key that sets one setting is read as the type of that setting's default.
+  // Each setting's key is its path, read as the type of that setting's default; a key wins over `settings`.
   const settings: Record<string, unknown> = { ...extraSettings };
-  for (const [key, entry] of Object.entries(CONTEXT_KEYS) as [ContextKey, { setting?: SettingPath }][]) {
-    if (!entry.setting) continue;
-    const fallback = settingValue(DEFAULT_SETTINGS, entry.setting);
+  for (const path of SETTING_PATHS) {
+    const fallback = settingValue(DEFAULT_SETTINGS, path);
     const value =
-      typeof fallback === 'number' ? int(key) : typeof fallback === 'boolean' ? bool(key) : str(key);
+      typeof fallback === 'number' ? int(path) : typeof fallback === 'boolean' ? bool(path) : str(path);
     if (value === undefined) continue;
-    const [head, tail] = entry.setting.split('.') as [string, string | undefined];
+    const [head, tail] = path.split('.') as [string, string | undefined];
     settings[head] =
       tail === undefined ? value : { ...(settings[head] as object | undefined), [tail]: value };
   }
 
-  // Memory is a setting (a number of MiB); the construct's `memorySize` override takes a Size.
+  // JSON has no Size: memory in the `functions` key is a number of MiB.
   const overrides = tryGetContext('functions');
-  let functions: PipelineFunctionOverridesByName | undefined;
+  let parsed: unknown;
   if (typeof overrides === 'string' && overrides.trim()) {
     try {
-      functions = JSON.parse(overrides) as PipelineFunctionOverridesByName;
+      parsed = JSON.parse(overrides);
     } catch {
       problems.push(
         `context functions must be a JSON object, e.g. -c functions='{"checker":{"reservedConcurrentExecutions":10}}'`,
       );
     }
   } else if (typeof overrides === 'object' && overrides !== null) {
-    functions = overrides as PipelineFunctionOverridesByName;
+    parsed = overrides;
   }
-  for (const [name, entry] of Object.entries(functions ?? {})) {
-    if (entry && typeof entry === 'object' && 'memorySize' in entry) {
-      problems.push(
-        `context functions.${name}.memorySize: set memory with -c settings='{"${name}":{"memoryMb":1024}}'`,
-      );
-    }
+  let functions: PipelineFunctionOverridesByName | undefined;
+  if (parsed !== undefined) {
+    functions = Object.fromEntries(
+      Object.entries(parsed as Record<string, unknown>).map(([name, entry]) => {
+        if (!entry || typeof entry !== 'object' || !('memorySize' in entry)) return [name, entry];
+        const { memorySize, ...rest } = entry as Record<string, unknown>;
+        if (typeof memorySize !== 'number' || !Number.isInteger(memorySize)) {
+          problems.push(
+            `context functions.${name}.memorySize must be a whole number of MiB, e.g. -c functions='{"${name}":{"memorySize":1024}}'; got ${JSON.stringify(memorySize)}`,
+          );
+          return [name, rest];
+        }
+        return [
+          name,
+          { ...rest, memorySize: Size.mebibytes(memorySize) } satisfies PipelineFunctionOverrides,
+        ];
+      }),
+    ) as PipelineFunctionOverridesByName;
   }
 
   let apiAuth: LivenessApiAuth = 'iam';

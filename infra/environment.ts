@@ -10,16 +10,12 @@ import { NOTIFIER_ENVIRONMENT } from '../functions/notifier/environment.js';
 import { SWEEPER_ENVIRONMENT } from '../functions/sweeper/environment.js';
 import { TOKEN_REFRESHER_ENVIRONMENT } from '../functions/token-refresher/environment.js';
 import type { EnvDeclaration, EnvVarSpec } from '../shared/config.js';
-import type {
-  ApiSettings,
-  CheckerSettings,
-  MonitoringSettings,
-  NotifierSettings,
-  PipelineFunctionName,
-  PipelineResourceNames,
-  PipelineSettings,
-  SweeperSettings,
-  TokenRefresherSettings,
+import {
+  type PipelineFunctionName,
+  type PipelineResourceNames,
+  type PipelineSettings,
+  type SettingPath,
+  settingValue,
 } from './settings-model.js';
 
 /** Each function's declared environment. */
@@ -51,19 +47,6 @@ export const RESOURCE_ENVIRONMENT = {
     Record<keyof (typeof FUNCTION_ENVIRONMENTS)[F], keyof PipelineResourceNames>
   >;
 };
-
-/** A setting of `PipelineSettings` by its dotted path, e.g. `checker.leaseSeconds`. */
-export type SettingPath =
-  | Exclude<
-      keyof PipelineSettings,
-      'checker' | 'notifier' | 'api' | 'sweeper' | 'tokenRefresher' | 'monitoring'
-    >
-  | `checker.${keyof CheckerSettings}`
-  | `notifier.${keyof NotifierSettings}`
-  | `api.${keyof ApiSettings}`
-  | `sweeper.${keyof SweeperSettings}`
-  | `tokenRefresher.${keyof TokenRefresherSettings}`
-  | `monitoring.${keyof MonitoringSettings}`;
 
 type SettingsFed<F extends PipelineFunctionName> = Exclude<
   keyof (typeof FUNCTION_ENVIRONMENTS)[F],
@@ -126,13 +109,6 @@ export const SETTINGS_ENVIRONMENT: { [F in PipelineFunctionName]: Record<Setting
     POWERTOOLS_LOG_LEVEL: 'logLevel',
   },
 };
-
-/** The value of a setting by its path. */
-export function settingValue(s: PipelineSettings, path: SettingPath): unknown {
-  const [head, tail] = path.split('.') as [string, string | undefined];
-  const top = (s as unknown as Record<string, unknown>)[head];
-  return tail === undefined ? top : (top as Record<string, unknown>)[tail];
-}
 
 /** Every (setting, declaration) pair that feeds a function variable, once per setting. */
 export function settingDeclarations(): { path: SettingPath; name: string; spec: EnvVarSpec }[] {

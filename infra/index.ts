@@ -21,6 +21,7 @@ export {
 export {
   type ApiSettings,
   type CheckerSettings,
+  DEFAULT_MEMORY_MIB,
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
   InvalidSettingsError,

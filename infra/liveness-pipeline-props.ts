@@ -30,9 +30,9 @@ export type { PipelineLogLevel } from './constructs/pipeline-function.js';
  */
 export interface PipelineFunctionOverrides {
   /**
-   * Memory (Lambda gives CPU in proportion), whole mebibytes from 128 to 10,240. Set memory here or
-   * as the function's `memoryMb` setting, not both.
-   * @default - the function's `memoryMb` setting (checker 512 MiB, the others 256 MiB)
+   * Memory (Lambda gives CPU in proportion), whole mebibytes from 128 to 10,240: the one place to
+   * set it (there is no memory setting).
+   * @default - `DEFAULT_MEMORY_MIB`: the checker 512 MiB, the others 256 MiB
    */
   readonly memorySize?: Size;
   /**
@@ -285,12 +285,12 @@ function functionsProblems(props: LivenessPipelineProps): string[] {
   for (const key of Object.values(FUNCTION_OVERRIDE_KEYS)) {
     const overrides = props.functions?.[key];
     if (!overrides) continue;
-    problems.push(...overrideProblems(key, overrides, props.settings?.[key]?.memoryMb));
+    problems.push(...overrideProblems(key, overrides));
   }
   const refresher = props.functions?.tokenRefresher?.reservedConcurrentExecutions;
   if (refresher !== undefined) {
     problems.push(
-      'functions.tokenRefresher.reservedConcurrentExecutions cannot be set: set tokenRefresher.reserveConcurrency (-c tokenRefresherReserveConcurrency=true) to run it one at a time (a reservation of 1); more would only use up account concurrency',
+      'functions.tokenRefresher.reservedConcurrentExecutions cannot be set: set tokenRefresher.reserveConcurrency (-c tokenRefresher.reserveConcurrency=true) to run it one at a time (a reservation of 1); more would only use up account concurrency',
     );
   }
   const checker = props.functions?.checker?.reservedConcurrentExecutions;

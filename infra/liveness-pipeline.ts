@@ -28,6 +28,7 @@ import {
 import { SelfieStorage } from './constructs/selfie-storage.js';
 import { type LivenessPipelineProps, validateProps } from './liveness-pipeline-props.js';
 import {
+  DEFAULT_MEMORY_MIB,
   FUNCTION_NAMES,
   type PipelineFunctionName,
   type PipelineSettings,
@@ -98,7 +99,7 @@ export class LivenessPipeline extends Construct {
     // The props' per-function overrides go on top; the functions that call the vendor get its VPC.
     const functionOptions = (
       name: PipelineFunctionName,
-      fn: { timeoutSeconds: number; memoryMb: number },
+      fn: { timeoutSeconds: number },
     ): PipelineFunctionOptions => {
       const overrides = props.functions?.[FUNCTION_OVERRIDE_KEYS[name]] ?? {};
       const network = FUNCTION_NETWORK_NEEDS[name].vendor
@@ -106,7 +107,7 @@ export class LivenessPipeline extends Construct {
         : props.network;
       return {
         timeout: Duration.seconds(fn.timeoutSeconds),
-        memorySize: overrides.memorySize ?? Size.mebibytes(fn.memoryMb),
+        memorySize: overrides.memorySize ?? Size.mebibytes(DEFAULT_MEMORY_MIB[name]),
         environment: settingsEnvironment(name, settings),
         logRetention,
         removalPolicy,

@@ -15,11 +15,22 @@ import { TOKEN_REFRESHER_ENVIRONMENT } from '../functions/token-refresher/enviro
 export const FUNCTION_NAMES = ['checker', 'notifier', 'api', 'sweeper', 'token-refresher'] as const;
 export type PipelineFunctionName = (typeof FUNCTION_NAMES)[number];
 
+/**
+ * Each function's memory in MiB when the construct's `functions.<name>.memorySize` does not set it.
+ * Not a setting: memory has that one place, and only Lambda uses it.
+ */
+export const DEFAULT_MEMORY_MIB: Readonly<Record<PipelineFunctionName, number>> = Object.freeze({
+  checker: 512,
+  notifier: 256,
+  api: 256,
+  sweeper: 256,
+  'token-refresher': 256,
+});
+
 /** Settings of the checker function and its SQS queue. */
 export interface CheckerSettings {
   /** Lambda timeout. The queue's visibility timeout is derived from it (see `visibilityTimeoutSeconds`). */
   timeoutSeconds: number;
-  memoryMb: number;
   /** How long a claim on a check holds; must exceed the timeout so a live invocation never loses it. */
   leaseSeconds: number;
   /** SQS messages per invocation. */
@@ -49,7 +60,6 @@ export interface CheckerSettings {
 /** Settings of the notifier function and its DynamoDB stream event source. */
 export interface NotifierSettings {
   timeoutSeconds: number;
-  memoryMb: number;
   batchSize: number;
   maxBatchingWindowSeconds: number;
   /** Retries of a failing batch (after bisecting) before its records go to the on-failure DLQ. */
@@ -63,7 +73,6 @@ export interface NotifierSettings {
 /** Settings of the api function and the HTTP API. */
 export interface ApiSettings {
   timeoutSeconds: number;
-  memoryMb: number;
   /** Lifetime of a presigned upload (POST policy). */
   uploadUrlTtlSeconds: number;
   /** Steady-state requests per second the HTTP API's default stage allows. */
@@ -87,7 +96,6 @@ export interface ApiSettings {
 /** Settings of the sweeper function and its schedule. */
 export interface SweeperSettings {
   timeoutSeconds: number;
-  memoryMb: number;
   scheduleMinutes: number;
   /** Grace after an upload URL expired before the check becomes EXPIRED (when its selfie is not in the bucket). */
   uploadGraceSeconds: number;
@@ -106,7 +114,6 @@ export interface SweeperSettings {
 /** Settings of the token-refresher function and its schedule. */
 export interface TokenRefresherSettings {
   timeoutSeconds: number;
-  memoryMb: number;
   /** Must be well inside the vendor's refresh-token lifetime (1 day by default). */
   scheduleHours: number;
   /** Secrets Manager advises against writing a secret more often than about every 10 minutes. */
@@ -210,7 +217,6 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
   logLevel: CHECKER_ENVIRONMENT.POWERTOOLS_LOG_LEVEL.default,
   checker: {
     timeoutSeconds: 60,
-    memoryMb: 512,
     leaseSeconds: CHECKER_ENVIRONMENT.LEASE_SECONDS.default,
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
@@ -226,7 +232,6 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
   },
   notifier: {
     timeoutSeconds: 30,
-    memoryMb: 256,
     batchSize: 25,
     maxBatchingWindowSeconds: 1,
     retryAttempts: 10,
@@ -235,7 +240,6 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
   },
   api: {
     timeoutSeconds: 10,
-    memoryMb: 256,
     uploadUrlTtlSeconds: API_ENVIRONMENT.UPLOAD_URL_TTL_SECONDS.default,
     throttleRateLimit: 50,
     throttleBurstLimit: 100,
@@ -247,7 +251,6 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
   },
   sweeper: {
     timeoutSeconds: 120,
-    memoryMb: 256,
     scheduleMinutes: 5,
     uploadGraceSeconds: SWEEPER_ENVIRONMENT.UPLOAD_GRACE_SECONDS.default,
     claimWaitSeconds: SWEEPER_ENVIRONMENT.CLAIM_WAIT_SECONDS.default,
@@ -256,7 +259,6 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
   },
   tokenRefresher: {
     timeoutSeconds: 30,
-    memoryMb: 256,
     scheduleHours: 6,
     minWriteIntervalSeconds: TOKEN_REFRESHER_ENVIRONMENT.MIN_WRITE_INTERVAL_SECONDS.default,
     refreshMarginSeconds: TOKEN_REFRESHER_ENVIRONMENT.REFRESH_MARGIN_SECONDS.default,
@@ -274,6 +276,34 @@ export const DEFAULT_SETTINGS: Readonly<PipelineSettings> = Object.freeze({
     runbookUrl: 'docs/runbooks.md',
   },
 });
+
+/** A setting of `PipelineSettings` by its dotted path, e.g. `checker.leaseSeconds`: its one name (the context key too). */
+export type SettingPath =
+  | Exclude<
+      keyof PipelineSettings,
+      'checker' | 'notifier' | 'api' | 'sweeper' | 'tokenRefresher' | 'monitoring'
+    >
+  | `checker.${keyof CheckerSettings}`
+  | `notifier.${keyof NotifierSettings}`
+  | `api.${keyof ApiSettings}`
+  | `sweeper.${keyof SweeperSettings}`
+  | `tokenRefresher.${keyof TokenRefresherSettings}`
+  | `monitoring.${keyof MonitoringSettings}`;
+
+/** Every setting's path, in the order of `DEFAULT_SETTINGS`. */
+export const SETTING_PATHS: readonly SettingPath[] = Object.entries(DEFAULT_SETTINGS).flatMap(
+  ([key, value]) =>
+    typeof value === 'object' && value !== null
+      ? Object.keys(value).map((sub) => `${key}.${sub}` as SettingPath)
+      : [key as SettingPath],
+);
+
+/** The value of a setting by its path. */
+export function settingValue(s: PipelineSettings, path: SettingPath): unknown {
+  const [head, tail] = path.split('.') as [string, string | undefined];
+  const top = (s as unknown as Record<string, unknown>)[head];
+  return tail === undefined ? top : (top as Record<string, unknown>)[tail];
+}
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [

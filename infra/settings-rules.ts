@@ -10,11 +10,12 @@ import {
   vendorCallMs,
 } from '../functions/checker/budget.js';
 import { isSecureOrLoopback, PLAIN_HTTP_PROBLEM } from '../shared/config.js';
-import { settingDeclarations, settingValue } from './environment.js';
+import { settingDeclarations } from './environment.js';
 import {
   LOG_RETENTION_DAYS,
   type PipelineSettings,
   retryWindowSeconds,
+  settingValue,
   visibilityTimeoutSeconds,
 } from './settings-model.js';
 
@@ -127,7 +128,6 @@ export function validateSettings(s: PipelineSettings): string[] {
 
   const c = s.checker;
   int('checker.timeoutSeconds', c.timeoutSeconds, 5, 900);
-  int('checker.memoryMb', c.memoryMb, 128, 10_240);
   int('checker.maxBatchingWindowSeconds', c.maxBatchingWindowSeconds, 0, 300);
   int(
     'checker.batchSize',
@@ -141,7 +141,6 @@ export function validateSettings(s: PipelineSettings): string[] {
 
   const n = s.notifier;
   int('notifier.timeoutSeconds', n.timeoutSeconds, 3, 900);
-  int('notifier.memoryMb', n.memoryMb, 128, 10_240);
   int('notifier.batchSize', n.batchSize, 1, 10_000);
   int('notifier.maxBatchingWindowSeconds', n.maxBatchingWindowSeconds, 0, 300);
   int('notifier.retryAttempts', n.retryAttempts, 0, 10_000, 'keep retries bounded');
@@ -150,18 +149,15 @@ export function validateSettings(s: PipelineSettings): string[] {
 
   const a = s.api;
   int('api.timeoutSeconds', a.timeoutSeconds, 3, 29, 'API Gateway waits at most 29 s (30 s for HTTP APIs)');
-  int('api.memoryMb', a.memoryMb, 128, 10_240);
   int('api.throttleRateLimit', a.throttleRateLimit, 1, 100_000);
   int('api.throttleBurstLimit', a.throttleBurstLimit, 1, 100_000);
 
   const w = s.sweeper;
   int('sweeper.timeoutSeconds', w.timeoutSeconds, 10, 900);
-  int('sweeper.memoryMb', w.memoryMb, 128, 10_240);
   int('sweeper.scheduleMinutes', w.scheduleMinutes, 1, 1440);
 
   const t = s.tokenRefresher;
   int('tokenRefresher.timeoutSeconds', t.timeoutSeconds, 5, 900);
-  int('tokenRefresher.memoryMb', t.memoryMb, 128, 10_240);
   if (typeof t.reserveConcurrency !== 'boolean') {
     problems.push(
       `tokenRefresher.reserveConcurrency must be true or false, got ${String(t.reserveConcurrency)}`,

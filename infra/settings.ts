@@ -18,6 +18,7 @@ export {
 export {
   type ApiSettings,
   type CheckerSettings,
+  DEFAULT_MEMORY_MIB,
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
   LOG_RETENTION_DAYS,
@@ -28,7 +29,10 @@ export {
   type PipelineSettings,
   type PipelineSettingsOverrides,
   retryWindowSeconds,
+  SETTING_PATHS,
+  type SettingPath,
   type SweeperSettings,
+  settingValue,
   type TokenRefresherSettings,
   visibilityTimeoutSeconds,
 } from './settings-model.js';
@@ -56,9 +60,26 @@ export function resolveSettings(overrides: PipelineSettingsOverrides = {}): Pipe
     tokenRefresher: { ...DEFAULT_SETTINGS.tokenRefresher, ...stripUndefined(overrides.tokenRefresher ?? {}) },
     monitoring: { ...DEFAULT_SETTINGS.monitoring, ...stripUndefined(overrides.monitoring ?? {}) },
   };
-  const problems = validateSettings(settings);
+  const problems = [...removedSettingProblems(overrides), ...validateSettings(settings)];
   if (problems.length > 0) throw new InvalidSettingsError(problems);
   return settings;
+}
+
+/** The function groups of the settings, as they are keyed (`functions` overrides use the same keys). */
+const FUNCTION_GROUPS = ['checker', 'notifier', 'api', 'sweeper', 'tokenRefresher'] as const;
+
+/**
+ * Settings that were removed, each with where the value goes now. Memory has one place: the
+ * construct's per-function `memorySize` (a `Size`), not a `memoryMb` setting.
+ */
+function removedSettingProblems(overrides: PipelineSettingsOverrides): string[] {
+  return FUNCTION_GROUPS.filter((group) => {
+    const values = overrides[group] as Record<string, unknown> | undefined;
+    return values !== undefined && values.memoryMb !== undefined;
+  }).map(
+    (group) =>
+      `${group}.memoryMb is no longer a setting: set memory as functions.${group}.memorySize (Size.mebibytes(1024) in the construct's props; -c functions='{"${group}":{"memorySize":1024}}', in MiB, with the ready stack)`,
+  );
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

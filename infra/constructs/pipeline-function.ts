@@ -280,7 +280,6 @@ export function overrideProblems(
     reservedConcurrentExecutions?: number;
     logLevel?: string;
   },
-  memoryFromSettings: number | undefined,
 ): string[] {
   const problems: string[] = [];
   const at = `functions.${key}`;
@@ -288,11 +287,6 @@ export function overrideProblems(
     const mib = overrides.memorySize.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
     if (!Number.isInteger(mib) || mib < 128 || mib > 10_240) {
       problems.push(`${at}.memorySize must be 128 to 10240 MiB (whole mebibytes), as Lambda allows`);
-    }
-    if (memoryFromSettings !== undefined) {
-      problems.push(
-        `${at}.memorySize and settings.${key}.memoryMb both set memory: set one (memorySize takes a Size, memoryMb a number)`,
-      );
     }
   }
   const reserved = overrides.reservedConcurrentExecutions;

@@ -3,12 +3,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { readAppConfig } from '../../infra/context.js';
+import { CONTEXT_KEYS, RENAMED_CONTEXT_KEYS, readAppConfig } from '../../infra/context.js';
 import { environmentTable } from '../../infra/environment.js';
 import { LivenessPipeline } from '../../infra/liveness-pipeline.js';
 import type { LivenessPipelineProps } from '../../infra/liveness-pipeline-props.js';
 import { LivenessPipelineStack } from '../../infra/liveness-pipeline-stack.js';
-import { FUNCTION_NAMES } from '../../infra/settings.js';
+import { FUNCTION_NAMES, SETTING_PATHS } from '../../infra/settings.js';
 import { EXISTING_RESOURCES } from './fixtures.js';
 import { createTestApp } from './support.js';
 
@@ -26,17 +26,17 @@ describe('readAppConfig', () => {
   it('reads strings from -c and JSON values from cdk.json alike', () => {
     const { props } = readAppConfig(
       context({
-        checkerMaxConcurrency: '10',
-        tokenRefreshHours: 4,
+        'checker.maxConcurrency': '10',
+        'tokenRefresher.scheduleHours': 4,
         retainSelfies: 'true',
         destroyOnDelete: true,
         corsAllowedOrigins: 'https://a.example.com, https://b.example.com',
         alarmEmail: ['ops@example.com'],
-        settings: '{"checker":{"memoryMb":1024},"api":{"throttleRateLimit":10}}',
+        settings: '{"checker":{"batchSize":5},"api":{"throttleRateLimit":10}}',
         existingBucketName: 'acme-selfies',
       }),
     );
-    expect(props.settings?.checker).toEqual({ memoryMb: 1024, maxConcurrency: 10 });
+    expect(props.settings?.checker).toEqual({ batchSize: 5, maxConcurrency: 10 });
     expect(props.settings?.tokenRefresher).toEqual({ scheduleHours: 4 });
     expect(props.settings?.api).toEqual({ throttleRateLimit: 10 });
     expect(props.settings?.retainSelfies).toBe(true);
@@ -46,12 +46,45 @@ describe('readAppConfig', () => {
     expect(props.existing).toEqual({ bucketName: 'acme-selfies' });
   });
 
-  it('reserves the token-refresher one run at a time from the tokenRefresherReserveConcurrency key', () => {
-    const { props } = readAppConfig(context({ tokenRefresherReserveConcurrency: 'true' }));
+  it('reserves the token-refresher one run at a time from the tokenRefresher.reserveConcurrency key', () => {
+    const { props } = readAppConfig(context({ 'tokenRefresher.reserveConcurrency': 'true' }));
     expect(props.settings?.tokenRefresher).toEqual({ reserveConcurrency: true });
-    expect(() => readAppConfig(context({ tokenRefresherReserveConcurrency: '1' }))).toThrow(
-      /context tokenRefresherReserveConcurrency must be true or false/,
+    expect(() => readAppConfig(context({ 'tokenRefresher.reserveConcurrency': '1' }))).toThrow(
+      /context tokenRefresher\.reserveConcurrency must be true or false/,
     );
+  });
+
+  it('reads any setting by its path, documented or not, and lets a key win over the settings JSON', () => {
+    const { props } = readAppConfig(
+      context({
+        'api.throttleRateLimit': '10',
+        'sweeper.maxSweepItems': 100,
+        'monitoring.runbookUrl': 'https://git.example.com/runbooks.md',
+        dlqRetentionDays: '7',
+        settings: { api: { throttleRateLimit: 99, throttleBurstLimit: 20 } },
+      }),
+    );
+    expect(props.settings?.api).toEqual({ throttleRateLimit: 10, throttleBurstLimit: 20 });
+    expect(props.settings?.sweeper).toEqual({ maxSweepItems: 100 });
+    expect(props.settings?.monitoring).toEqual({ runbookUrl: 'https://git.example.com/runbooks.md' });
+    expect(props.settings?.dlqRetentionDays).toBe(7);
+  });
+
+  it.each(Object.entries(RENAMED_CONTEXT_KEYS))(
+    'refuses the old key %s, naming its new key %s',
+    (old, path) => {
+      expect(() => readAppConfig(context({ [old]: '7' }))).toThrow(
+        `context ${old} was renamed to ${path}, the setting's own name: use -c ${path}=7`,
+      );
+      expect(SETTING_PATHS).toContain(path);
+    },
+  );
+
+  it('keeps no old key as a key of its own', () => {
+    for (const old of Object.keys(RENAMED_CONTEXT_KEYS)) {
+      expect(Object.keys(CONTEXT_KEYS)).not.toContain(old);
+      expect(SETTING_PATHS as readonly string[]).not.toContain(old);
+    }
   });
 
   it('sets one log level for every function from the logLevel key', () => {
@@ -91,12 +124,31 @@ describe('readAppConfig', () => {
     expect(fromJson.functions).toEqual({ sweeper: { logLevel: 'WARN' } });
   });
 
-  it('refuses function overrides that are not JSON, and memory there (a setting: memoryMb)', () => {
+  it('refuses function overrides that are not JSON', () => {
     expect(() => readAppConfig(context({ functions: '{checker' }))).toThrow(
       /context functions must be a JSON object, e\.g\. -c functions='\{"checker":\{"reservedConcurrentExecutions":10\}\}'/,
     );
-    expect(() => readAppConfig(context({ functions: '{"checker":{"memorySize":1024}}' }))).toThrow(
-      /set memory with -c settings='\{"checker":\{"memoryMb":1024\}\}'/,
+  });
+
+  it('reads memory in the functions key as MiB, its one place, and refuses a memory setting', () => {
+    const { props } = readAppConfig(
+      context({ functions: '{"checker":{"memorySize":1024,"reservedConcurrentExecutions":10}}' }),
+    );
+    expect(props.functions?.checker?.memorySize?.toMebibytes()).toBe(1024);
+    expect(props.functions?.checker?.reservedConcurrentExecutions).toBe(10);
+    const { app, cleanup } = createTestApp();
+    try {
+      const template = Template.fromStack(new LivenessPipelineStack(app, 'Memory', props));
+      const sized = template.findResources('AWS::Lambda::Function', { Properties: { MemorySize: 1024 } });
+      expect(Object.keys(sized)).toEqual([expect.stringMatching(/Checker/)]);
+    } finally {
+      cleanup();
+    }
+    expect(() => readAppConfig(context({ functions: '{"checker":{"memorySize":"1GB"}}' }))).toThrow(
+      /context functions\.checker\.memorySize must be a whole number of MiB, e\.g\. -c functions='\{"checker":\{"memorySize":1024\}\}'/,
+    );
+    expect(() => readAppConfig(context({ 'checker.memoryMb': '1024' }))).toThrow(
+      /context checker\.memoryMb is no longer a setting: set memory with -c functions='\{"checker":\{"memorySize":1024\}\}'/,
     );
   });
 
@@ -111,13 +163,13 @@ describe('readAppConfig', () => {
     let message = '';
     try {
       readAppConfig(
-        context({ checkerMaxConcurrency: 'lots', eventTap: 'yes', apiAuth: 'jwt', settings: '{oops' }),
+        context({ 'checker.maxConcurrency': 'lots', eventTap: 'yes', apiAuth: 'jwt', settings: '{oops' }),
       );
     } catch (error) {
       message = (error as Error).message;
     }
     expect(message).toMatch(
-      /checkerMaxConcurrency must be a whole number, e\.g\. -c checkerMaxConcurrency=5/,
+      /checker\.maxConcurrency must be a whole number, e\.g\. -c checker\.maxConcurrency=5/,
     );
     expect(message).toMatch(/eventTap must be true or false/);
     expect(message).toMatch(/settings must be a JSON object/);
@@ -257,7 +309,7 @@ describe('docs/configuration.md context keys', () => {
   it('documents every context key the app reads, with its default', async () => {
     const { CONTEXT_KEYS } = await import('../../infra/context.js');
     const section = await contextKeysSection();
-    const documented = [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => m[1]);
+    const documented = [...section.matchAll(/^\| `([\w.]+)` \| ([^|]+) \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(CONTEXT_KEYS).sort());
   });
 
@@ -265,10 +317,14 @@ describe('docs/configuration.md context keys', () => {
     const { CONTEXT_KEYS } = await import('../../infra/context.js');
     const section = await contextKeysSection();
     const defaults = Object.fromEntries(
-      [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2]?.trim()]),
+      [...section.matchAll(/^\| `([\w.]+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2]?.trim()]),
     );
     for (const [key, entry] of Object.entries(CONTEXT_KEYS)) {
-      if ('setting' in entry) expect(defaults[key], key).toBe(`\`${entry.default}\``);
+      if ('setting' in entry) {
+        // A setting's key is its path: one name from the command line to the settings.
+        expect(entry.setting, key).toBe(key);
+        expect(defaults[key], key).toBe(`\`${entry.default}\``);
+      }
     }
   });
 });

@@ -73,7 +73,7 @@ describe('per-function overrides', () => {
     [
       'a reservation for the token-refresher',
       { functions: { tokenRefresher: { reservedConcurrentExecutions: 3 } } },
-      /functions\.tokenRefresher\.reservedConcurrentExecutions cannot be set: set tokenRefresher\.reserveConcurrency \(-c tokenRefresherReserveConcurrency=true\)/,
+      /functions\.tokenRefresher\.reservedConcurrentExecutions cannot be set: set tokenRefresher\.reserveConcurrency \(-c tokenRefresher\.reserveConcurrency=true\)/,
     ],
     [
       'a reservation of 0',
@@ -81,9 +81,9 @@ describe('per-function overrides', () => {
       /functions\.api\.reservedConcurrentExecutions must be a whole number of at least 1/,
     ],
     [
-      'memory set both as a setting and as an override',
-      { settings: { api: { memoryMb: 512 } }, functions: { api: { memorySize: Size.mebibytes(1024) } } },
-      /functions\.api\.memorySize and settings\.api\.memoryMb both set memory: set one/,
+      'memory as a setting (its one place is the memorySize override)',
+      { settings: { api: { memoryMb: 512 } } } as unknown as LivenessPipelineProps,
+      /api\.memoryMb is no longer a setting: set memory as functions\.api\.memorySize \(Size\.mebibytes\(1024\)/,
     ],
     [
       'memory outside what Lambda allows',

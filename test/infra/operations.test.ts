@@ -143,10 +143,10 @@ describe('alarms an operator acts on', () => {
 
   it('takes the share thresholds and the window from context', () => {
     const threshold = thresholdsFrom({
-      expiredAlarmPercent: '40',
-      failedAlarmPercent: '2',
-      apiErrorAlarmPercent: '10',
-      apiLatencyAlarmMs: '5000',
+      'monitoring.expiredSharePercent': '40',
+      'monitoring.failedSharePercent': '2',
+      'monitoring.apiServerErrorPercent': '10',
+      'monitoring.apiLatencyP99Ms': '5000',
     });
     expect(threshold('ExpiredShare')).toBe(40);
     expect(threshold('FailedShare')).toBe(2);
@@ -194,7 +194,7 @@ describe('alarms an operator acts on', () => {
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
-    expect(thresholdsFrom({ checksPerDay: '5000' })('VendorCallsDaily')).toBe(4000);
+    expect(thresholdsFrom({ 'api.checksPerDay': '5000' })('VendorCallsDaily')).toBe(4000);
   });
 
   it('links each alarm to its own section of docs/runbooks.md', () => {
@@ -214,7 +214,7 @@ describe('alarms an operator acts on', () => {
 
   it('points the runbook links at the URL given by context', () => {
     const { props } = readAppConfig((key) =>
-      key === 'runbookUrl' ? 'https://git.example.com/ops/runbooks.md' : undefined,
+      key === 'monitoring.runbookUrl' ? 'https://git.example.com/ops/runbooks.md' : undefined,
     );
     const test = createTestApp();
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordStartMs } from '../../functions/checker/budget.js';
-import { FUNCTION_ENVIRONMENTS, settingDeclarations, settingValue } from '../../infra/environment.js';
+import { FUNCTION_ENVIRONMENTS, settingDeclarations } from '../../infra/environment.js';
 import {
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
@@ -8,6 +8,7 @@ import {
   InvalidSettingsError,
   resolveSettings,
   SETTINGS_RULES,
+  settingValue,
   visibilityTimeoutSeconds,
 } from '../../infra/settings.js';
 
