@@ -8,7 +8,6 @@
  * node_modules, as an app that already has them would have them: installing aws-cdk-lib again from
  * the npm cache would cost most of this test's time and prove nothing about the package.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -22,18 +21,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventIdFor } from '../../shared/events/index.js';
+import { ensureNode24 } from '../../tools/node24.js';
 import { foreignImportsOf } from '../support/foreign-imports.js';
+import { expectSuccess, PACKAGE, packTarball, ROOT, type Run, run } from './packed.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-  peerDependencies: Record<string, string>;
-  dependencies?: Record<string, string>;
-};
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 const CONSUMER_STACK = `
@@ -111,23 +104,6 @@ console.log(
 );
 `;
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Run {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 180_000 });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function expectSuccess(step: string, result: Run): void {
-  if (result.status !== 0)
-    throw new Error(`${step} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-}
-
 let work: string;
 let app: string;
 let outdir: string;
@@ -136,7 +112,10 @@ let synth: Run;
 let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 let manifest: { bundles: Record<string, { file: string; sha256: string }> };
 
-beforeAll(() => {
+let synthEnv: NodeJS.ProcessEnv;
+let node24: string;
+
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'liveness-consumer-'));
   app = join(work, 'app');
   outdir = join(app, 'cdk.out');
@@ -145,11 +124,8 @@ beforeAll(() => {
   mkdirSync(tripwires);
 
   // npm pack runs prepack, which builds dist/ (tsc and the five function bundles).
-  const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
-  expectSuccess('npm pack', packed);
-  const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [
-    { filename: string },
-  ];
+  const [tarball, binary] = await Promise.all([packTarball(work), ensureNode24()]);
+  node24 = binary;
 
   writeFileSync(
     join(app, 'package.json'),
@@ -163,7 +139,7 @@ beforeAll(() => {
     'npm install',
     run(
       'npm',
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps', join(work, filename)],
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps', tarball],
       app,
     ),
   );
@@ -196,12 +172,13 @@ beforeAll(() => {
       mode: 0o755,
     });
   }
-  synth = run(process.execPath, ['stack.js'], app, {
+  synthEnv = {
     PATH: `${tripwires}:${dirname(process.execPath)}:/usr/bin:/bin`,
     HOME: work,
     CDK_OUTDIR: outdir,
     CDK_DISABLE_CLI_TELEMETRY: 'true',
-  });
+  };
+  synth = run(process.execPath, ['stack.js'], app, synthEnv);
   expectSuccess('the consumer synth', synth);
   template = JSON.parse(readFileSync(join(outdir, 'ConsumerStack.template.json'), 'utf8'));
   manifest = JSON.parse(
@@ -214,13 +191,17 @@ afterAll(() => {
 });
 
 describe('the packed package, installed into a fresh CDK app', () => {
-  it('installs with its one dependency (uuid, for eventIdFor), with peer ranges on aws-cdk-lib and constructs', () => {
+  it('installs with its one dependency (uuid, for eventIdFor), with optional peer ranges on aws-cdk-lib and constructs', () => {
     const installed = JSON.parse(
       readFileSync(join(app, 'node_modules', PACKAGE.name, 'package.json'), 'utf8'),
     ) as typeof PACKAGE;
     expect(installed.dependencies).toEqual({ uuid: '^14.0.3' });
     expect(existsSync(join(app, 'node_modules', 'uuid', 'package.json'))).toBe(true);
     expect(installed.peerDependencies).toEqual({ 'aws-cdk-lib': '^2.276.0', constructs: '^10.5.0' });
+    expect(installed.peerDependenciesMeta).toEqual({
+      'aws-cdk-lib': { optional: true },
+      constructs: { optional: true },
+    });
   });
 
   it('ships the built entries, the five bundles, the license and the changelog; no sources, tests or benchmarks', () => {
@@ -232,6 +213,13 @@ describe('the packed package, installed into a fresh CDK app', () => {
       'dist/shared/events/index.d.ts',
       'dist/client/index.js',
       'dist/client/index.d.ts',
+      'dist/cjs/package.json',
+      'dist/cjs/infra/index.js',
+      'dist/cjs/infra/index.d.ts',
+      'dist/cjs/shared/events/index.js',
+      'dist/cjs/shared/events/index.d.ts',
+      'dist/cjs/client/index.js',
+      'dist/cjs/client/index.d.ts',
       'LICENSE',
       'CHANGELOG.md',
       'README.md',
@@ -281,6 +269,21 @@ describe('the packed package, installed into a fresh CDK app', () => {
     expect(existsSync(join(work, 'esbuild-was-called'))).toBe(false);
     // No NodejsFunction anywhere in the consumer's construct tree: nothing would bundle at synth.
     expect(readFileSync(join(outdir, 'tree.json'), 'utf8')).not.toContain('aws_lambda_nodejs');
+  });
+
+  it('synthesizes the same template on Node 24', () => {
+    const outdir24 = join(work, 'cdk.out.node24');
+    expectSuccess(
+      'the consumer synth on Node 24',
+      run(node24, ['stack.js'], app, {
+        ...synthEnv,
+        PATH: `${tripwires}:${dirname(node24)}:/usr/bin:/bin`,
+        CDK_OUTDIR: outdir24,
+      }),
+    );
+    expect(JSON.parse(readFileSync(join(outdir24, 'ConsumerStack.template.json'), 'utf8'))).toEqual(template);
+    expect(existsSync(join(work, 'docker-was-called'))).toBe(false);
+    expect(existsSync(join(work, 'esbuild-was-called'))).toBe(false);
   });
 
   it('uses the existing bucket and bus and keeps the logical IDs the repository pins', () => {
