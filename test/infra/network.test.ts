@@ -53,13 +53,13 @@ function synth(props: (stack: Stack) => LivenessPipelineProps, app: App = newApp
     if (!resource) throw new Error(`no ${name} function in the template`);
     return resource;
   };
+  const statements = (name: PipelineFunctionName) =>
+    statementsOfRole(template, logicalIdOf(pipeline.functions[name].role));
   const actions = (name: PipelineFunctionName) =>
-    statementsOfRole(template, logicalIdOf(pipeline.functions[name].role)).flatMap((s) =>
-      ([] as string[]).concat(s.Action),
-    );
+    statements(name).flatMap((s) => ([] as string[]).concat(s.Action));
   const subnetsOf = (name: PipelineFunctionName) =>
     (fn(name).Properties.VpcConfig?.SubnetIds ?? []).map((subnet) => subnet.Ref);
-  return { stack, pipeline, template, fn, actions, subnetsOf };
+  return { stack, pipeline, template, fn, statements, actions, subnetsOf };
 }
 
 const idsOf = (subnets: ec2.ISubnet[]) => subnets.map((subnet) => logicalIdOf(subnet));
@@ -132,6 +132,25 @@ describe('network: every function in a VPC', () => {
         name,
       ).toEqual([]);
       expect(outside.fn(name).Properties.VpcConfig, name).toBeUndefined();
+    }
+  });
+
+  it('adds to each role the network-interface actions on * and nothing else', () => {
+    const inVpc = synth((stack) => ({ network: { vpc: threeTierVpc(stack) } }));
+    const outside = synth(() => ({}));
+    // Each allowed action with its resources and conditions: CDK merges statements on the same resource.
+    const grants = (statements: ReturnType<typeof inVpc.statements>) =>
+      statements.flatMap((s) =>
+        ([] as string[])
+          .concat(s.Action)
+          .map((action) => JSON.stringify([s.Effect, action, s.Resource, s.Condition ?? null])),
+      );
+    for (const name of FUNCTION_NAMES) {
+      const before = new Set(grants(outside.statements(name)));
+      const added = grants(inVpc.statements(name)).filter((grant) => !before.has(grant));
+      expect(added.sort(), name).toEqual(
+        ENI_ACTIONS.map((action) => JSON.stringify(['Allow', action, '*', null])).sort(),
+      );
     }
   });
 
