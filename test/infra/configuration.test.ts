@@ -329,6 +329,21 @@ describe('docs/configuration.md context keys', () => {
   });
 });
 
+describe('the context keys the documentation shows', () => {
+  it('names, in every -c key=value of the README and docs/, a key the app reads', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const docs = readdirSync(new URL('../../docs/', import.meta.url)).filter((name) => name.endsWith('.md'));
+    const known = new Set<string>([...Object.keys(CONTEXT_KEYS), ...SETTING_PATHS, 'key']);
+    const shown = ['README.md', ...docs.map((name) => `docs/${name}`)].flatMap((file) =>
+      [...readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8').matchAll(/-c ([\w.]+)=/g)].map(
+        (m) => `${file}: ${m[1]}`,
+      ),
+    );
+    expect(shown.length).toBeGreaterThan(10);
+    expect(shown.filter((entry) => !known.has(entry.split(': ')[1] ?? ''))).toEqual([]);
+  });
+});
+
 describe('docs/configuration.md environment tables', () => {
   it.each(FUNCTION_NAMES)('shows the declared environment of the %s', async (fn) => {
     const { readFileSync } = await import('node:fs');
