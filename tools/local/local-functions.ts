@@ -112,10 +112,8 @@ export async function startContainers(
     ]);
     const bundles = options.bundlesDir ?? (built as string);
     const pools = Object.fromEntries(
-      FUNCTION_NAMES.map((fn, index) => {
-        const recycle = options.recycle
-          ? { ...options.recycle, seed: (options.recycle.seed ?? 1) + index }
-          : undefined;
+      FUNCTION_NAMES.map((fn) => {
+        const recycle = options.recycle?.[fn];
         const pool = new FunctionContainers({
           name: fn,
           node,

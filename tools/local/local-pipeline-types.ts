@@ -7,6 +7,9 @@ import type {
 import type { Simulator, SimulatorOptions } from '../simulator/server.js';
 import type { AwsFaultProxy, AwsFaultProxyOptions } from './aws-fault-proxy.js';
 import type { ContainerStats, RecyclePolicy, RunningInvocation } from './containers.js';
+
+export type { ContainerStats, RecyclePolicy, RunningInvocation } from './containers.js';
+
 import type { LocalAwsClients, LocalResources } from './provision.js';
 
 /** A real Apptenticate-compatible vendor to use instead of the simulator. */
@@ -83,9 +86,15 @@ export interface LocalContainersOptions {
   node?: string;
   /** A folder of built bundles (`<name>/index.mjs`, as `dist/bundles`). @default built from source at start */
   bundlesDir?: string;
-  /** How every function's containers are recycled (each function draws from its own seed). @default never */
-  recycle?: RecyclePolicy;
-  /** Containers per function at most, besides the checker's (`checker.maxConcurrency`). @default 4 */
+  /**
+   * How each function's containers are recycled, by function name (e.g. `{ checker: { afterInvocations:
+   * 5, rate: 0.1, seed: 1 } }`). @default never, for every function
+   */
+  recycle?: Partial<Record<PipelineFunctionName, RecyclePolicy>>;
+  /**
+   * Containers per function at most, besides the checker's (`checker.maxConcurrency`); more
+   * invocations wait for one, and the wait does not count against the timeout. @default 4
+   */
   maxContainersPerFunction?: number;
   /** The functions' logs: forwarded to this process's stdout and stderr, or dropped. @default 'forward' */
   logs?: 'forward' | 'ignore';

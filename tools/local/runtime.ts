@@ -283,7 +283,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const capturePage = await buildCapturePage();
     let page: CapturePageContext | undefined;
     started.server = createLocalApiServer({
-      invoke: async (event) => (await fns.api(event)) as Awaited<ReturnType<LocalApiInvoke>>,
+      invoke: async (event) =>
+        (await fns.api(event).catch((error: Error) => {
+          // API Gateway answers 500 and logs nothing of it; say why here.
+          process.stderr.write(`local api invocation failed: ${error.message}\n`);
+          throw error;
+        })) as Awaited<ReturnType<LocalApiInvoke>>,
       corsAllowedOrigins,
       serveOther: (request, response) => page !== undefined && capturePage.serve(request, response, page),
     });
