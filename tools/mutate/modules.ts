@@ -64,8 +64,6 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     mutate: ['shared/apptenticate/access-token-provider.ts', 'shared/apptenticate/token-lifetime.ts'],
     tests: [
       'test/shared/apptenticate/access-token-provider.test.ts',
-      'test/shared/apptenticate/access-token-provider-fakes.test.ts',
-      'test/shared/apptenticate/token-renewal.test.ts',
       'test/shared/apptenticate/token-lifetime.test.ts',
     ],
   },
@@ -82,7 +80,6 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     mutate: ['shared/apptenticate/parse.ts', 'shared/apptenticate/transport-errors.ts'],
     tests: [
       'test/shared/apptenticate/parse.test.ts',
-      'test/shared/apptenticate/parse-edges.test.ts',
       'test/shared/apptenticate/client.test.ts',
     ],
   },
@@ -95,7 +92,6 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     ],
     tests: [
       'test/functions/notifier/notifier.test.ts',
-      'test/functions/notifier/notifier-edges.test.ts',
       'test/functions/notifier/handler.test.ts',
     ],
   },

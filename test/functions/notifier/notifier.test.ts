@@ -8,20 +8,26 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type NotifierDeps,
   type NotifierOptions,
   publishFinalTransitions,
 } from '../../../functions/notifier/notifier.js';
-import { PUT_EVENTS_MAX_BYTES, putEventsEntrySize } from '../../../functions/notifier/put-events.js';
+import {
+  PUT_EVENTS_MAX_BYTES,
+  putEventsEntrySize,
+  toPutEventsEntry,
+} from '../../../functions/notifier/put-events.js';
 import { type CheckItem, type CheckStatus, FINAL_STATUSES } from '../../../shared/check.js';
+import { buildEventDetail } from '../../../shared/events/build-event.js';
 import { DETAIL_TYPES, eventIdFor, type LivenessEventDetail } from '../../../shared/events/index.js';
 import { finalCheckItem } from '../../shared/events/check-items.js';
 import { errorsOf, validateDetail } from '../../shared/events/validator.js';
 import { loadStreamFixture, sequenceNumbersOf, streamRecord } from './records.js';
 
 const eventBridgeMock = mockClient(EventBridgeClient);
+const NOW = new Date('2026-11-25T10:00:08.000Z');
 const options: NotifierOptions = { eventBusName: 'liveness-bus', eventSource: 'selfie-liveness' };
 const logged = () => vi.fn<(...args: unknown[]) => void>();
 let logger: Record<'debug' | 'info' | 'warn' | 'error', ReturnType<typeof logged>>;
@@ -87,8 +93,12 @@ beforeEach(() => {
     eventBridge: new EventBridgeClient({ region: 'eu-west-1' }),
     logger,
     metrics: { addMetric } as unknown as NotifierDeps['metrics'],
-    clock: { now: () => new Date('2026-11-25T10:00:08.000Z'), sleep },
+    clock: { now: () => NOW, sleep },
   };
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 describe('publishFinalTransitions: which records become events', () => {
@@ -567,5 +577,158 @@ describe('detail-types', () => {
   it.each(FINAL_STATUSES)('names a %s event by its status', async (status) => {
     await publishFinalTransitions([transition('CHECKING', status)], deps, options);
     expect(sentEntries().flat()[0]?.DetailType).toBe(DETAIL_TYPES[status]);
+  });
+});
+
+// The edges mutation testing found unpinned: sizes, retryable codes, metrics and odd stream records.
+
+const passed = (checkId: string, overrides: Partial<CheckItem> = {}) =>
+  finalCheckItem('PASSED', { checkId, ...overrides });
+/** A MODIFY of check `checkId` from `from` to PASSED. */
+const passedTransition = (checkId: string, from: CheckStatus = 'CHECKING') =>
+  streamRecord('MODIFY', {
+    old: { ...passed(checkId), status: from, result: undefined, decidedAt: undefined },
+    new: passed(checkId),
+  });
+const metricCalls = (name: string) => addMetric.mock.calls.filter(([metric]) => metric === name);
+
+describe('putEventsEntrySize', () => {
+  it('counts only the fields an entry has', () => {
+    expect(putEventsEntrySize({})).toBe(0);
+    expect(putEventsEntrySize({ Source: 'ab' })).toBe(2);
+    expect(putEventsEntrySize({ DetailType: 'abc' })).toBe(3);
+    expect(putEventsEntrySize({ Detail: '{"é":1}' })).toBe(8);
+    expect(putEventsEntrySize({ Resources: ['r1', 'r22'] })).toBe(5);
+  });
+});
+
+describe('publishFinalTransitions: edges', () => {
+  it.each(['InternalException', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure'])(
+    'retries an entry that failed with %s',
+    async (code) => {
+      eventBridgeMock
+        .on(PutEventsCommand)
+        .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: code, ErrorMessage: 'try again' }] })
+        .callsFake(acceptAll);
+      const response = await publishFinalTransitions([passedTransition('c1')], deps, options);
+      expect(response.batchItemFailures).toEqual([]);
+      expect(eventBridgeMock).toReceiveCommandTimes(PutEventsCommand, 2);
+    },
+  );
+
+  it('reports an entry answered with neither an event id nor an error code as failed', async () => {
+    eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{}] });
+    const record = passedTransition('c1');
+    const response = await publishFinalTransitions([record], deps, options);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    expect(logger.error).toHaveBeenCalledWith(
+      'event publish failed',
+      expect.objectContaining({ errorCode: 'UnknownError' }),
+    );
+  });
+
+  it('names the error of a whole call that failed', async () => {
+    eventBridgeMock
+      .on(PutEventsCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client' }));
+    await publishFinalTransitions([passedTransition('c1')], deps, options);
+    expect(logger.error).toHaveBeenCalledWith(
+      'event publish failed',
+      expect.objectContaining({ errorCode: 'AccessDeniedException', errorMessage: 'denied' }),
+    );
+  });
+
+  it('retries entries a short result left unanswered, naming why', async () => {
+    eventBridgeMock
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-0' }] })
+      .callsFake(acceptAll);
+    const response = await publishFinalTransitions(
+      [passedTransition('c1'), passedTransition('c2')],
+      deps,
+      options,
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'putevents entries will be retried',
+      expect.objectContaining({ errorCodes: ['IncompletePutEventsResult'] }),
+    );
+  });
+
+  it('retries an answer that lists no entries at all, never taking it for published', async () => {
+    eventBridgeMock.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 0 }).callsFake(acceptAll);
+    const response = await publishFinalTransitions([passedTransition('c1')], deps, options);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(2);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'putevents entries will be retried',
+      expect.objectContaining({ errorCodes: ['IncompletePutEventsResult'] }),
+    );
+  });
+
+  it('measures how long after the decision an event was published', async () => {
+    const record = streamRecord('MODIFY', {
+      old: { ...passed('c1'), status: 'CHECKING', result: undefined, decidedAt: undefined },
+      new: passed('c1', { decidedAt: '2026-11-25T10:00:05.000Z' }),
+    });
+    await publishFinalTransitions([record], deps, options);
+    expect(metricCalls('PublishDelay')).toEqual([['PublishDelay', 'Milliseconds', 3000]]);
+  });
+
+  it('backs off between half and all of the doubled delay', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(1);
+    eventBridgeMock.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }],
+    });
+    await publishFinalTransitions([passedTransition('c1')], deps, options);
+    expect(sleep.mock.calls).toEqual([[100], [200]]);
+  });
+
+  it('publishes an entry of exactly the size limit, and fills a call up to exactly the limit', async () => {
+    const first = passed('c1');
+    const size = putEventsEntrySize(toPutEventsEntry(buildEventDetail(first), options));
+    await publishFinalTransitions([passedTransition('c1')], deps, { ...options, maxRequestBytes: size });
+    expect(eventBridgeMock).toReceiveCommandTimes(PutEventsCommand, 1);
+
+    eventBridgeMock.resetHistory();
+    const second = putEventsEntrySize(toPutEventsEntry(buildEventDetail(passed('c2')), options));
+    await publishFinalTransitions([passedTransition('c1'), passedTransition('c2')], deps, {
+      ...options,
+      maxRequestBytes: size + second,
+    });
+    expect(eventBridgeMock).toReceiveCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('counts unpublishable events only when there are some, and counts skipped records', async () => {
+    const notFinal = streamRecord('MODIFY', {
+      old: { ...passed('c2'), status: 'AWAITING_UPLOAD', result: undefined, decidedAt: undefined },
+      new: { ...passed('c2'), status: 'CHECKING', result: undefined, decidedAt: undefined },
+    });
+    await publishFinalTransitions([passedTransition('c1'), notFinal], deps, options);
+    expect(metricCalls('UnpublishableEvents')).toEqual([]);
+    expect(logger.debug).toHaveBeenCalledWith(
+      'stream record skipped',
+      expect.objectContaining({ reason: 'NOT_FINAL' }),
+    );
+    expect(logger.info).toHaveBeenCalledWith(
+      'stream batch processed',
+      expect.objectContaining({ records: 2, skipped: 1, published: 1 }),
+    );
+  });
+
+  it('does not warn about old images for an item created final', async () => {
+    await publishFinalTransitions([streamRecord('INSERT', { new: passed('c1') })], deps, options);
+    expect(eventBridgeMock).toReceiveCommandTimes(PutEventsCommand, 1);
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('skips a record without stream data, and a final image without a check id', async () => {
+    const bare = { eventName: 'MODIFY', eventID: 'e-1' } as DynamoDBRecord;
+    const noId = streamRecord('MODIFY', { new: { status: 'PASSED' } });
+    if (noId.dynamodb?.NewImage) delete noId.dynamodb.NewImage.checkId;
+    const response = await publishFinalTransitions([bare, noId], deps, options);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(eventBridgeMock).not.toReceiveCommand(PutEventsCommand);
   });
 });
