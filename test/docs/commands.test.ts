@@ -226,9 +226,10 @@ const COVERED_ELSEWHERE: { forms: string[]; by: string; contains: string[]; reas
   },
   {
     forms: ['npm run build', 'npm pack'],
-    by: 'test/package/consumer.test.ts',
+    by: 'test/package/packed.ts',
     contains: ["'pack'"],
-    reason: 'npm pack runs prepack (npm run build); that test packs, installs and synthesizes the tarball',
+    reason:
+      'npm pack runs prepack (npm run build); the package tests pack through it, install the tarball and synthesize it',
   },
   {
     forms: ['npm run ops -- rotate-credentials --password-stdin'],
