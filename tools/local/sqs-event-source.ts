@@ -18,6 +18,15 @@ export interface SqsPollOptions {
 }
 
 /**
+ * How long past its long poll a receive may take before the poller gives up on it: longer than the
+ * harness clients' 10 s per attempt. moto marks a receive's messages received before it answers, so
+ * an attempt given up while moto is still at work (a busy machine) leaves them invisible for the
+ * visibility timeout, and the SDK's retry does not find them (issue 22, point 7). A moto that never
+ * answers still frees the poller.
+ */
+export const RECEIVE_TIMEOUT_MS = 60_000;
+
+/**
  * Plays one turn of Lambda's SQS event source mapping: receive a batch, hand it to the handler as a
  * Lambda-shaped event, delete what succeeded, and leave the reported failures (and everything, if the
  * handler throws) to come back after their visibility timeout, or to go on to the DLQ by the queue's
@@ -35,6 +44,7 @@ export async function pollOnce(
       WaitTimeSeconds: options.waitSeconds,
       MessageSystemAttributeNames: ['All'],
     }),
+    { requestTimeout: options.waitSeconds * 1000 + RECEIVE_TIMEOUT_MS },
   );
   if (Messages.length === 0) return { received: 0, failed: 0 };
   const event = toLambdaEvent(Messages, options);
