@@ -21,6 +21,15 @@ export interface CapturePageConfig {
    */
   returnUrl?: string;
   /**
+   * Offer "Choose a photo" beside the camera. Off by default: a chosen file skips the camera, so
+   * anyone holding a picture of the person (a profile photo, a photo of a screen) can send it, and
+   * a single-image liveness check is left to tell it from a live capture alone. Turn it on only
+   * for people without a working camera, where the risk allows (docs/apps.md, "What a
+   * single-image liveness check cannot prove").
+   * @default false
+   */
+  allowPhoto?: boolean;
+  /**
    * The host app's origin: after a pass, "Continue" posts a {@link LivenessDoneMessage} to the
    * window that opened or frames the page, for this origin only.
    * @default none: no message is posted

@@ -11,6 +11,10 @@
  * After a pass, "Continue" hands `{ checkId, status }` to the host app: `livenessCapture.onDone`,
  * a `liveness:done` event on `window`, a message to the opener or parent (`hostOrigin` in the
  * config) and a visit to `returnUrl` when configured. Nothing after a pass starts another check.
+ *
+ * The way back after a verdict follows the way in: a retake opens the camera again, a photo to
+ * replace opens the file picker; hints after a chosen photo never speak of the camera's oval.
+ * "Choose a photo" is there only when the config's `allowPhoto` is on.
  */
 import {
   ApiError,
@@ -25,7 +29,9 @@ import {
   hintForReason,
   type IssuedCheck,
   type LivenessClient,
+  type PictureSource,
   REASON_HINTS,
+  reasonForCameraError,
   reasonForError,
 } from '../../client/index.js';
 import { currentFrame, startCamera, stopCamera } from './camera.js';
@@ -68,6 +74,7 @@ const ui = {
     result: element<HTMLElement>('step-result'),
   } satisfies Record<Step, HTMLElement>,
   openCamera: element<HTMLButtonElement>('open-camera'),
+  photoChoice: element<HTMLElement>('photo-choice'),
   pickFile: element<HTMLInputElement>('pick-file'),
   preview: element<HTMLVideoElement>('preview'),
   takePhoto: element<HTMLButtonElement>('take-photo'),
@@ -75,28 +82,69 @@ const ui = {
   sendingTitle: element<HTMLElement>('sending-title'),
   progress: element<HTMLProgressElement>('progress'),
   sendingStatus: element<HTMLElement>('sending-status'),
+  sendingPicture: element<HTMLImageElement>('sending-picture'),
   stopWaiting: element<HTMLButtonElement>('stop-waiting'),
   resultTitle: element<HTMLElement>('result-title'),
   resultText: element<HTMLElement>('result-text'),
   resultReason: element<HTMLElement>('result-reason'),
+  supportCode: element<HTMLElement>('support-code'),
+  resultPicture: element<HTMLImageElement>('result-picture'),
   continue: element<HTMLButtonElement>('continue'),
   checkAgain: element<HTMLButtonElement>('check-again'),
   again: element<HTMLButtonElement>('again'),
+  otherWay: element<HTMLButtonElement>('other-way'),
 };
 
 /** Shows one step and moves keyboard and screen-reader focus to its heading. */
 function show(step: Step): void {
   for (const [name, section] of Object.entries(ui.steps)) section.hidden = name !== step;
+  // The stylesheet lays the camera step out to the screen's height.
+  document.body.dataset.step = step;
   ui.steps[step].querySelector<HTMLElement>('h2')?.focus();
 }
 
-const AGAIN_LABELS: Record<Hint['action'], string> = {
-  retake: 'Retake the selfie',
-  spoof: 'Retake the selfie',
-  'choose-another': 'Try another photo',
-  camera: 'Try the camera again',
-  'try-later': 'Start again',
-};
+/** Where a result's button leads: the camera, the file picker, or the start screen. */
+type Move = 'camera' | 'photo' | 'start';
+
+interface Moves {
+  primary: { move: Move; label: string };
+  secondary?: { move: Move; label: string };
+}
+
+/** Whether the installation lets a person choose a photo instead of using the camera. */
+let photoAllowed = false;
+/** Where the last picture came from, so that hints and the way back follow the way in. */
+let picture: PictureSource = 'camera';
+
+const START_AGAIN = 'Start again';
+
+/** The buttons of a result: by what the hint asks and by the way the person came. */
+function movesFor(action: Hint['action'], reason: string): Moves {
+  const photo = photoAllowed ? { move: 'photo' as const, label: 'Choose another photo' } : undefined;
+  switch (action) {
+    case 'retake':
+    case 'spoof':
+      return picture === 'camera'
+        ? { primary: { move: 'camera', label: 'Retake the selfie' } }
+        : { primary: { move: 'camera', label: 'Use the camera' }, ...(photo ? { secondary: photo } : {}) };
+    case 'choose-another':
+      return picture === 'photo' && photo
+        ? { primary: photo, secondary: { move: 'camera', label: 'Use the camera' } }
+        : { primary: { move: 'camera', label: 'Retake the selfie' } };
+    case 'camera': {
+      const retry = { move: 'camera' as const, label: 'Try the camera again' };
+      const choose = photoAllowed ? { move: 'photo' as const, label: 'Choose a photo' } : undefined;
+      // Without a camera, a photo is the way on; the camera may still be plugged in.
+      if (reason === 'CAMERA_NOT_FOUND' && choose) return { primary: choose, secondary: retry };
+      return { primary: retry, ...(choose ? { secondary: choose } : {}) };
+    }
+    case 'try-later':
+      return { primary: { move: 'start', label: START_AGAIN } };
+  }
+}
+
+/** What each result button does now. */
+const moveOf = { again: 'start' as Move, otherWay: 'start' as Move };
 
 /** The pass the person may continue with; `undefined` on any other screen. */
 let passed: LivenessDone | undefined;
@@ -114,15 +162,45 @@ function showOutcome(outcome: Outcome, title: string, text: string, reason = '')
   ui.steps.result.dataset.outcome = outcome;
   ui.resultTitle.textContent = title;
   ui.resultText.textContent = text;
-  ui.resultReason.textContent = reason ? `Reason: ${reason}` : '';
+  // For support, labelled as such: the reason's stable name, which a person may read out.
+  ui.supportCode.textContent = reason;
+  ui.resultReason.hidden = reason === '';
+  // The picture the verdict is about, once it reached the pipeline (not one refused before).
+  ui.resultPicture.hidden = !(sent && uploaded);
+  if (sent && uploaded) ui.resultPicture.src = sent;
   // After a pass, the only way on is the host app: another check would be paid for nothing.
   ui.continue.hidden = outcome !== 'passed';
   ui.continue.disabled = false;
   // While a check is open, only that check is read again: a new one would be a second paid check.
   ui.checkAgain.hidden = outcome !== 'waiting';
-  ui.again.hidden = outcome === 'passed' || outcome === 'waiting';
-  if (outcome !== 'passed' && outcome !== 'waiting') ui.again.textContent = AGAIN_LABELS[outcome];
+  const moves = outcome === 'passed' || outcome === 'waiting' ? undefined : movesFor(outcome, reason);
+  ui.again.hidden = !moves;
+  ui.otherWay.hidden = !moves?.secondary;
+  if (moves) {
+    ui.again.textContent = moves.primary.label;
+    moveOf.again = moves.primary.move;
+    if (moves.secondary) {
+      ui.otherWay.textContent = moves.secondary.label;
+      moveOf.otherWay = moves.secondary.move;
+    }
+  }
   show('result');
+}
+
+/** An object URL of the picture sent in this attempt; `undefined` before one was sent. */
+let sent: string | undefined;
+/** Whether that picture was uploaded: a verdict is about it. */
+let uploaded = false;
+
+/** A new attempt: the last attempt's picture is not shown again. */
+function forgetSentPicture(): void {
+  if (sent) URL.revokeObjectURL(sent);
+  sent = undefined;
+  uploaded = false;
+  ui.sendingPicture.hidden = true;
+  ui.sendingPicture.removeAttribute('src');
+  ui.resultPicture.hidden = true;
+  ui.resultPicture.removeAttribute('src');
 }
 
 /** What "try later" waits for when the API gave no `Retry-After`: the hints say "a few minutes". */
@@ -153,11 +231,11 @@ function holdRetry(ms: number): void {
       clearInterval(countdown);
       countdown = undefined;
       ui.again.disabled = false;
-      ui.again.textContent = AGAIN_LABELS['try-later'];
+      ui.again.textContent = START_AGAIN;
       return;
     }
     ui.again.disabled = true;
-    ui.again.textContent = `${AGAIN_LABELS['try-later']} in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+    ui.again.textContent = `${START_AGAIN} in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
   };
   tick();
   countdown = setInterval(tick, 1000);
@@ -165,7 +243,7 @@ function holdRetry(ms: number): void {
 
 /** `retryAfterMs`: how long the API asked to wait, when it did. */
 function showReason(reason: HintedReason | string, retryAfterMs?: number): void {
-  const hint = hintForReason(reason);
+  const hint = hintForReason(reason, picture);
   showOutcome(hint.action, hint.title, hint.text, reason);
   holdRetryFor(reason, retryAfterMs);
 }
@@ -183,7 +261,7 @@ function showError(error: unknown): void {
 }
 
 function showVerdict(check: CheckView): void {
-  const hint = hintForCheck(check);
+  const hint = hintForCheck(check, picture);
   if (!hint) {
     passed = { checkId: check.checkId, status: 'PASSED' };
     showOutcome('passed', 'Selfie verified', 'Thank you: the check found a live person. You can continue.');
@@ -222,11 +300,16 @@ function deviceOf(userAgent: string): Device {
 
 function setUploadProgress(percent: number): void {
   ui.progress.value = percent;
-  ui.sendingStatus.textContent = `Uploading your selfie: ${percent}%`;
+  ui.sendingStatus.textContent = `Uploaded: ${percent}%`;
 }
 
 async function send(client: LivenessClient, config: CapturePageConfig, selfie: CheckedSelfie): Promise<void> {
+  forgetSentPicture();
+  sent = URL.createObjectURL(selfie.blob);
+  ui.sendingPicture.src = sent;
+  ui.sendingPicture.hidden = false;
   ui.sendingTitle.textContent = 'Sending your selfie';
+  ui.progress.setAttribute('aria-label', 'Upload');
   setUploadProgress(0);
   show('sending');
   let issued: IssuedCheck;
@@ -239,6 +322,7 @@ async function send(client: LivenessClient, config: CapturePageConfig, selfie: C
       onProgress: ({ loaded, total }) =>
         setUploadProgress(total > 0 ? Math.round((loaded / total) * 100) : 0),
     });
+    uploaded = true;
   } catch (error) {
     showError(error);
     return;
@@ -266,6 +350,7 @@ async function waitForVerdict(
   const onStop = () => stop.abort(new DOMException('the person stopped waiting', 'AbortError'));
   ui.sendingTitle.textContent = 'Checking your selfie';
   ui.sendingStatus.textContent = 'This usually takes a few seconds.';
+  ui.progress.setAttribute('aria-label', 'Time waited');
   ui.progress.value = 0;
   ui.stopWaiting.hidden = false;
   ui.stopWaiting.addEventListener('click', onStop, { once: true });
@@ -309,6 +394,8 @@ async function main(): Promise<void> {
     showReason('CONNECTION_FAILED');
     return;
   }
+  photoAllowed = config.allowPhoto === true;
+  ui.photoChoice.hidden = !photoAllowed;
   const getToken = window.livenessCapture?.getToken;
   const client = createLivenessClient({
     baseUrl: config.apiUrl,
@@ -320,18 +407,27 @@ async function main(): Promise<void> {
     stream = undefined;
   };
 
-  ui.openCamera.addEventListener('click', async () => {
+  const openCamera = async () => {
+    picture = 'camera';
+    forgetSentPicture();
     ui.takePhoto.disabled = true;
     show('camera');
     try {
       stream = await startCamera(ui.preview);
       ui.takePhoto.disabled = false;
       ui.takePhoto.focus();
-    } catch {
+    } catch (error) {
       closeCamera();
-      showReason('CAMERA_UNAVAILABLE');
+      showReason(reasonForCameraError(error));
     }
-  });
+  };
+  // Opened from a click: browsers open a file picker only on a person's action.
+  const go = (move: Move) => {
+    if (move === 'camera') void openCamera();
+    else if (move === 'photo') ui.pickFile.click();
+    else show('start');
+  };
+  ui.openCamera.addEventListener('click', () => void openCamera());
   ui.closeCamera.addEventListener('click', () => {
     closeCamera();
     show('start');
@@ -353,7 +449,9 @@ async function main(): Promise<void> {
   ui.pickFile.addEventListener('change', async () => {
     const file = ui.pickFile.files?.[0];
     ui.pickFile.value = '';
-    if (!file) return;
+    if (!file || !photoAllowed) return;
+    picture = 'photo';
+    forgetSentPicture();
     let selfie: CheckedSelfie;
     try {
       selfie = await encodeSelfie(await decodeFile(file), config.limits);
@@ -363,7 +461,8 @@ async function main(): Promise<void> {
     }
     await send(client, config, selfie);
   });
-  ui.again.addEventListener('click', () => show('start'));
+  ui.again.addEventListener('click', () => go(moveOf.again));
+  ui.otherWay.addEventListener('click', () => go(moveOf.otherWay));
   ui.checkAgain.addEventListener('click', () => {
     if (waitingFor) void waitForVerdict(client, config, waitingFor);
   });

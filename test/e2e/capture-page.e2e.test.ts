@@ -3,21 +3,51 @@
  * headless Chromium: the one `@sparticuz/chromium` ships, driven by `playwright-core`, with a fake
  * camera playing a `.y4m` this test writes. The page is loaded from `http://localhost:<port>`, another
  * origin than the API (`http://127.0.0.1:<port>`) and the bucket (moto's port), so every call goes
- * through the browser's real CORS checks. Screenshots go to a temporary folder, or to `docs/img/` with
- * `CAPTURE_SCREENSHOTS=docs/img` (how the README's screenshots are made).
+ * through the browser's real CORS checks. Every screen is measured and screenshotted at 360x640 and
+ * 740x360 (a phone upright and on its side) and checked with axe-core. Screenshots go to a temporary
+ * folder, or to `docs/img/` with `CAPTURE_SCREENSHOTS=docs/img` (how the docs' screenshots are made).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import chromium from '@sparticuz/chromium';
 import { type Browser, type BrowserContext, type Page, chromium as playwright } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearerToken, createLivenessClient, REASON_HINTS } from '../../client/index.js';
+import {
+  bearerToken,
+  createLivenessClient,
+  type HintedReason,
+  hintForReason,
+  REASON_HINTS,
+} from '../../client/index.js';
 import { sniffImage } from '../../shared/image.js';
 import { localBearerToken } from '../../tools/local/local-auth.js';
 import { type LocalPipeline, startLocalPipeline } from '../../tools/local/runtime.js';
 import { faceY4m, grainyPng } from '../support/fake-camera.js';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** A phone upright, then on its side: every screen must show all its controls at both. */
+const SIZES = [
+  { width: 360, height: 640, suffix: '' },
+  { width: 740, height: 360, suffix: '-landscape' },
+] as const;
+
+/** Where a screen's parts are, at one size: what falls outside the viewport, and the picture sizes. */
+interface Layout {
+  /** The visible controls and headings of the current step that are not wholly in the viewport. */
+  outside: string[];
+  /** Visible buttons squeezed: narrower than 96 px, or taller than one line of text (64 px). */
+  cramped: string[];
+  /** Whether the document is taller than the viewport. */
+  scrolls: boolean;
+  viewfinder?: { width: number; height: number };
+  sentPicture?: { width: number; height: number };
+  /** The element with focus. */
+  focused: string;
+}
 
 const MAX_SIDE_PX = 1000;
 // The grainy photo below, scaled to 1000 px, is 141 kB as JPEG at quality 0.92 and 73 kB at 0.85;
@@ -65,12 +95,13 @@ describe('the capture page in a real browser', () => {
       ],
       headless: true,
     });
-    context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 1 });
+    context = await browser.newContext({ viewport: SIZES[0], deviceScaleFactor: 1 });
     // What an app embedding the page does under the JWT authorizer.
     await context.addInitScript({
       content: `window.livenessCapture = { getToken: async () => ${JSON.stringify(TOKEN)} };`,
     });
-  });
+    // The pipeline and the browser start in seconds, but slower on a machine busy with other tests.
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -78,8 +109,14 @@ describe('the capture page in a real browser', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function openPage(): Promise<Page> {
+  /**
+   * Opens the page, with these fields of its configuration changed (see {@link configure}), and a
+   * script run before the page's own when given.
+   */
+  async function openPage(fields: Record<string, unknown> = {}, init?: string): Promise<Page> {
     const page = await context.newPage();
+    if (Object.keys(fields).length > 0) await configure(page, fields);
+    if (init) await page.addInitScript({ content: init });
     page.on('console', (message) => consoleLines.push(message.text()));
     page.on('pageerror', (error) => consoleLines.push(`${error.name}: ${error.message}`));
     page.on('request', (request) => {
@@ -93,6 +130,114 @@ describe('the capture page in a real browser', () => {
     await page.goto(pageUrl);
     await page.getByRole('heading', { name: 'Take a selfie' }).waitFor();
     return page;
+  }
+
+  /** Measures the current step in the page (DOM types by hand: the tests' tsconfig has none). */
+  async function layoutOf(page: Page): Promise<Layout> {
+    return await page.evaluate(() => {
+      type Box = { top: number; left: number; bottom: number; right: number; width: number; height: number };
+      type Node = {
+        id: string;
+        tagName: string;
+        textContent: string | null;
+        checkVisibility(): boolean;
+        getBoundingClientRect(): Box;
+        querySelectorAll(selector: string): Iterable<Node>;
+        querySelector(selector: string): Node | null;
+      };
+      const dom = globalThis as unknown as {
+        document: {
+          querySelector(selector: string): Node | null;
+          activeElement: Node | null;
+          documentElement: { scrollHeight: number };
+        };
+        innerWidth: number;
+        innerHeight: number;
+      };
+      const step = dom.document.querySelector('.step:not([hidden])');
+      if (!step) throw new Error('no step is shown');
+      const name = (node: Node) =>
+        `${node.tagName.toLowerCase()}#${node.id} "${(node.textContent ?? '').trim()}"`;
+      const outside = [...step.querySelectorAll('h2, button, .button, .viewfinder, .sent')]
+        .filter((node) => node.checkVisibility())
+        .filter((node) => {
+          const box = node.getBoundingClientRect();
+          return (
+            box.top < 0 ||
+            box.left < 0 ||
+            box.bottom > dom.innerHeight + 0.5 ||
+            box.right > dom.innerWidth + 0.5
+          );
+        })
+        .map(name);
+      const cramped = [...step.querySelectorAll('button, .button')]
+        .filter((node) => node.checkVisibility())
+        .filter((node) => {
+          const box = node.getBoundingClientRect();
+          return box.width < 96 || box.height > 64;
+        })
+        .map(name);
+      const size = (selector: string) => {
+        const node = step.querySelector(selector);
+        if (!node?.checkVisibility()) return undefined;
+        const { width, height } = node.getBoundingClientRect();
+        return { width: Math.round(width), height: Math.round(height) };
+      };
+      const viewfinder = size('.viewfinder');
+      const sentPicture = size('.sent');
+      const focused = dom.document.activeElement;
+      return {
+        outside,
+        cramped,
+        scrolls: dom.document.documentElement.scrollHeight > dom.innerHeight,
+        ...(viewfinder ? { viewfinder } : {}),
+        ...(sentPicture ? { sentPicture } : {}),
+        focused: focused ? `#${focused.id}` : 'none',
+      };
+    });
+  }
+
+  /** axe-core's violations on the page as it is (every rule axe runs by default). */
+  async function axeViolations(page: Page): Promise<string[]> {
+    // Evaluated through the DevTools protocol: the page's own CSP, which forbids other scripts, stays on.
+    await page.evaluate(AXE_SOURCE);
+    return await page.evaluate(async () => {
+      type Result = { violations: { id: string; nodes: { target: string[] }[] }[] };
+      const { axe } = globalThis as unknown as { axe: { run(): Promise<Result> } };
+      const { violations } = await axe.run();
+      return violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+  }
+
+  /** Every screen's layouts, by name and size, for the assertions on sizes. */
+  const layouts = new Map<string, Layout>();
+
+  /**
+   * Looks at the screen shown at both sizes: every control and heading in the viewport, no axe-core
+   * violation, a screenshot; back at the first size after.
+   */
+  async function checkScreen(page: Page, name: string): Promise<Layout[]> {
+    const seen: Layout[] = [];
+    for (const { suffix, ...size } of SIZES) {
+      await page.setViewportSize(size);
+      await page.evaluate(() => {
+        const { requestAnimationFrame: frame } = globalThis as unknown as {
+          requestAnimationFrame(callback: () => void): void;
+        };
+        return new Promise<void>((resolve) => frame(() => frame(resolve)));
+      });
+      // Taken first, to see what an assertion below is about.
+      await page.screenshot({ path: join(shots, `capture-${name}${suffix}.png`) });
+      const layout = await layoutOf(page);
+      const where = `${name} at ${size.width}x${size.height}`;
+      expect(layout.outside, `${where}: outside the viewport`).toEqual([]);
+      expect(layout.cramped, `${where}: squeezed`).toEqual([]);
+      expect(await axeViolations(page), `${where}: axe-core`).toEqual([]);
+      layouts.set(`${name} ${size.width}x${size.height}`, layout);
+      seen.push(layout);
+    }
+    await page.setViewportSize(SIZES[0]);
+    return seen;
   }
 
   async function takeSelfie(page: Page): Promise<void> {
@@ -185,17 +330,35 @@ describe('the capture page in a real browser', () => {
     await page.close();
   });
 
-  it('takes a selfie with the camera, uploads it and shows the pass', async () => {
+  it('takes a selfie with the camera, uploads it and shows the pass with the picture it sent', async () => {
     const page = await openPage();
-    await page.screenshot({ path: join(shots, 'capture-start.png') });
+    // A liveness check by default: the camera, and no way around it.
+    expect(await page.getByRole('button').allTextContents()).toEqual(['Use the camera']);
+    expect(await page.getByLabel('Choose a photo').isVisible()).toBe(false);
+    await checkScreen(page, 'start');
     await page.getByRole('button', { name: 'Use the camera' }).click();
     const shutter = page.getByRole('button', { name: 'Take the photo' });
     await expect.poll(async () => await shutter.isEnabled(), { timeout: 10_000 }).toBe(true);
     await expect(page.getByLabel('Camera preview')).toBeTruthy();
-    await page.screenshot({ path: join(shots, 'capture-camera.png') });
+    const [portrait, landscape] = await checkScreen(page, 'camera');
+    // Focus on the shutter scrolls nothing away: the whole step is on the screen at both sizes.
+    for (const layout of [portrait, landscape]) {
+      expect(layout).toMatchObject({ focused: '#take-photo', scrolls: false, outside: [] });
+    }
+    // The viewfinder takes the height the step leaves: at least 250x333 upright, 210x280 on its side.
+    expect(portrait?.viewfinder?.width).toBeGreaterThanOrEqual(250);
+    expect(landscape?.viewfinder?.height).toBeGreaterThanOrEqual(280);
+    for (const viewfinder of [portrait?.viewfinder, landscape?.viewfinder])
+      expect((viewfinder?.width ?? 0) / (viewfinder?.height ?? 1)).toBeCloseTo(3 / 4, 1);
     await shutter.click();
     await page.getByRole('heading', { name: 'Selfie verified' }).waitFor({ timeout: 20_000 });
-    await page.screenshot({ path: join(shots, 'capture-passed.png') });
+    const [passed] = await checkScreen(page, 'passed');
+    // The verdict comes with the picture it is about, decoded and shown.
+    const shown = page.getByRole('img', { name: 'Your selfie, as sent' });
+    expect(await shown.evaluate((img) => (img as unknown as { naturalHeight: number }).naturalHeight)).toBe(
+      480,
+    );
+    expect(passed?.sentPicture?.height).toBeGreaterThan(100);
     // The way on is the host app's, and nothing here starts a second paid check.
     expect(await page.getByRole('button', { name: 'Continue' }).isVisible()).toBe(true);
     expect(await page.getByRole('button').count()).toBe(1);
@@ -322,10 +485,13 @@ describe('the capture page in a real browser', () => {
       .poll(async () => Number(await bar.getAttribute('value')), { timeout: 5000 })
       .toBeGreaterThan(10);
     expect(await page.getByRole('button', { name: 'Stop waiting' }).isVisible()).toBe(true);
-    await page.screenshot({ path: join(shots, 'capture-waiting.png') });
+    // Said once: the heading, then the time waited (not a second "Checking your selfie").
+    expect(await page.getByRole('progressbar').getAttribute('aria-label')).toBe('Time waited');
+    expect(await page.getByText('Checking your selfie').count()).toBe(1);
+    await checkScreen(page, 'waiting');
     const still = REASON_HINTS.STILL_CHECKING;
     await page.getByRole('heading', { name: still.title }).waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: join(shots, 'capture-still-checking.png') });
+    await checkScreen(page, 'still-checking');
     // Neutral, not the error style; the one action reads the same check again.
     const colour = await page
       .getByRole('heading', { name: still.title })
@@ -350,7 +516,8 @@ describe('the capture page in a real browser', () => {
   });
 
   it('shows the pre-check hint for a PDF and sends nothing', async () => {
-    const page = await openPage();
+    const page = await openPage({ allowPhoto: true });
+    await checkScreen(page, 'start-with-photo');
     const before = requests.length;
     // The keyboard reaches both ways in: the camera button, then the file input behind its label.
     await page.keyboard.press('Tab');
@@ -366,7 +533,86 @@ describe('the capture page in a real browser', () => {
     await page.getByRole('heading', { name: hint.title }).waitFor();
     expect(await page.getByText(hint.text).isVisible()).toBe(true);
     expect(requests.slice(before)).toEqual([]);
-    await page.screenshot({ path: join(shots, 'capture-pdf.png') });
+    // Nothing was sent, so no picture; the way on is another photo, or the camera.
+    expect(await page.getByRole('img').count()).toBe(0);
+    expect(await page.getByRole('button').allTextContents()).toEqual([
+      'Choose another photo',
+      'Use the camera',
+    ]);
+    await checkScreen(page, 'pdf');
+    await page.close();
+  });
+
+  it.each([
+    ['NotAllowedError', 'CAMERA_DENIED', 'camera-denied', true, ['Try the camera again', 'Choose a photo']],
+    ['NotFoundError', 'CAMERA_NOT_FOUND', 'no-camera', true, ['Choose a photo', 'Try the camera again']],
+    ['NotReadableError', 'CAMERA_BUSY', 'camera-busy', true, ['Try the camera again', 'Choose a photo']],
+    ['NotAllowedError', 'CAMERA_DENIED', undefined, false, ['Try the camera again']],
+  ] as const)(
+    'tells a camera failing with %s apart as %s, with its own advice and way on (screen %s, photos allowed: %s)',
+    async (name, reason, screen, allowPhoto, buttons) => {
+      // getUserMedia's own error, as the browser throws it when the camera is refused, absent or busy.
+      const page = await openPage(
+        { allowPhoto },
+        `navigator.mediaDevices.getUserMedia = async () => { throw new DOMException('no camera for this test', ${JSON.stringify(name)}); };`,
+      );
+      await page.getByRole('button', { name: 'Use the camera' }).click();
+      const hint = REASON_HINTS[reason as HintedReason];
+      await page.getByRole('heading', { name: hint.title }).waitFor();
+      expect(await page.getByText(hint.text).isVisible()).toBe(true);
+      // No photo was tried: nothing says "another photo", and no picture was sent.
+      expect(await page.getByRole('button').allTextContents()).toEqual(buttons);
+      expect(await page.getByRole('img').count()).toBe(0);
+      if (screen) await checkScreen(page, screen);
+      // "Try the camera again" asks the browser again: the same refusal, the same advice.
+      const requestsBefore = requests.length;
+      await page.getByRole('button', { name: 'Try the camera again' }).click();
+      await page.getByRole('heading', { name: hint.title }).waitFor();
+      expect(requests.slice(requestsBefore)).toEqual([]);
+      await page.close();
+    },
+  );
+
+  it('words the hint for a chosen photo without the oval, and "Choose another photo" opens the picker', async () => {
+    const page = await openPage({ allowPhoto: true });
+    pipeline.simulator?.control.script({ type: 'rejection', code: 704, endpoint: 'liveness' });
+    await page
+      .getByLabel('Choose a photo')
+      .setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: grainyPng(600, 800) });
+    const hint = hintForReason('FACE_NOT_DETECTED', 'photo');
+    expect(hint).not.toBe(REASON_HINTS.FACE_NOT_DETECTED);
+    await page.getByRole('heading', { name: hint.title }).waitFor({ timeout: 20_000 });
+    const result = page.locator('#step-result');
+    expect(await result.getByText(hint.text).isVisible()).toBe(true);
+    expect(await result.getByText(/oval|camera at/).count()).toBe(0);
+    expect(await page.getByRole('img', { name: 'Your selfie, as sent' }).isVisible()).toBe(true);
+    expect(await page.getByRole('button').allTextContents()).toEqual([
+      'Choose another photo',
+      'Use the camera',
+    ]);
+    await checkScreen(page, 'retake-photo');
+    const chooser = page.waitForEvent('filechooser', { timeout: 5000 });
+    await page.getByRole('button', { name: 'Choose another photo' }).click();
+    expect((await chooser).isMultiple()).toBe(false);
+    await page.close();
+  });
+
+  it('tells a chosen photo too small to check to choose a larger photo, not to retake', async () => {
+    const page = await openPage({ allowPhoto: true });
+    const before = requests.length;
+    await page
+      .getByLabel('Choose a photo')
+      .setInputFiles({ name: 'tiny.png', mimeType: 'image/png', buffer: grainyPng(40, 50) });
+    const hint = hintForReason('IMAGE_TOO_SMALL', 'photo');
+    await page.getByRole('heading', { name: hint.title }).waitFor();
+    expect(await page.getByText(hint.text).isVisible()).toBe(true);
+    expect(hint.text).toMatch(/Choose a larger photo/);
+    expect(await page.getByRole('button').allTextContents()).toEqual([
+      'Choose another photo',
+      'Use the camera',
+    ]);
+    expect(requests.slice(before)).toEqual([]);
+    await checkScreen(page, 'photo-too-small');
     await page.close();
   });
 
@@ -377,18 +623,22 @@ describe('the capture page in a real browser', () => {
     const hint = REASON_HINTS.FACE_NOT_DETECTED;
     await page.getByRole('heading', { name: hint.title }).waitFor({ timeout: 20_000 });
     expect(await page.getByText(hint.text).isVisible()).toBe(true);
-    expect(await page.getByText('Reason: FACE_NOT_DETECTED').isVisible()).toBe(true);
-    await page.screenshot({ path: join(shots, 'capture-retake.png') });
-    // The keyboard takes the person back to the start.
+    expect(await page.getByText('Support code: FACE_NOT_DETECTED').isVisible()).toBe(true);
+    expect(await page.getByRole('img', { name: 'Your selfie, as sent' }).isVisible()).toBe(true);
+    await checkScreen(page, 'retake');
+    // The keyboard takes the person straight back to the camera, not to the start.
+    expect(await page.getByRole('button').allTextContents()).toEqual(['Retake the selfie']);
     await page.getByRole('button', { name: 'Retake the selfie' }).focus();
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Take a selfie' }).waitFor();
-    expect(await page.evaluate('document.activeElement?.id')).toBe('start-title');
+    await page.getByRole('heading', { name: 'Fit your face in the oval' }).waitFor();
+    const shutter = page.getByRole('button', { name: 'Take the photo' });
+    await expect.poll(async () => await shutter.isEnabled(), { timeout: 10_000 }).toBe(true);
+    expect(await page.evaluate('document.activeElement?.id')).toBe('take-photo');
     await page.close();
   });
 
   it('downscales and re-encodes a photo over the maximum side and size, which then passes', async () => {
-    const page = await openPage();
+    const page = await openPage({ allowPhoto: true });
     const photo = grainyPng(2000, 1500);
     expect(photo.length).toBeGreaterThan(MAX_BYTES);
     // Hold the checker back to look at what the page uploaded before the checker deletes it.
@@ -414,7 +664,7 @@ describe('the capture page in a real browser', () => {
     // While the checker is held back, the page waits and says so.
     await page.getByRole('heading', { name: 'Checking your selfie' }).waitFor();
     expect(await page.getByRole('status').textContent()).toContain('a few seconds');
-    await page.screenshot({ path: join(shots, 'capture-checking.png') });
+    await checkScreen(page, 'checking');
     pipeline.resumeChecker();
     expect(bytes?.length).toBeLessThanOrEqual(MAX_BYTES);
     const image = sniffImage(bytes ?? new Uint8Array());
@@ -444,7 +694,19 @@ describe('the capture page in a real browser', () => {
     const retry = page.getByRole('button', { name: /^Start again/ });
     expect(await retry.isDisabled()).toBe(true);
     expect(await retry.textContent()).toMatch(/^Start again in 0:(30|2\d)$/);
-    await page.screenshot({ path: join(shots, 'capture-try-later.png') });
+    // Waiting is no one's fault: the heading in the neutral ink, not the error red.
+    const colour = await page
+      .getByRole('heading', { name: REASON_HINTS.RATE_LIMITED.title })
+      .evaluate(
+        (heading) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(
+            heading,
+          ).color,
+      );
+    expect(colour).toBe('rgb(27, 31, 36)');
+    // The API refused to create a check: no picture was sent, so none is shown.
+    expect(await page.getByRole('img').count()).toBe(0);
+    await checkScreen(page, 'try-later');
     const shown = await retry.textContent();
     await expect.poll(async () => await retry.textContent(), { timeout: 3000 }).not.toBe(shown);
     expect(await retry.isDisabled()).toBe(true);
@@ -461,7 +723,7 @@ describe('the capture page in a real browser', () => {
       times: receives,
     });
     await takeSelfie(page);
-    await page.getByText('Reason: VENDOR_UNAVAILABLE').waitFor({ timeout: 40_000 });
+    await page.getByText('Support code: VENDOR_UNAVAILABLE').waitFor({ timeout: 40_000 });
     const retry = page.getByRole('button', { name: /^Start again/ });
     expect(await retry.isDisabled()).toBe(true);
     expect(await retry.textContent()).toMatch(/^Start again in (2:00|1:5\d)$/);
