@@ -4,20 +4,20 @@ import { ConfigError } from './errors.js';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads a required, non-empty string. */
-export function requireString(env: Env, name: string): string {
+function requireString(env: Env, name: string): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`${name} is required but not set`);
   return value;
 }
 
 /** Reads an optional string with a default. */
-export function optionalString(env: Env, name: string, fallback: string): string {
+function optionalString(env: Env, name: string, fallback: string): string {
   const value = env[name]?.trim();
   return value ? value : fallback;
 }
 
 /** Reads an optional integer within bounds, with a default. */
-export function optionalInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+function optionalInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
@@ -29,7 +29,7 @@ export function optionalInt(env: Env, name: string, fallback: number, min: numbe
 }
 
 /** Reads an optional boolean (`true`/`false`) with a default. */
-export function optionalBool(env: Env, name: string, fallback: boolean): boolean {
+function optionalBool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (!raw) return fallback;
   if (raw === 'true') return true;
@@ -38,7 +38,7 @@ export function optionalBool(env: Env, name: string, fallback: boolean): boolean
 }
 
 /** Reads an optional choice among upper-case `values` (given in any case) with a default. */
-export function optionalChoice(env: Env, name: string, fallback: string, values: readonly string[]): string {
+function optionalChoice(env: Env, name: string, fallback: string, values: readonly string[]): string {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = raw.toUpperCase();
@@ -49,7 +49,7 @@ export function optionalChoice(env: Env, name: string, fallback: string, values:
 }
 
 /** Reads an optional http(s) URL with a default; strips a trailing slash. */
-export function optionalUrl(env: Env, name: string, fallback: string): string {
+function optionalUrl(env: Env, name: string, fallback: string): string {
   const raw = optionalString(env, name, fallback);
   let url: URL;
   try {
@@ -151,9 +151,4 @@ function readEnvVar(env: Env, name: string, spec: EnvVarSpec): string | number |
       if (spec.required) return requireString(env, name);
       return env[name]?.trim() || undefined;
   }
-}
-
-/** The default of a declared variable as the environment carries it, or `undefined` if it has none. */
-export function envDefault(spec: EnvVarSpec): string | undefined {
-  return 'default' in spec ? String(spec.default) : undefined;
 }

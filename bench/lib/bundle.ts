@@ -33,10 +33,10 @@ export function deployedVariant(bundling: PipelineBundling = PIPELINE_BUNDLING):
 }
 
 // The variant "undici entry": shared/apptenticate/undici-parts.ts swapped for a module taking the
-// same three names from undici's package entry (which loads all of undici), as the client did before.
+// same two names from undici's package entry (which loads all of undici), as the client did before.
 const UNDICI_ENTRY_PARTS = `
-import { Agent, FormData, request as undiciRequest } from 'undici';
-export { Agent, FormData };
+import { Agent, request as undiciRequest } from 'undici';
+export { Agent };
 export function request(url, options) {
   return undiciRequest(url, options);
 }

@@ -1,26 +1,23 @@
-import { type Env, readEnv } from '../../shared/config.js';
+import { type Env, type EnvValues, readEnv } from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import { API_ENVIRONMENT } from './environment.js';
 import type { OwnerLimitSettings } from './owner-limits.js';
 
-/** The api function's settings, read once per cold start. */
+type Vars = EnvValues<typeof API_ENVIRONMENT>;
+
+/**
+ * The api function's configuration, read once per cold start. Each field is the variable of
+ * `environment.ts` with the same name in upper snake case, where its default, range and meaning
+ * are declared; `retentionSeconds` is `CHECK_RETENTION_DAYS` in seconds, and `limits` holds the
+ * per-owner limits (`USER_MAX_OPEN_CHECKS` ... `CHECKS_PER_DAY`).
+ */
 export interface ApiConfig {
-  /** `TABLE_NAME`: the check table. */
-  readonly tableName: string;
-  /** `SELFIE_BUCKET`: where apps upload selfies. */
-  readonly selfieBucket: string;
-  /** `SELFIE_PREFIX` (default `selfies/`): every upload key is this prefix plus the check id. */
-  readonly selfiePrefix: string;
-  /** `UPLOAD_URL_TTL_SECONDS` (default 300, 60..3600): how long an upload URL works. */
-  readonly uploadUrlTtlSeconds: number;
-  /** `MAX_OBJECT_BYTES` (default 2 MiB): the largest selfie the upload policy accepts. */
-  readonly maxObjectBytes: number;
-  /** `CHECK_RETENTION_DAYS` (default 30), in seconds: the TTL of check items. */
+  readonly tableName: Vars['TABLE_NAME'];
+  readonly selfieBucket: Vars['SELFIE_BUCKET'];
+  readonly selfiePrefix: Vars['SELFIE_PREFIX'];
+  readonly uploadUrlTtlSeconds: Vars['UPLOAD_URL_TTL_SECONDS'];
+  readonly maxObjectBytes: Vars['MAX_OBJECT_BYTES'];
   readonly retentionSeconds: number;
-  /**
-   * `USER_MAX_OPEN_CHECKS`, `USER_CHECKS_PER_MINUTE`, `SERVICE_CHECKS_PER_MINUTE`,
-   * `USER_CHECKS_PER_DAY`: the per-owner limits; `CHECKS_PER_DAY`: the daily budget of all of them.
-   */
   readonly limits: OwnerLimitSettings;
 }
 

@@ -8,7 +8,7 @@ import {
   UPLOAD_URL_TTL_SECONDS,
 } from '../commons/environment.js';
 
-/** The api function's environment: `config.ts` reads it, the stack sets it, the README documents it. */
+/** The api function's environment: `config.ts` reads it, the stack sets it, docs/configuration.md shows it. */
 export const API_ENVIRONMENT = {
   TABLE_NAME,
   SELFIE_BUCKET: { type: 'string', required: true, doc: 'where apps upload selfies' },

@@ -1,42 +1,32 @@
-import { type Env, readEnv } from '../../shared/config.js';
+import { type Env, type EnvValues, readEnv } from '../../shared/config.js';
 import { CHECKER_ENVIRONMENT } from './environment.js';
 
-/** The checker's configuration, validated once at cold start; each field documents its variable in `environment.ts`. */
+type Vars = EnvValues<typeof CHECKER_ENVIRONMENT>;
+
+/**
+ * The checker's configuration, validated once at cold start. Each field is the variable of
+ * `environment.ts` with the same name in upper snake case (`leaseSeconds` is `LEASE_SECONDS`),
+ * where its default, range and meaning are declared; `retentionSeconds` is `CHECK_RETENTION_DAYS`
+ * in seconds.
+ */
 export interface CheckerConfig {
-  /** `TABLE_NAME` (required): the check table. */
-  tableName: string;
-  /** `SELFIE_BUCKET` (required): the only bucket the checker reads selfies from or decides on. */
-  selfieBucket: string;
-  /** `SELFIE_PREFIX` (default `selfies/`): only keys under it are checked. */
-  selfiePrefix: string;
-  /** `TOKEN_SECRET_ARN` (required): the secret holding the cached Apptenticate refresh/access tokens. */
-  tokenSecretArn: string;
-  /** `TOKEN_REFRESHER_FUNCTION_NAME` (optional): invoked asynchronously when the refresh token is refused. */
+  tableName: Vars['TABLE_NAME'];
+  selfieBucket: Vars['SELFIE_BUCKET'];
+  selfiePrefix: Vars['SELFIE_PREFIX'];
+  tokenSecretArn: Vars['TOKEN_SECRET_ARN'];
   tokenRefresherFunctionName?: string;
-  /** `LIVENESS_API_URL` (default `https://api.apptenticate.com`). */
-  livenessApiUrl: string;
-  /** `MAX_OBJECT_BYTES` (default 2097152, the vendor's assumed 2 MB limit). */
-  maxObjectBytes: number;
-  /** `MIN_IMAGE_SIDE_PX` (default 64): narrower or shorter images are rejected before any paid call. */
-  minImageSidePx: number;
-  /** `MAX_IMAGE_SIDE_PX` (default 10000): wider or taller images are rejected as implausible. */
-  maxImageSidePx: number;
-  /** `MAX_RECEIVE_COUNT` (default 3): must equal the queue's maxReceiveCount; the last receive records FAILED. */
-  maxReceiveCount: number;
-  /** `LEASE_SECONDS` (default 120): how long a claim holds; must exceed the function timeout. */
-  leaseSeconds: number;
-  /** `BATCH_CONCURRENCY` (default 5): selfies checked at once per container. */
-  batchConcurrency: number;
-  /** `RETAIN_SELFIES` (default false): keep selfies after their verdict (the bucket lifecycle still expires them). */
-  retainSelfies: boolean;
-  /** `CHECK_RETENTION_DAYS` (default 30), in seconds: the TTL of check items. */
+  livenessApiUrl: Vars['LIVENESS_API_URL'];
+  maxObjectBytes: Vars['MAX_OBJECT_BYTES'];
+  minImageSidePx: Vars['MIN_IMAGE_SIDE_PX'];
+  maxImageSidePx: Vars['MAX_IMAGE_SIDE_PX'];
+  maxReceiveCount: Vars['MAX_RECEIVE_COUNT'];
+  leaseSeconds: Vars['LEASE_SECONDS'];
+  batchConcurrency: Vars['BATCH_CONCURRENCY'];
+  retainSelfies: Vars['RETAIN_SELFIES'];
   retentionSeconds: number;
-  /** `VENDOR_CONNECT_TIMEOUT_MS` (default 2000). */
-  vendorConnectTimeoutMs: number;
-  /** `VENDOR_RESPONSE_TIMEOUT_MS` (default 8000): one vendor call once connected, headers and body together. */
-  vendorResponseTimeoutMs: number;
-  /** `TOKEN_CACHE_SECONDS` (default 300): how long the token secret is cached in memory. */
-  tokenCacheSeconds: number;
+  vendorConnectTimeoutMs: Vars['VENDOR_CONNECT_TIMEOUT_MS'];
+  vendorResponseTimeoutMs: Vars['VENDOR_RESPONSE_TIMEOUT_MS'];
+  tokenCacheSeconds: Vars['TOKEN_CACHE_SECONDS'];
 }
 
 /** Reads and validates the checker's configuration; throws a `ConfigError` naming the variable. */

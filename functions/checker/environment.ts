@@ -8,7 +8,7 @@ import {
   TABLE_NAME,
 } from '../commons/environment.js';
 
-/** The checker's environment: `config.ts` reads it, the stack sets it, the README documents it. */
+/** The checker's environment: `config.ts` reads it, the stack sets it, docs/configuration.md shows it. */
 export const CHECKER_ENVIRONMENT = {
   TABLE_NAME,
   TOKEN_SECRET_ARN: {

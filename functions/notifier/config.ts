@@ -1,16 +1,16 @@
-import { type Env, readEnv } from '../../shared/config.js';
+import { type Env, type EnvValues, readEnv } from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import { NOTIFIER_ENVIRONMENT } from './environment.js';
 
-/** The notifier's configuration, read once at cold start. */
+type Vars = EnvValues<typeof NOTIFIER_ENVIRONMENT>;
+
+/**
+ * The notifier's configuration, read once at cold start. Each field is the variable of
+ * `environment.ts` with the same name in upper snake case, where its default and meaning are declared.
+ */
 export interface NotifierConfig {
-  /** `EVENT_BUS_NAME` (required): name or ARN of the EventBridge bus the events are put on. */
-  eventBusName: string;
-  /**
-   * `EVENT_SOURCE` (default `selfie-liveness`): the `source` of every event, which subscribers'
-   * rules match on. Must not start with `aws.` (reserved by AWS).
-   */
-  eventSource: string;
+  eventBusName: Vars['EVENT_BUS_NAME'];
+  eventSource: Vars['EVENT_SOURCE'];
 }
 
 /** Validates the notifier's environment; a missing or malformed value fails the cold start naming the variable. */

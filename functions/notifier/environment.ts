@@ -2,7 +2,7 @@ import type { EnvDeclaration } from '../../shared/config.js';
 import { DEFAULT_EVENT_SOURCE } from '../../shared/events/contract.js';
 import { POWERTOOLS_LOG_LEVEL } from '../commons/environment.js';
 
-/** The notifier's environment: `config.ts` reads it, the stack sets it, the README documents it. */
+/** The notifier's environment: `config.ts` reads it, the stack sets it, docs/configuration.md shows it. */
 export const NOTIFIER_ENVIRONMENT = {
   EVENT_BUS_NAME: {
     type: 'string',

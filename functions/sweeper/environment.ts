@@ -7,7 +7,7 @@ import {
   UPLOAD_URL_TTL_SECONDS,
 } from '../commons/environment.js';
 
-/** The sweeper's environment: `config.ts` reads it, the stack sets it, the README documents it. */
+/** The sweeper's environment: `config.ts` reads it, the stack sets it, docs/configuration.md shows it. */
 export const SWEEPER_ENVIRONMENT = {
   TABLE_NAME,
   SELFIE_BUCKET: {
@@ -24,10 +24,14 @@ export const SWEEPER_ENVIRONMENT = {
     default: false,
     doc: 'keep the selfie of a check the sweeper fails (the bucket lifecycle still expires it)',
   },
+  // A check the API created stays under its upload's index entry (`sweepAt` = its upload expiry) when
+  // a checker claims it, so the sweeper looks at those entries from this long before a claim made at
+  // creation could be stale (decision 13).
   UPLOAD_URL_TTL_SECONDS: {
     ...UPLOAD_URL_TTL_SECONDS,
     doc: "how long the api's upload forms work (the api's own setting): a check claimed since it was created is found under its upload's index entry, so the sweeper looks there as early as the claim's lease can have run out",
   },
+  // S3 refuses a POST after its policy expired, so a selfie under the key means the upload was in time.
   UPLOAD_GRACE_SECONDS: {
     type: 'int',
     default: 300,
@@ -36,6 +40,8 @@ export const SWEEPER_ENVIRONMENT = {
     unit: 'seconds',
     doc: 'how long after its upload form expired a check whose selfie is not in the bucket becomes `EXPIRED`',
   },
+  // Its notification waits in a backlog, or its first deliveries failed. At least the queue's retry
+  // window (visibility timeout x max receives), so every delivery of the notification had its turn.
   CLAIM_WAIT_SECONDS: {
     type: 'int',
     default: 3600,
@@ -44,6 +50,8 @@ export const SWEEPER_ENVIRONMENT = {
     unit: 'seconds',
     doc: "how long a check whose selfie arrived in time, found unclaimed after its upload grace (a queue backlog), waits for the checker before it becomes `FAILED` (`INTERNAL_ERROR`); at least the queue's retry window",
   },
+  // A checker that hits a retryable error releases its lease and waits for SQS to redeliver the
+  // message: the sweeper must not fail the check while that redelivery is still due.
   STALE_CHECK_GRACE_SECONDS: {
     type: 'int',
     default: 1800,

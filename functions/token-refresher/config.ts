@@ -1,18 +1,19 @@
-import { type Env, readEnv } from '../../shared/config.js';
+import { type Env, type EnvValues, readEnv } from '../../shared/config.js';
 import { TOKEN_REFRESHER_ENVIRONMENT } from './environment.js';
 
-/** The token-refresher's configuration, read once at cold start. */
+type Vars = EnvValues<typeof TOKEN_REFRESHER_ENVIRONMENT>;
+
+/**
+ * The token-refresher's configuration, read once at cold start. Each field is the variable of
+ * `environment.ts` with the same name in upper snake case, where its default, range and meaning
+ * are declared.
+ */
 export interface TokenRefresherConfig {
-  /** `CREDENTIALS_SECRET_ARN`: the operator's `{"username","password"}` secret. Required. */
-  credentialsSecretArn: string;
-  /** `TOKEN_SECRET_ARN`: the secret this function writes and checkers read. Required. */
-  tokenSecretArn: string;
-  /** `LIVENESS_API_URL`, default `https://api.apptenticate.com`. */
-  apiUrl: string;
-  /** `MIN_WRITE_INTERVAL_SECONDS`, default 600: the write-rate guard's window. */
-  minWriteIntervalSeconds: number;
-  /** `REFRESH_MARGIN_SECONDS`, default 46800: log in once the refresh token has less left than this. */
-  refreshMarginSeconds: number;
+  credentialsSecretArn: Vars['CREDENTIALS_SECRET_ARN'];
+  tokenSecretArn: Vars['TOKEN_SECRET_ARN'];
+  livenessApiUrl: Vars['LIVENESS_API_URL'];
+  minWriteIntervalSeconds: Vars['MIN_WRITE_INTERVAL_SECONDS'];
+  refreshMarginSeconds: Vars['REFRESH_MARGIN_SECONDS'];
 }
 
 /** Validates the environment; a missing or malformed value fails the cold start naming the variable. */
@@ -21,7 +22,7 @@ export function readConfig(env: Env = process.env): Readonly<TokenRefresherConfi
   return Object.freeze({
     credentialsSecretArn: v.CREDENTIALS_SECRET_ARN,
     tokenSecretArn: v.TOKEN_SECRET_ARN,
-    apiUrl: v.LIVENESS_API_URL,
+    livenessApiUrl: v.LIVENESS_API_URL,
     minWriteIntervalSeconds: v.MIN_WRITE_INTERVAL_SECONDS,
     refreshMarginSeconds: v.REFRESH_MARGIN_SECONDS,
   });

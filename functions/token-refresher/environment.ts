@@ -2,7 +2,7 @@ import { DEFAULT_APPTENTICATE_URL } from '../../shared/apptenticate/endpoint.js'
 import type { EnvDeclaration } from '../../shared/config.js';
 import { POWERTOOLS_LOG_LEVEL } from '../commons/environment.js';
 
-/** The token-refresher's environment: `config.ts` reads it, the stack sets it, the README documents it. */
+/** The token-refresher's environment: `config.ts` reads it, the stack sets it, docs/configuration.md shows it. */
 export const TOKEN_REFRESHER_ENVIRONMENT = {
   CREDENTIALS_SECRET_ARN: {
     type: 'string',

@@ -21,7 +21,7 @@ export function buildDeps(
   return {
     config,
     secrets: clients.secretsManager ?? new SecretsManagerClient(awsClientOptions('token-refresher')),
-    client: new ApptenticateClient({ baseUrl: config.apiUrl }),
+    client: new ApptenticateClient({ baseUrl: config.livenessApiUrl }),
     logger: createLogger('token-refresher'),
     metrics: createMetrics('token-refresher'),
     clock: systemClock,

@@ -11,9 +11,3 @@ declare module 'undici/lib/api/api-request.js' {
   function request(this: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
   export default request;
 }
-declare module 'undici/lib/web/fetch/formdata.js' {
-  import type { FormData } from 'undici';
-
-  const formData: { FormData: typeof FormData };
-  export default formData;
-}

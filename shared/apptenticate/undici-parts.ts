@@ -1,5 +1,5 @@
 /**
- * The three parts of undici the Apptenticate client uses (`Agent`, `request`, `FormData`), imported
+ * The two parts of undici the Apptenticate client uses (`Agent`, `request`), imported
  * from their own files instead of the package's entry. The entry loads all of undici (fetch,
  * WebSocket, EventSource, caches, mocks, proxies, interceptors): about 240 KiB of the checker's
  * bundle and a fifth of its cold start (bench/README.md).
@@ -13,12 +13,9 @@
 import type { Dispatcher } from 'undici';
 import apiRequest from 'undici/lib/api/api-request.js';
 import AgentClass from 'undici/lib/dispatcher/agent.js';
-import formData from 'undici/lib/web/fetch/formdata.js';
 
 export const Agent = AgentClass;
 export type Agent = InstanceType<typeof AgentClass>;
-export const FormData = formData.FormData;
-export type FormData = InstanceType<typeof formData.FormData>;
 
 /** Options of {@link request}: undici's, with the dispatcher to send on (required). */
 export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { dispatcher: Dispatcher };

@@ -12,7 +12,7 @@ describe('readConfig', () => {
     expect(readConfig(required)).toEqual({
       credentialsSecretArn: required.CREDENTIALS_SECRET_ARN,
       tokenSecretArn: required.TOKEN_SECRET_ARN,
-      apiUrl: 'https://api.apptenticate.com',
+      livenessApiUrl: 'https://api.apptenticate.com',
       minWriteIntervalSeconds: 600,
       refreshMarginSeconds: 46_800,
     });
@@ -26,7 +26,7 @@ describe('readConfig', () => {
       REFRESH_MARGIN_SECONDS: '3600',
     });
     expect(config).toMatchObject({
-      apiUrl: 'http://127.0.0.1:4010',
+      livenessApiUrl: 'http://127.0.0.1:4010',
       minWriteIntervalSeconds: 900,
       refreshMarginSeconds: 3600,
     });
