@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from 
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadStreamFixture, sequenceNumbersOf } from './records.js';
+import { loadStreamFixture, sequenceNumbersOf } from './helpers.js';
 
 const eventBridgeMock = mockClient(EventBridgeClient);
 const context = {

@@ -23,7 +23,7 @@ import { eventIdFor, type LivenessEvent } from '../../../shared/events/index.js'
 import { createCheckTable } from '../../../tools/local/provision-table.js';
 import { errorsOf, validateDetail, validateEvent } from '../../shared/events/validator.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
-import { StreamReader } from './stream-reader.js';
+import { StreamReader } from './helpers.js';
 
 const TABLE = 'checks';
 const BUS = 'liveness-bus';

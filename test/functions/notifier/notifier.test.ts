@@ -24,7 +24,7 @@ import { buildEventDetail } from '../../../shared/events/build-event.js';
 import { DETAIL_TYPES, eventIdFor, type LivenessEventDetail } from '../../../shared/events/index.js';
 import { finalCheckItem } from '../../shared/events/check-items.js';
 import { errorsOf, validateDetail } from '../../shared/events/validator.js';
-import { loadStreamFixture, sequenceNumbersOf, streamRecord } from './records.js';
+import { loadStreamFixture, sequenceNumbersOf, streamRecord } from './helpers.js';
 
 const eventBridgeMock = mockClient(EventBridgeClient);
 const NOW = new Date('2026-11-25T10:00:08.000Z');

@@ -17,7 +17,7 @@ import {
   TokenSecretStore,
 } from '../../../shared/apptenticate/token-secret.js';
 import { RetryableError } from '../../../shared/errors.js';
-import { SECRET_ID, silent, useTokenTestbed } from './token-support.js';
+import { SECRET_ID, silent, useTokenTestbed } from './helpers.js';
 
 const bed = useTokenTestbed();
 

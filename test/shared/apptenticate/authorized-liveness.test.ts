@@ -5,7 +5,7 @@ import {
   AuthorizedLivenessChecker,
   createAuthorizedLivenessChecker,
 } from '../../../shared/apptenticate/authorized-liveness.js';
-import { SECRET_ID, selfie, silent, useTokenTestbed } from './token-support.js';
+import { SECRET_ID, selfie, silent, useTokenTestbed } from './helpers.js';
 
 const bed = useTokenTestbed();
 

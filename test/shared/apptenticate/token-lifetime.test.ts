@@ -12,7 +12,7 @@ import {
   type TokenSecretReader,
 } from '../../../shared/apptenticate/token-secret.js';
 import { type Simulator, startSimulator } from '../../../tools/simulator/server.js';
-import { selfie } from './token-support.js';
+import { selfie } from './helpers.js';
 
 // The renewal arithmetic on its own, then the lifetimes as the provider lives them with the vendor.
 
