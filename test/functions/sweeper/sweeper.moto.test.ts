@@ -166,6 +166,27 @@ describe('sweeper on moto', () => {
     expect(await run(at(10 + 1801))).toMatchObject({ failed: 1 });
   });
 
+  it('fails a released lease whose next delivery a backlog holds past the grace; that delivery claims nothing', async () => {
+    // Issue 22 point 7 (ii): the grace runs from the release, whatever holds the message in the queue
+    // (settings rule stale-grace-exceeds-retry-window counts receives, not a backlog): with the
+    // defaults a visible message waiting 24 min behind a backlog (1800 s - 360 s of visibility), or
+    // 9 min per receive when two more receives end before their claim, comes back to a FAILED check.
+    await repo.claim({ checkId: 'backlogged', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
+    await repo.release({ checkId: 'backlogged', leaseId: 'L1', now: at(10) });
+    expect(await run(at(10 + 1801))).toMatchObject({ failed: 1 });
+    const late = await repo.claim({
+      checkId: 'backlogged',
+      object,
+      leaseId: 'L2',
+      leaseMs: 60_000,
+      now: at(1900),
+    });
+    expect(late).toMatchObject({
+      written: false,
+      current: { status: 'FAILED', failure: LEASE_EXPIRED_FAILURE, attempts: 1 },
+    });
+  });
+
   it('lets the sweep win over a late verdict: the verdict is refused, one final status, one event', async () => {
     await repo.claim({ checkId: 'slow', object, leaseId: 'L1', leaseMs: 60_000, now: t0 });
     expect(await run(at(2000))).toMatchObject({ failed: 1 });
