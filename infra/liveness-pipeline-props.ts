@@ -12,14 +12,14 @@ import { tablePassThroughProblems } from './constructs/check-table.js';
 import { apiProblems, type LivenessApiAuth } from './constructs/liveness-api.js';
 import { eventsProblems } from './constructs/liveness-events.js';
 import { networkProblems, type PipelineNetwork, type VendorNetwork } from './constructs/network.js';
-import {
-  FUNCTION_OVERRIDE_KEYS,
-  overrideProblems,
-  type PipelineLogLevel,
-} from './constructs/pipeline-function.js';
+import { overrideProblems, type PipelineLogLevel } from './constructs/pipeline-function.js';
 import { throwIfInvalid } from './constructs/problems.js';
 import { storageProblems } from './constructs/selfie-storage.js';
-import { DEFAULT_SETTINGS, type PipelineSettingsOverrides } from './settings-model.js';
+import {
+  DEFAULT_SETTINGS,
+  FUNCTION_SETTINGS_KEYS,
+  type PipelineSettingsOverrides,
+} from './settings-model.js';
 
 export type { PipelineNetwork, VendorNetwork } from './constructs/network.js';
 export type { PipelineLogLevel } from './constructs/pipeline-function.js';
@@ -282,7 +282,7 @@ export function validateProps(props: LivenessPipelineProps): void {
 
 function functionsProblems(props: LivenessPipelineProps): string[] {
   const problems: string[] = [];
-  for (const key of Object.values(FUNCTION_OVERRIDE_KEYS)) {
+  for (const key of Object.values(FUNCTION_SETTINGS_KEYS)) {
     const overrides = props.functions?.[key];
     if (!overrides) continue;
     problems.push(...overrideProblems(key, overrides));

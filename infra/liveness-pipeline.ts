@@ -20,16 +20,13 @@ import { LivenessApi } from './constructs/liveness-api.js';
 import { LivenessEvents } from './constructs/liveness-events.js';
 import { PipelineMonitoring } from './constructs/monitoring.js';
 import { FUNCTION_NETWORK_NEEDS, warnAboutIsolatedVendorCalls } from './constructs/network.js';
-import {
-  FUNCTION_OVERRIDE_KEYS,
-  PipelineFunction,
-  type PipelineFunctionOptions,
-} from './constructs/pipeline-function.js';
+import { PipelineFunction, type PipelineFunctionOptions } from './constructs/pipeline-function.js';
 import { SelfieStorage } from './constructs/selfie-storage.js';
 import { type LivenessPipelineProps, validateProps } from './liveness-pipeline-props.js';
 import {
   DEFAULT_MEMORY_MIB,
   FUNCTION_NAMES,
+  FUNCTION_SETTINGS_KEYS,
   type PipelineFunctionName,
   type PipelineSettings,
   resolveSettings,
@@ -101,7 +98,7 @@ export class LivenessPipeline extends Construct {
       name: PipelineFunctionName,
       fn: { timeoutSeconds: number },
     ): PipelineFunctionOptions => {
-      const overrides = props.functions?.[FUNCTION_OVERRIDE_KEYS[name]] ?? {};
+      const overrides = props.functions?.[FUNCTION_SETTINGS_KEYS[name]] ?? {};
       const network = FUNCTION_NETWORK_NEEDS[name].vendor
         ? (props.vendorNetwork ?? props.network)
         : props.network;

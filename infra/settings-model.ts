@@ -7,13 +7,16 @@
  */
 import { API_ENVIRONMENT } from '../functions/api/environment.js';
 import { CHECKER_ENVIRONMENT } from '../functions/checker/environment.js';
+import type { PipelineFunctionName } from '../functions/commons/function-names.js';
 import { NOTIFIER_ENVIRONMENT } from '../functions/notifier/environment.js';
 import { SWEEPER_ENVIRONMENT } from '../functions/sweeper/environment.js';
 import { TOKEN_REFRESHER_ENVIRONMENT } from '../functions/token-refresher/environment.js';
 
-/** The five Lambda functions of the pipeline. */
-export const FUNCTION_NAMES = ['checker', 'notifier', 'api', 'sweeper', 'token-refresher'] as const;
-export type PipelineFunctionName = (typeof FUNCTION_NAMES)[number];
+export {
+  FUNCTION_NAMES,
+  FUNCTION_SETTINGS_KEYS,
+  type PipelineFunctionName,
+} from '../functions/commons/function-names.js';
 
 /**
  * Each function's memory in MiB when the construct's `functions.<name>.memorySize` does not set it.

@@ -21,6 +21,7 @@ export {
   DEFAULT_MEMORY_MIB,
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
+  FUNCTION_SETTINGS_KEYS,
   LOG_RETENTION_DAYS,
   type MonitoringSettings,
   type NotifierSettings,

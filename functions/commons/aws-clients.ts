@@ -1,12 +1,13 @@
 /**
  * What every AWS SDK client a function creates starts from, declared once.
  */
+import type { PipelineFunctionName } from './function-names.js';
 
 /** The product part of each AWS client's user agent: `selfie-liveness/<function>`. */
 export const USER_AGENT_PRODUCT = 'selfie-liveness';
 
 /** The pipeline's functions, as they name themselves to AWS (the stack's function names). */
-export type FunctionName = 'api' | 'checker' | 'notifier' | 'sweeper' | 'token-refresher';
+export type FunctionName = PipelineFunctionName;
 
 /**
  * The options every AWS client of function `name` is built with: a user agent naming the function

@@ -263,15 +263,6 @@ export function viaService(scope: Construct, service: 's3' | 'secretsmanager'): 
   return { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(scope).region}.amazonaws.com` } };
 }
 
-/** Per-function overrides as the pipeline's props name the functions. */
-export const FUNCTION_OVERRIDE_KEYS = {
-  checker: 'checker',
-  notifier: 'notifier',
-  api: 'api',
-  sweeper: 'sweeper',
-  'token-refresher': 'tokenRefresher',
-} as const satisfies Record<PipelineFunctionName, string>;
-
 /** What is wrong with one function's overrides, each with how to fix it. */
 export function overrideProblems(
   key: string,

@@ -14,7 +14,12 @@ import { promisify } from 'node:util';
 import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLivenessClient, type LivenessClient } from '../../client/index.js';
-import { FUNCTION_NAMES, functionEnvironment, type PipelineFunctionName } from '../../infra/settings.js';
+import {
+  FUNCTION_NAMES,
+  FUNCTION_SETTINGS_KEYS,
+  functionEnvironment,
+  type PipelineFunctionName,
+} from '../../infra/settings.js';
 import { type LocalPipeline, startLocalPipeline } from '../../tools/local/runtime.js';
 import { toLambdaEvent } from '../../tools/local/sqs-event-source.js';
 import { ensureNode24, NODE24_VERSION } from '../../tools/node24.js';
@@ -61,7 +66,7 @@ describe('the deployed bundles on Node 24 against the local pipeline', () => {
     if (event !== undefined) {
       const file = join(dir, `${fn}-${Date.now()}.json`);
       writeFileSync(file, JSON.stringify(event));
-      args.push(file, String(pipeline.settings[camel(fn)].timeoutSeconds));
+      args.push(file, String(pipeline.settings[FUNCTION_SETTINGS_KEYS[fn]].timeoutSeconds));
     }
     try {
       const { stdout } = await promisify(execFile)(node24, args, {
@@ -181,7 +186,3 @@ describe('the deployed bundles on Node 24 against the local pipeline', () => {
       .toEqual(['PASSED']);
   });
 });
-
-function camel(fn: PipelineFunctionName): 'api' | 'checker' | 'notifier' | 'sweeper' | 'tokenRefresher' {
-  return fn === 'token-refresher' ? 'tokenRefresher' : fn;
-}

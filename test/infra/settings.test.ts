@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { recordStartMs } from '../../functions/checker/budget.js';
 import { FUNCTION_ENVIRONMENTS, settingDeclarations } from '../../infra/environment.js';
 import {
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
+  FUNCTION_SETTINGS_KEYS,
   functionEnvironment,
   InvalidSettingsError,
   resolveSettings,
@@ -298,5 +300,18 @@ describe('the declared function environments', () => {
     expect(() => resolveSettings({ checker: { maxReceiveCount: 6 } })).toThrow(
       /visibility timeout 360 s x checker\.maxReceiveCount 6 = 2160 s/,
     );
+  });
+});
+
+describe('function names', () => {
+  it('spell each function kebab-case as a folder and camelCase as a settings and overrides key', () => {
+    const groups = Object.entries(DEFAULT_SETTINGS)
+      .filter(([, value]) => typeof value === 'object' && 'timeoutSeconds' in value)
+      .map(([key]) => key);
+    expect(Object.values(FUNCTION_SETTINGS_KEYS).sort()).toEqual(groups.sort());
+    for (const fn of FUNCTION_NAMES) {
+      expect(existsSync(new URL(`../../functions/${fn}/handler.ts`, import.meta.url)), fn).toBe(true);
+      expect(FUNCTION_SETTINGS_KEYS[fn]).toBe(fn.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()));
+    }
   });
 });

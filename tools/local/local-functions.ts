@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import {
   FUNCTION_NAMES,
+  FUNCTION_SETTINGS_KEYS,
   functionEnvironment,
   type PipelineFunctionName,
   type PipelineSettings,
@@ -56,7 +57,7 @@ function baseEnvironment(input: LocalFunctionsInput): Record<string, string> {
 
 /** Timeout of each function, in seconds, from the settings. */
 function timeoutSeconds(settings: PipelineSettings, fn: PipelineFunctionName): number {
-  return settings[fn === 'token-refresher' ? 'tokenRefresher' : fn].timeoutSeconds;
+  return settings[FUNCTION_SETTINGS_KEYS[fn]].timeoutSeconds;
 }
 
 /**
