@@ -285,6 +285,12 @@ const LONG_RUNNING: { forms: string[]; reason: string; tool: string; contains: s
     contains: ["'checker'", "'notifier'"],
   },
   {
+    forms: ['npm run soak -- --runs 20'],
+    reason: 'the two slowest suites twenty times in a row: it is left to a machine to itself',
+    tool: 'tools/soak.ts',
+    contains: ['--runs'],
+  },
+  {
     forms: ['npx vitest run test/e2e/aws-faults.e2e.test.ts'],
     reason: 'a bad-day suite alone, as a person runs it: npm test runs it in its bad-day project',
     tool: 'vitest.config.ts',
