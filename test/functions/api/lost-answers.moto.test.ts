@@ -118,6 +118,40 @@ describe('creating checks when DynamoDB applies a write and its answer is lost (
     },
   );
 
+  it('still refuses a check id another creation or a direct upload already holds', async () => {
+    const repository = new CheckRepository(new DynamoDBClient(awsClientConfig(moto.endpoint)), TABLE, 86_400);
+    const checkId = crypto.randomUUID();
+    const at = new Date('2026-01-01T12:00:00.000Z');
+    const uploadExpiresAt = new Date(at.getTime() + 300_000);
+    await repository.createAwaitingUpload({ checkId, now: at, uploadExpiresAt, owner: 'user-a' });
+    // The same request again is its own write; another owner, or another time, is not.
+    await expect(
+      repository.createAwaitingUpload({ checkId, now: at, uploadExpiresAt, owner: 'user-a' }),
+    ).resolves.toMatchObject({ checkId, owner: 'user-a' });
+    await expect(
+      repository.createAwaitingUpload({ checkId, now: at, uploadExpiresAt, owner: 'user-b' }),
+    ).rejects.toThrow(/ConditionalCheckFailed/);
+    await expect(
+      repository.createAwaitingUpload({
+        checkId,
+        now: new Date(at.getTime() + 1),
+        uploadExpiresAt,
+        owner: 'user-a',
+      }),
+    ).rejects.toThrow(/ConditionalCheckFailed/);
+    const direct = crypto.randomUUID();
+    await repository.claim({
+      checkId: direct,
+      object: { bucket: 'b', objectKey: `selfies/${direct}` },
+      leaseId: 'l',
+      leaseMs: 60_000,
+      now: at,
+    });
+    await expect(
+      repository.createAwaitingUpload({ checkId: direct, now: at, uploadExpiresAt }),
+    ).rejects.toThrow(/ConditionalCheckFailed/);
+  });
+
   it("counts a creation once in its minute's counter when the counter's answer was lost", async () => {
     const user = 'user-minute';
     const { api } = apiWith({ userChecksPerMinute: 2 });
