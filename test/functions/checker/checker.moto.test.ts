@@ -3,18 +3,11 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
-  PutBucketNotificationConfigurationCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  PurgeQueueCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { PurgeQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CheckerDeps, checkBatch } from '../../../functions/checker/checker.js';
@@ -22,10 +15,12 @@ import { readConfig } from '../../../functions/checker/config.js';
 import { checkIdForKey } from '../../../functions/checker/notification.js';
 import { buildDeps } from '../../../functions/checker/wiring.js';
 import { refreshTokenSecret } from '../../../functions/token-refresher/refresher.js';
+import { resolveSettings } from '../../../infra/settings.js';
 import { ApptenticateClient } from '../../../shared/apptenticate/client.js';
 import { CheckRepository } from '../../../shared/check-repository.js';
 import { systemClock } from '../../../shared/clock.js';
 import { createLogger } from '../../../shared/observability.js';
+import { localAwsClients, provisionLocalResources } from '../../../tools/local/provision.js';
 import { createCheckTable } from '../../../tools/local/provision-table.js';
 import { toLambdaEvent } from '../../../tools/local/sqs-event-source.js';
 import { makeJpeg, makePng, paddedPng } from '../../../tools/simulator/images.js';
@@ -34,7 +29,6 @@ import { testClock } from '../../support/clock.js';
 import { awsClientConfig, type Moto, startMoto } from '../../support/moto.js';
 import { notificationBody, sqsEventOf } from './helpers.js';
 
-const BUCKET = 'selfies-bucket';
 const PREFIX = 'selfies/';
 const REGION = 'us-east-1';
 
@@ -45,6 +39,7 @@ describe('checker on moto with the simulator', () => {
   let sqs: SQSClient;
   let dynamodb: DynamoDBClient;
   let secrets: SecretsManagerClient;
+  let selfieBucket: string;
   let queueUrl: string;
   let queueArn: string;
   let tokenSecretArn: string;
@@ -54,42 +49,24 @@ describe('checker on moto with the simulator', () => {
 
   beforeAll(async () => {
     [moto, simulator] = await Promise.all([startMoto(), startSimulator()]);
-    const aws = awsClientConfig(moto.endpoint);
-    s3 = new S3Client(aws);
-    sqs = new SQSClient(aws);
-    dynamodb = new DynamoDBClient(aws);
-    secrets = new SecretsManagerClient(aws);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'checks' }))).QueueUrl ?? '';
-    const attributes = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    // The bucket, its notifications to the queue, and the secrets, as the local pipeline makes them.
+    const target = { endpoint: moto.endpoint, region: REGION };
+    const clients = localAwsClients(target);
+    ({ s3, sqs, dynamodb, secretsManager: secrets } = clients);
+    const settings = resolveSettings();
+    expect(settings.selfiePrefix).toBe(PREFIX);
+    const resources = await provisionLocalResources(
+      clients,
+      target,
+      settings,
+      { username: simulator.username, password: simulator.password },
+      'checker-moto',
     );
-    queueArn = attributes.Attributes?.QueueArn ?? '';
-    await s3.send(
-      new PutBucketNotificationConfigurationCommand({
-        Bucket: BUCKET,
-        NotificationConfiguration: {
-          QueueConfigurations: [
-            {
-              QueueArn: queueArn,
-              Events: ['s3:ObjectCreated:*'],
-              // moto wants lowercase filter rule names.
-              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: PREFIX }] } },
-            },
-          ],
-        },
-      }),
-    );
-    const credentialsArn = (
-      await secrets.send(
-        new CreateSecretCommand({
-          Name: 'apptenticate-credentials',
-          SecretString: JSON.stringify({ username: simulator.username, password: simulator.password }),
-        }),
-      )
-    ).ARN as string;
-    tokenSecretArn = (await secrets.send(new CreateSecretCommand({ Name: 'apptenticate-tokens' })))
-      .ARN as string;
+    selfieBucket = resources.bucketName;
+    queueUrl = resources.queueUrl;
+    queueArn = resources.queueArn;
+    const credentialsArn = resources.credentialsSecretArn;
+    tokenSecretArn = resources.tokenSecretArn;
     // The token-refresher logs in once, as its schedule would, so the checker finds a refresh token.
     await refreshTokenSecret({
       config: {
@@ -114,7 +91,7 @@ describe('checker on moto with the simulator', () => {
   const configEnv = () => ({
     TABLE_NAME: `checks-${table}`,
     TOKEN_SECRET_ARN: tokenSecretArn,
-    SELFIE_BUCKET: BUCKET,
+    SELFIE_BUCKET: selfieBucket,
     LIVENESS_API_URL: simulator.baseUrl,
     VENDOR_RESPONSE_TIMEOUT_MS: '1000',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -138,7 +115,7 @@ describe('checker on moto with the simulator', () => {
     for (const object of objects) {
       await s3.send(
         new PutObjectCommand({
-          Bucket: BUCKET,
+          Bucket: selfieBucket,
           Key: object.key,
           Body: object.body,
           Metadata: object.metadata,
@@ -163,7 +140,7 @@ describe('checker on moto with the simulator', () => {
 
   const item = async (checkId: string) => await repo.get(checkId);
   const exists = async (key: string) =>
-    await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+    await s3.send(new HeadObjectCommand({ Bucket: selfieBucket, Key: key })).then(
       () => true,
       () => false,
     );
@@ -565,7 +542,7 @@ describe('checker on moto with the simulator', () => {
   it('decides nothing for an object deleted before processing: no check is created for it', async () => {
     const checkId = crypto.randomUUID();
     const event = await upload([{ key: `${PREFIX}${checkId}`, body: makePng({ width: 200, height: 200 }) }]);
-    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}${checkId}` }));
+    await s3.send(new DeleteObjectCommand({ Bucket: selfieBucket, Key: `${PREFIX}${checkId}` }));
     expect((await checkBatch(event, deps)).batchItemFailures).toEqual([]);
     expect(await item(checkId)).toBeUndefined();
     expect(vendorCalls()).toBe(0);
@@ -591,7 +568,7 @@ describe('checker on moto with the simulator', () => {
       });
     const addMetric = vi.spyOn(deps.metrics, 'addMetric');
     const response = await checkBatch(
-      sqsEventOf([forged(BUCKET, 0), forged(BUCKET, 2048), forged(elsewhere, 0)]),
+      sqsEventOf([forged(selfieBucket, 0), forged(selfieBucket, 2048), forged(elsewhere, 0)]),
       deps,
     );
     expect(response.batchItemFailures).toEqual([]);
@@ -615,8 +592,8 @@ describe('checker on moto with the simulator', () => {
   });
 
   it('skips keys outside the prefix and s3:TestEvent, and sends a malformed body towards the DLQ', async () => {
-    const outside = notificationBody('elsewhere/selfie.jpg', 1000, BUCKET);
-    const testEvent = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET });
+    const outside = notificationBody('elsewhere/selfie.jpg', 1000, selfieBucket);
+    const testEvent = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: selfieBucket });
     const response = await checkBatch(sqsEventOf([outside, testEvent, 'not json at all']), deps);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-2' }]);
     expect(vendorCalls()).toBe(0);
@@ -790,7 +767,7 @@ describe('checker on moto with the simulator', () => {
     repository.release = async () => ({ written: false });
     expect((await checkBatch(event, { ...dying, repository })).batchItemFailures).toHaveLength(1);
     expect(await item(checkId)).toMatchObject({ status: 'CHECKING' });
-    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    await s3.send(new DeleteObjectCommand({ Bucket: selfieBucket, Key: key }));
     const claimed = await item(checkId);
     expect((await checkBatch(event, container())).batchItemFailures).toEqual([]);
     // Decided by nobody here: the sweeper fails the claim once its lease ran out (LEASE_EXPIRED).
