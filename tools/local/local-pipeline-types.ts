@@ -74,8 +74,8 @@ export interface LocalPipelineOptions {
   /**
    * Run each function's deployed bundle in containers of its own on Node 24, as Lambda does
    * (docs/local.md, "Containers"): killed at its timeout, recycled by `recycle`, crashable through
-   * `pipeline.containers`. `true` takes the defaults. @default false: the handlers' sources are
-   * imported into this process, on its Node
+   * `pipeline.containers`. `true` takes the defaults. @default `LOCAL_CONTAINERS` (1 or 0), else
+   * false: the handlers' sources are imported into this process, on its Node
    */
   containers?: boolean | LocalContainersOptions;
 }

@@ -105,6 +105,7 @@ async function main(): Promise<void> {
   table      ${r.tableName}
   bus        ${r.eventBusName}
   lambda     ${r.lambdaEndpoint}  (Invoke for the token-refresher)
+  functions  ${pipeline.containers ? 'the deployed bundles in containers on Node 24' : `in this process on Node ${process.versions.node} (LOCAL_CONTAINERS=1: the bundles in Node 24 containers)`}
   resources  ${resourcesFile}  (what npm run ops and npm run check read)
   events     ${eventsDir}/<checkId>.json
   .local/ holds this run's state only: what an earlier run left there was removed at start

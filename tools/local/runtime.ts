@@ -75,8 +75,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       region,
       ...(options.environment ? { environment: options.environment } : {}),
     };
-    started.functions = options.containers
-      ? await startContainers(functionsInput, options.containers === true ? {} : options.containers)
+    const containers = options.containers ?? containersFromEnvironment();
+    started.functions = containers
+      ? await startContainers(functionsInput, containers === true ? {} : containers)
       : await importFunctions(functionsInput);
     const fns = started.functions.invoke;
 
@@ -368,6 +369,17 @@ async function clearEarlierRun(options: LocalPipelineOptions): Promise<void> {
     throw error;
   });
   await Promise.all(names.filter((name) => name.endsWith('.json')).map((name) => rm(join(dir, name))));
+}
+
+/**
+ * `LOCAL_CONTAINERS=1` (or `true`) runs the functions in containers when the caller does not say:
+ * `npm start`, or any suite, on Node 24 without editing it.
+ */
+function containersFromEnvironment(): boolean {
+  const value = process.env.LOCAL_CONTAINERS?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new Error(`LOCAL_CONTAINERS must be 1 or 0 (true or false), got "${process.env.LOCAL_CONTAINERS}"`);
 }
 
 /** The token-refresher's name on the local Lambda endpoint. */
