@@ -1,6 +1,8 @@
 /**
- * Cold start: each function's bundle as deployed (minified bytes) and what loading it costs a fresh
- * Node process, beside an empty handler bundled the same way; and, for the checker, the bundling
+ * Cold start on Node 24 (Lambda's major; tools/node24.ts's cached binary unless told otherwise):
+ * each function's bundle as deployed (minified bytes) and what loading it costs a fresh Node
+ * process, beside an empty handler bundled the same way and beside the function's dependency floor
+ * (lib/dependency-floor.ts: the same packages and SDK clients, none of our code); and, for the checker, the bundling
  * choices that matter (AWS SDK bundled or external, ESM or CJS, the SDK's whole credential chain,
  * undici's package entry, the V8 compile cache). Runs are interleaved (one process of every bundle per round), so a burst of load from
  * other work on the machine hits every bundle alike, and each bundle's ratio to the empty handler is
@@ -8,8 +10,10 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { Metafile } from 'esbuild';
 import { PIPELINE_BUNDLING, type PipelineBundling } from '../infra/bundling.js';
 import {
   DEFAULT_SETTINGS,
@@ -17,7 +21,9 @@ import {
   functionEnvironment,
   type PipelineFunctionName,
 } from '../infra/settings.js';
+import { ensureNode24 } from '../tools/node24.js';
 import { BENCH_TMP, type BundleVariant, bundle, deployedVariant, PROJECT_ROOT } from './lib/bundle.js';
+import { dependencyFloorSource, ownBytesOf, packagesOf } from './lib/dependency-floor.js';
 import { median, printTable, quantile, round } from './lib/stats.js';
 
 const run = promisify(execFile);
@@ -57,7 +63,7 @@ export interface ColdStartRow {
 export interface ColdStartOptions {
   /** Processes per bundle. */
   runs?: number;
-  /** The Node binary the processes run (Lambda runs Node 24). @default this process's */
+  /** The Node binary the processes run. @default the cached Node 24 of tools/node24.ts (Lambda's major) */
   node?: string;
   /** A source tree (e.g. `git archive` of main before a change) whose functions are measured as "before". */
   reference?: { label: string; root: string };
@@ -68,13 +74,40 @@ export interface ColdStartOptions {
 export interface ColdStartResult {
   runsPerBundle: number;
   node: string;
+  /** When the rounds started, and the machine's 1-minute load average then and after: the figures depend on it. */
+  measuredAt: string;
+  loadAverage: { before: number; after: number };
   deployedVariant: BundleVariant;
   baseline: ColdStartRow;
   functions: ColdStartRow[];
   /** The reference tree's functions, measured in the same rounds. */
   reference?: { label: string; functions: ColdStartRow[] };
+  /** Each function beside its dependency floor, measured in the same rounds. */
+  dependencyFloors: DependencyFloorRow[];
   checkerVariants: ColdStartRow[];
   recommendation: string;
+}
+
+/** A function beside its dependency floor (same packages and SDK clients, no code of ours). */
+export interface DependencyFloorRow {
+  function: string;
+  kib: number;
+  /** The part of the function's bundle that is our own code (not node_modules), minified. */
+  ownKib: number;
+  floorKib: number;
+  processMedianMs: number;
+  floorProcessMedianMs: number;
+  vsEmpty: number;
+  floorVsEmpty: number;
+  cpuVsEmpty: number;
+  floorCpuVsEmpty: number;
+  /** The function's whole process over its floor's in the same round, median: 1.0 is the limit. */
+  vsFloor: number;
+  /** The same for CPU time. */
+  cpuVsFloor: number;
+  /** Packages in the function's bundle that the floor's lacks, and the reverse: both empty when the floor is right. */
+  packagesOnlyInFunction: string[];
+  packagesOnlyInFloor: string[];
 }
 
 interface Target {
@@ -85,6 +118,7 @@ interface Target {
   env: Record<string, string>;
   /** Extra variables for this process only (e.g. NODE_COMPILE_CACHE). */
   processEnv?: Record<string, string>;
+  metafile: Metafile;
   times: number[];
   processTimes: number[];
   ratios: number[];
@@ -131,7 +165,7 @@ function envFor(fn: PipelineFunctionName): Record<string, string> {
 
 export async function benchColdStart(options: ColdStartOptions = {}): Promise<ColdStartResult> {
   const runs = options.runs ?? 15;
-  const node = options.node ?? process.execPath;
+  const node = options.node ?? (await ensureNode24());
   const nodeVersion = (await run(node, ['--version'])).stdout.trim();
   const dir = join(BENCH_TMP, 'cold-start');
   await rm(dir, { recursive: true, force: true });
@@ -158,6 +192,7 @@ export async function benchColdStart(options: ColdStartOptions = {}): Promise<Co
       variant: variantName,
       file: built.file,
       bytes: built.bytes,
+      metafile: built.metafile,
       env,
       times: [],
       processTimes: [],
@@ -179,6 +214,13 @@ export async function benchColdStart(options: ColdStartOptions = {}): Promise<Co
       fn,
       await add(fn, describeVariant(deployed), `functions/${fn}/handler.ts`, deployed, envFor(fn)),
     );
+  }
+  // Each function's dependency floor, built from what its bundle imports.
+  const floors = new Map<string, Target>();
+  for (const fn of FUNCTION_NAMES) {
+    const entry = join(dir, `${fn}-floor.mjs`);
+    await writeFile(entry, await dependencyFloorSource(fn, (functions.get(fn) as Target).metafile));
+    floors.set(fn, await add(`${fn} floor`, describeVariant(deployed), entry, deployed, envFor(fn)));
   }
   const reference = new Map<string, Target>();
   if (options.reference) {
@@ -251,6 +293,9 @@ export async function benchColdStart(options: ColdStartOptions = {}): Promise<Co
     }
   }
 
+  const measuredAt = new Date().toISOString();
+  const loadBefore = loadavg()[0] ?? 0;
+  const rounds: Map<Target, { processMs: number; cpuMs: number }>[] = [];
   for (let round = 0; round < runs; round++) {
     // Rotate the order so no bundle always runs right after the same neighbour.
     const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
@@ -262,6 +307,7 @@ export async function benchColdStart(options: ColdStartOptions = {}): Promise<Co
       target.cpuTimes.push(m.cpuMs);
       measured.set(target, m);
     }
+    rounds.push(measured);
     const emptyRound = measured.get(empty) as { processMs: number; cpuMs: number };
     for (const target of targets) {
       const m = measured.get(target) as { processMs: number; cpuMs: number };
@@ -292,9 +338,55 @@ export async function benchColdStart(options: ColdStartOptions = {}): Promise<Co
     ...variantTargets.map(row),
   ];
 
+  const floorRows = FUNCTION_NAMES.map((fn): DependencyFloorRow => {
+    const f = functions.get(fn) as Target;
+    const floor = floors.get(fn) as Target;
+    const fr = row(f);
+    const flr = row(floor);
+    const ratio = (pick: (m: { processMs: number; cpuMs: number }) => number) =>
+      round(
+        median(
+          rounds.map(
+            (m) =>
+              pick(m.get(f) as { processMs: number; cpuMs: number }) /
+              pick(m.get(floor) as { processMs: number; cpuMs: number }),
+          ),
+        ),
+        2,
+      );
+    const ours = packagesOf(f.metafile);
+    const theirs = packagesOf(floor.metafile);
+    return {
+      function: fn,
+      kib: fr.kib,
+      ownKib: round(ownBytesOf(f.metafile) / 1024, 1),
+      floorKib: flr.kib,
+      processMedianMs: fr.processMedianMs,
+      floorProcessMedianMs: flr.processMedianMs,
+      vsEmpty: fr.vsEmpty,
+      floorVsEmpty: flr.vsEmpty,
+      cpuVsEmpty: fr.cpuVsEmpty,
+      floorCpuVsEmpty: flr.cpuVsEmpty,
+      vsFloor: ratio((m) => m.processMs),
+      cpuVsFloor: ratio((m) => m.cpuMs),
+      packagesOnlyInFunction: ours.filter((name) => !theirs.includes(name)),
+      packagesOnlyInFloor: theirs.filter((name) => !ours.includes(name)),
+    };
+  });
+
   printTable(
     `Cold start on Node ${nodeVersion}: bundles as deployed (${runs} interleaved rounds of fresh processes; vsEmpty = whole process / empty handler's, median of per-round ratios; cpuVsEmpty the same for CPU time)`,
     [baseline, ...referenceRows, ...functionRows],
+  );
+  printTable(
+    "Cold start: each function beside its dependency floor (same packages and SDK clients, none of our code; vsFloor = whole process / the floor's, median of per-round ratios)",
+    floorRows.map(({ packagesOnlyInFunction, packagesOnlyInFloor, ...figures }) => ({
+      ...figures,
+      packages:
+        packagesOnlyInFunction.length + packagesOnlyInFloor.length === 0
+          ? 'same'
+          : `only in function: ${packagesOnlyInFunction.join(' ') || '-'}; only in floor: ${packagesOnlyInFloor.join(' ') || '-'}`,
+    })),
   );
   if (checkerVariants.length > 1) printTable('Cold start: checker bundling variants', checkerVariants);
   const recommendation =
@@ -303,10 +395,13 @@ export async function benchColdStart(options: ColdStartOptions = {}): Promise<Co
   return {
     runsPerBundle: runs,
     node: nodeVersion,
+    measuredAt,
+    loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0] ?? 0, 2) },
     deployedVariant: deployed,
     baseline,
     functions: functionRows,
     ...(options.reference ? { reference: { label: options.reference.label, functions: referenceRows } } : {}),
+    dependencyFloors: floorRows,
     checkerVariants,
     recommendation,
   };

@@ -5,7 +5,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { esbuildAliases, PIPELINE_BUNDLING, type PipelineBundling } from '../../infra/bundling.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -57,19 +57,23 @@ const undiciEntryPlugin: Plugin = {
   },
 };
 
-/** Bundles `entry` (relative to the project) into `outdir`; returns the file and its size in bytes. */
+/**
+ * Bundles `entry` (relative to the project) into `outdir`; returns the file, its size in bytes and
+ * esbuild's metafile (what went in; it is not written beside the bundle).
+ */
 export async function bundle(
   entry: string,
   outdir: string,
   variant: BundleVariant,
   bundling: PipelineBundling = PIPELINE_BUNDLING,
-): Promise<{ file: string; bytes: number }> {
+): Promise<{ file: string; bytes: number; metafile: Metafile }> {
   await mkdir(outdir, { recursive: true });
   const file = join(outdir, variant.format === 'esm' ? 'index.mjs' : 'index.cjs');
   const external = [...bundling.externalModules];
   if (variant.sdkExternal) external.push('@aws-sdk/*', '@smithy/*');
-  await build({
+  const result = await build({
     entryPoints: [resolve(PROJECT_ROOT, entry)],
+    metafile: true,
     bundle: true,
     platform: 'node',
     format: variant.format,
@@ -85,5 +89,5 @@ export async function bundle(
     logLevel: 'error',
     plugins: variant.undiciEntry ? [undiciEntryPlugin] : [],
   });
-  return { file, bytes: (await stat(file)).size };
+  return { file, bytes: (await stat(file)).size, metafile: result.metafile };
 }

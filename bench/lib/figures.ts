@@ -11,8 +11,20 @@ export interface BenchResults {
   command: string;
   coldStart: {
     runsPerBundle: number;
+    /** The Node version the processes ran. */
+    node: string;
+    /** Set by runs since the section moved to Node 24 with dependency floors. */
+    measuredAt?: string;
     baseline: ColdStartRow;
     functions: ColdStartRow[];
+    dependencyFloors?: {
+      function: string;
+      ownKib: number;
+      floorKib: number;
+      floorVsEmpty: number;
+      vsFloor: number;
+      cpuVsFloor: number;
+    }[];
   };
   checkerThroughput: {
     batchSize: number;
@@ -115,24 +127,44 @@ export const FIGURE_BLOCKS: Record<string, (r: BenchResults) => string> = {
       ['measured on', 'cores', 'Node.js', 'date', 'command'],
       [[r.machine.cpu, r.machine.cores, r.machine.node, r.machine.date.slice(0, 10), r.command]],
     ),
-  coldStart: (r) =>
-    table(
-      ['function', 'bundle', 'cold start vs empty', 'CPU time vs empty'],
+  coldStart: (r) => {
+    const floors = new Map((r.coldStart.dependencyFloors ?? []).map((floor) => [floor.function, floor]));
+    const when = r.coldStart.measuredAt ? `, ${r.coldStart.measuredAt.slice(0, 10)}` : '';
+    return `On Node ${r.coldStart.node}, ${r.coldStart.runsPerBundle} rounds${when}.\n\n${table(
+      [
+        'function',
+        'bundle (our code)',
+        'cold start vs empty',
+        'CPU time vs empty',
+        'dependency floor vs empty (bundle)',
+        'cold start vs floor',
+        'CPU time vs floor',
+      ],
       [
         [
           `${r.coldStart.baseline.bundle} (the limit)`,
           `${r.coldStart.baseline.kib} KiB`,
           `1.00 (${r.coldStart.baseline.processMedianMs} ms whole process)`,
           '1.00',
+          '',
+          '',
+          '',
         ],
-        ...r.coldStart.functions.map((f) => [
-          f.bundle,
-          `${f.kib} KiB`,
-          f.vsEmpty.toFixed(2),
-          f.cpuVsEmpty.toFixed(2),
-        ]),
+        ...r.coldStart.functions.map((f) => {
+          const floor = floors.get(f.bundle);
+          return [
+            f.bundle,
+            floor ? `${f.kib} KiB (${floor.ownKib} KiB)` : `${f.kib} KiB`,
+            f.vsEmpty.toFixed(2),
+            f.cpuVsEmpty.toFixed(2),
+            floor ? `${floor.floorVsEmpty.toFixed(2)} (${floor.floorKib} KiB)` : '',
+            floor ? floor.vsFloor.toFixed(2) : '',
+            floor ? floor.cpuVsFloor.toFixed(2) : '',
+          ];
+        }),
       ],
-    ),
+    )}`;
+  },
   checker: (r) =>
     table(
       ['figure', 'value'],
