@@ -1,6 +1,6 @@
 /**
  * The CDK app: `npx cdk synth` / `npx cdk deploy`, configured by context (cdk.json or `-c key=value`).
- * The context keys and their defaults are listed in `infra/context.ts` and docs/deploy.md.
+ * The context keys and their defaults are listed in `infra/context.ts` and docs/configuration.md.
  */
 import { App } from 'aws-cdk-lib';
 import { readAppConfig } from './context.js';

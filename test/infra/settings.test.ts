@@ -239,7 +239,7 @@ describe('the declared function environments', () => {
   });
 
   it('refuses a claim wait shorter than the queue retry window, saying how to fix it', () => {
-    // checkerTimeoutSeconds 250: visibility 1500 s x 3 receives = 4500 s, above the 3600 s default wait.
+    // checker.timeoutSeconds 250: visibility 1500 s x 3 receives = 4500 s, above the 3600 s default wait.
     expect(() => resolveSettings({ checker: { timeoutSeconds: 250, leaseSeconds: 300 } })).toThrow(
       /sweeper\.claimWaitSeconds \(3600\) must be at least the queue's retry window \(visibility timeout 1500 s x checker\.maxReceiveCount 3 = 4500 s\).*raise sweeper\.claimWaitSeconds/,
     );
@@ -287,7 +287,7 @@ describe('the declared function environments', () => {
   });
 
   it('rejects a stale-check grace inside the queue retry window, saying what to change', () => {
-    // checkerTimeoutSeconds=120: visibility 720 s x 3 receives = 2,160 s against an 1,800 s grace.
+    // checker.timeoutSeconds=120: visibility 720 s x 3 receives = 2,160 s against an 1,800 s grace.
     expect(() => resolveSettings({ checker: { timeoutSeconds: 120, leaseSeconds: 180 } })).toThrow(
       /sweeper\.staleCheckGraceSeconds \(1800\) must exceed the queue's retry window \(visibility timeout 720 s x checker\.maxReceiveCount 3 = 2160 s\): raise it to at least 2161/,
     );
