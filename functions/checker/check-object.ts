@@ -23,12 +23,12 @@ import { withWriteRetries } from './write-retries.js';
 
 /** Checks one object of a message; the vendor is called only under the message's own claim. */
 export async function checkObject(ctx: ObjectContext): Promise<Disposition> {
-  const { object, checkId, facts, delivery, log, deps } = ctx;
+  const { object, checkId, facts, delivery, logger, deps } = ctx;
   // An earlier delivery of this message paid for an answer and could not write it: write it now,
   // under the lease it was paid under, which no other delivery took over if the write applies.
   const kept = deps.outcomeMemory.recall(checkId, delivery.messageId, deps.clock.now().getTime());
   if (kept) {
-    log.info('writing a vendor answer kept from an earlier delivery');
+    logger.info('writing a vendor answer kept from an earlier delivery');
     deps.metrics.addMetric('KeptVerdictsWritten', MetricUnit.Count, 1);
     return await writeVerdict(ctx, kept);
   }
@@ -38,7 +38,7 @@ export async function checkObject(ctx: ObjectContext): Promise<Disposition> {
     // Not in the bucket: a forged message, or a late duplicate whose selfie went with its verdict.
     // A real check whose selfie vanished is the sweeper's (no upload: EXPIRED; a claim: LEASE_EXPIRED).
     deps.metrics.addMetric('MissingObjectNotifications', MetricUnit.Count, 1);
-    log.info('skipping a notification for an object not in the bucket');
+    logger.info('skipping a notification for an object not in the bucket');
     return 'ack';
   }
   facts.objectSize = selfie.size;
@@ -68,7 +68,7 @@ export async function checkObject(ctx: ObjectContext): Promise<Disposition> {
   const outcome = await callVendor(ctx, request);
   const decision = decide(outcome, delivery.lastReceive);
   if (decision.kind === 'retry') {
-    log.warn('vendor call will be retried', { outcome: outcome.kind, reason: decision.reason });
+    logger.warn('vendor call will be retried', { outcome: outcome.kind, reason: decision.reason });
     // A call the record's deadline aborted lands here too: no verdict, and the claim is freed.
     await release(ctx);
     return 'retry';
@@ -94,7 +94,7 @@ async function callVendor(ctx: ObjectContext, request: LivenessRequest): Promise
   }
   const latencyMs = performance.now() - started;
   recordVendorMetrics(outcome, latencyMs, deps.metrics);
-  logVendorFailure(outcome, latencyMs, ctx.log);
+  logVendorFailure(outcome, latencyMs, ctx.logger);
   return outcome;
 }
 
@@ -112,7 +112,7 @@ async function release(ctx: ObjectContext): Promise<void> {
 
 /** Writes a paid vendor answer under the lease it was paid under, retrying AWS faults within the budget. */
 async function writeVerdict(ctx: ObjectContext, answer: KeptOutcome): Promise<Disposition> {
-  const { object, checkId, delivery, log, deps } = ctx;
+  const { object, checkId, delivery, logger, deps } = ctx;
   const { writes } = delivery.time;
   const written = await withWriteRetries(
     () =>
@@ -129,11 +129,11 @@ async function writeVerdict(ctx: ObjectContext, answer: KeptOutcome): Promise<Di
   if (!written.written) {
     // Our lease ran out and another delivery took the check over; its verdict stands. A final status
     // may also be our own write whose answer was lost on the way back: either way the selfie can go.
-    log.warn('verdict refused because the lease was lost', { current: written.current?.status });
+    logger.warn('verdict refused because the lease was lost', { current: written.current?.status });
     if (!isFinalStatus(written.current?.status)) return leaveToHolder(written.current, ctx);
     return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
   }
-  logVerdict(written.item, log, deps.metrics, object.eventTime);
+  logVerdict(written.item, logger, deps.metrics, object.eventTime);
   const deleted = await deleteSelfie(object, checkId, deps, writes);
   // Past every retry we still record FAILED first, then let the message go on to the DLQ for operators.
   return answer.toDlq || !deleted ? 'retry' : 'ack';
@@ -151,7 +151,7 @@ function rejectedByPrecheck(failure: PrecheckFailure): FinalOutcome {
  * a refusal means the check was already decided or another message holds it.
  */
 async function recordUnclaimed(ctx: ObjectContext, outcome: FinalOutcome): Promise<Disposition> {
-  const { object, checkId, facts, delivery, log, deps } = ctx;
+  const { object, checkId, facts, delivery, logger, deps } = ctx;
   const { writes } = delivery.time;
   const written = await withWriteRetries(
     () =>
@@ -166,25 +166,25 @@ async function recordUnclaimed(ctx: ObjectContext, outcome: FinalOutcome): Promi
     ctx,
   );
   if (!written.written) return await skipClaimed(ctx, written.current);
-  logVerdict(written.item, log, deps.metrics, object.eventTime);
+  logVerdict(written.item, logger, deps.metrics, object.eventTime);
   return (await deleteSelfie(object, checkId, deps, writes)) ? 'ack' : 'retry';
 }
 
 /** Someone else holds or has decided the check: never call the vendor again for it. */
 async function skipClaimed(ctx: ObjectContext, current: CheckItem | undefined): Promise<Disposition> {
-  const { object, checkId, delivery, log, deps } = ctx;
+  const { object, checkId, delivery, logger, deps } = ctx;
   if (current && isFinalStatus(current.status)) {
     const reused = createdAfter(object.eventTime, current.decidedAt);
     if (reused) {
       // Keys are single-use (decision 6): an object created after the verdict is a new upload to
       // a decided key, not a duplicate; it gets no check of its own.
       deps.metrics.addMetric('ReusedKeyUploads', MetricUnit.Count, 1);
-      log.warn('selfie key reused after its check was decided; deleting the new upload unchecked', {
+      logger.warn('selfie key reused after its check was decided; deleting the new upload unchecked', {
         status: current.status,
       });
     } else {
       deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
-      log.info('skipping duplicate of a decided check', { status: current.status });
+      logger.info('skipping duplicate of a decided check', { status: current.status });
     }
     // A late duplicate or a re-upload after the verdict: the selfie is not needed any more. A
     // re-upload replaced the checked selfie, so it goes even when selfies are retained: what is
@@ -194,10 +194,10 @@ async function skipClaimed(ctx: ObjectContext, current: CheckItem | undefined): 
   }
   if (isLeaseOfMessage(current?.leaseId, delivery.messageId)) {
     deps.metrics.addMetric('OverlappingDeliveries', MetricUnit.Count, 1);
-    log.info('leaving the check to another delivery of the same message');
+    logger.info('leaving the check to another delivery of the same message');
   } else {
     deps.metrics.addMetric('DuplicateNotifications', MetricUnit.Count, 1);
-    log.info('skipping check in progress elsewhere', { status: current?.status });
+    logger.info('skipping check in progress elsewhere', { status: current?.status });
   }
   return leaveToHolder(current, ctx);
 }

@@ -71,7 +71,7 @@ export interface ObjectContext {
   facts: ObjectFacts;
   delivery: Delivery;
   /** Logs with the object's `checkId` and the message's `receiveCount`. */
-  log: StepLogger;
+  logger: StepLogger;
   deps: CheckerDeps;
 }
 
@@ -87,7 +87,7 @@ export function objectContext(
     checkId,
     facts: { bucket: deps.config.selfieBucket, objectKey: object.key },
     delivery,
-    log: withKeys(deps.logger, { checkId, receiveCount: delivery.receiveCount }),
+    logger: withKeys(deps.logger, { checkId, receiveCount: delivery.receiveCount }),
     deps,
   };
 }

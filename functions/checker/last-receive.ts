@@ -35,10 +35,13 @@ export async function afterError(error: unknown, ctx: ObjectContext): Promise<Di
   const data = { error: describeError(error) };
   if (!ctx.delivery.lastReceive) {
     // AWS faults and anything unforeseen: SQS delivers again, and the DLQ holds what never succeeds.
-    ctx.log[error instanceof RetryableError ? 'warn' : 'error']('check will be retried after an error', data);
+    ctx.logger[error instanceof RetryableError ? 'warn' : 'error'](
+      'check will be retried after an error',
+      data,
+    );
     return 'retry';
   }
-  ctx.log.error('check failed on the last receive of its message', data);
+  ctx.logger.error('check failed on the last receive of its message', data);
   return await endOnLastReceive(ctx, INTERNAL_ERROR);
 }
 
@@ -73,7 +76,7 @@ async function endOnLastReceive(
   ctx: ObjectContext,
   failure: typeof INTERNAL_ERROR | typeof NO_TIME_LEFT,
 ): Promise<Disposition> {
-  const { object, checkId, delivery, log, deps } = ctx;
+  const { object, checkId, delivery, logger, deps } = ctx;
   const { leaseId, messageId } = delivery;
   const kept = deps.outcomeMemory.recall(checkId, messageId, deps.clock.now().getTime());
   const outcome: FinalOutcome = kept?.outcome ?? { status: 'FAILED', failure: { ...failure } };
@@ -91,20 +94,20 @@ async function endOnLastReceive(
           object: { bucket: deps.config.selfieBucket, objectKey: object.key },
           abortSignal: delivery.time.writes,
         }),
-      { delivery, log, deps },
+      { delivery, logger, deps },
     );
   } catch (error) {
     // Nothing recorded: the DLQ holds the message, the sweeper settles an API check, the lifecycle rule the selfie.
-    log.error('could not record the outcome on the last receive', { error: describeError(error) });
+    logger.error('could not record the outcome on the last receive', { error: describeError(error) });
     deps.metrics.addMetric('LastReceiveWriteFailures', MetricUnit.Count, 1);
     return 'retry';
   }
   if (written.written) {
     deps.outcomeMemory.forget(checkId, messageId);
-    logVerdict(written.item, log, deps.metrics);
+    logVerdict(written.item, logger, deps.metrics);
   } else if (!isFinalStatus(written.current?.status)) {
     // Another message holds a live lease: its own delivery finishes the check and deletes the selfie.
-    log.warn('leaving the check to the message that holds it', { status: written.current?.status });
+    logger.warn('leaving the check to the message that holds it', { status: written.current?.status });
     return 'retry';
   }
   const deleted = await deleteSelfie(object, checkId, deps, delivery.time.writes);

@@ -27,9 +27,9 @@ export function recordVendorMetrics(outcome: LivenessOutcome, latencyMs: number,
  * Logs a vendor call that failed, one line each, with what the saved "vendor errors by code" query
  * counts by: the outcome, its reason, the HTTP status and the rejection code (never the body).
  */
-export function logVendorFailure(outcome: LivenessOutcome, latencyMs: number, log: StepLogger): void {
+export function logVendorFailure(outcome: LivenessOutcome, latencyMs: number, logger: StepLogger): void {
   if (!isVendorError(outcome)) return;
-  log.warn('vendor call failed', {
+  logger.warn('vendor call failed', {
     outcome: outcome.kind,
     reason: 'reason' in outcome ? outcome.reason : 'AUTH_REFUSED',
     httpStatus: 'httpStatus' in outcome ? outcome.httpStatus : undefined,
@@ -45,14 +45,14 @@ export function logVendorFailure(outcome: LivenessOutcome, latencyMs: number, lo
  */
 export function logVerdict(
   item: CheckItem,
-  log: StepLogger,
+  logger: StepLogger,
   metrics: Pick<Metrics, 'addMetric'>,
   uploadedAt?: string,
 ): void {
   if (isFinalStatus(item.status)) {
     metrics.addMetric(CHECKER_VERDICT_METRICS[item.status].metricName, MetricUnit.Count, 1);
   }
-  log.info('verdict recorded', {
+  logger.info('verdict recorded', {
     status: item.status,
     attempts: item.attempts,
     transactionId: item.result?.transactionId,

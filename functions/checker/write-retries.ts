@@ -13,7 +13,7 @@ const WRITE_BACKOFF_CAP_MS = 2_000;
 /** What a final write's retries need of the object's context: the invocation's time, a logger, the clock. */
 export interface WriteStep {
   delivery: Pick<Delivery, 'invocation'>;
-  log: StepLogger;
+  logger: StepLogger;
   deps: Pick<CheckerDeps, 'metrics' | 'clock'>;
 }
 
@@ -23,7 +23,7 @@ export interface WriteStep {
  * A write refused for good, or out of time, throws for the caller's catch.
  */
 export async function withWriteRetries<T>(write: () => Promise<T>, step: WriteStep): Promise<T> {
-  const { delivery, log, deps } = step;
+  const { delivery, logger, deps } = step;
   let slept = 0;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -37,7 +37,7 @@ export async function withWriteRetries<T>(write: () => Promise<T>, step: WriteSt
         slept + delay <= WRITE_RETRY_WINDOW_MS &&
         delivery.invocation.remainingMs() - delay >= WRITE_RESERVE_MS;
       if (!retry) throw error;
-      log.warn('final write will be retried', { attempt, error: describeError(error) });
+      logger.warn('final write will be retried', { attempt, error: describeError(error) });
       deps.metrics.addMetric('FinalWriteRetries', MetricUnit.Count, 1);
       await deps.clock.sleep(delay);
       slept += delay;

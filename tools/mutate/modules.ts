@@ -27,6 +27,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     name: 'checker',
     mutate: [
       'functions/checker/checker.ts',
+      'functions/checker/context.ts',
       'functions/checker/check-object.ts',
       'functions/checker/decide.ts',
       'functions/checker/delivery.ts',

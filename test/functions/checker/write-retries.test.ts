@@ -19,7 +19,7 @@ const ENDLESS = { remainingMs: () => Number.POSITIVE_INFINITY };
 
 /** The write's step: the invocation's time, the deps' logger and clock. */
 function step(invocation: Invocation, deps: CheckerDeps) {
-  return { delivery: { invocation }, log: deps.logger, deps };
+  return { delivery: { invocation }, logger: deps.logger, deps };
 }
 
 function depsWithMetrics(): CheckerDeps & { sleeps: number[]; retriesCounted: () => number } {
