@@ -123,7 +123,7 @@ export const CONTEXT_KEYS = {
   'monitoring.runbookUrl': setting('monitoring.runbookUrl', 'Where the runbooks linked from alarms are read'),
   settings: {
     default: '-',
-    doc: 'JSON object of any further settings (see `infra/settings.ts`), merged last',
+    doc: "JSON object of several settings at once (see `infra/settings-model.ts`); a setting's own key wins over it",
   },
   existingBucketName: { default: '-', doc: 'Use this bucket instead of creating one' },
   existingBucketKeyArn: { default: '-', doc: 'KMS key of the existing bucket, if it uses SSE-KMS' },
