@@ -7,6 +7,7 @@ import type {
 import type { ExistingResources, LivenessPipelineStackProps } from './liveness-pipeline-stack.js';
 import {
   DEFAULT_SETTINGS,
+  FUNCTION_SETTINGS_KEYS,
   type PipelineSettingsOverrides,
   SETTING_PATHS,
   type SettingPath,
@@ -164,9 +165,6 @@ export const RENAMED_CONTEXT_KEYS = {
   runbookUrl: 'monitoring.runbookUrl',
 } as const satisfies Record<string, SettingPath>;
 
-/** The function groups of the settings: `<group>.memoryMb` was a setting, memory is now `functions.<group>.memorySize`. */
-const MEMORY_GROUPS = ['checker', 'notifier', 'api', 'sweeper', 'tokenRefresher'] as const;
-
 function defaultOf(key: ContextKey): string {
   return key in CONTEXT_KEYS
     ? CONTEXT_KEYS[key as keyof typeof CONTEXT_KEYS].default
@@ -225,7 +223,8 @@ export function readAppConfig(tryGetContext: (key: string) => unknown): AppConfi
       `context ${old} was renamed to ${path}, the setting's own name: use -c ${path}=${typeof value === 'object' ? defaultOf(path) : String(value)}`,
     );
   }
-  for (const group of MEMORY_GROUPS) {
+  // `<group>.memoryMb` was a setting; memory is now `functions.<group>.memorySize`.
+  for (const group of Object.values(FUNCTION_SETTINGS_KEYS)) {
     if (tryGetContext(`${group}.memoryMb`) === undefined) continue;
     problems.push(
       `context ${group}.memoryMb is no longer a setting: set memory with -c functions='{"${group}":{"memorySize":1024}}' (MiB)`,

@@ -6,7 +6,12 @@
  * functions the same environment. The types and defaults are in `settings-model.ts`, the ranges
  * and rules in `settings-rules.ts`; this module merges and validates them.
  */
-import { DEFAULT_SETTINGS, type PipelineSettings, type PipelineSettingsOverrides } from './settings-model.js';
+import {
+  DEFAULT_SETTINGS,
+  FUNCTION_SETTINGS_KEYS,
+  type PipelineSettings,
+  type PipelineSettingsOverrides,
+} from './settings-model.js';
 import { validateSettings } from './settings-rules.js';
 
 export {
@@ -66,21 +71,20 @@ export function resolveSettings(overrides: PipelineSettingsOverrides = {}): Pipe
   return settings;
 }
 
-/** The function groups of the settings, as they are keyed (`functions` overrides use the same keys). */
-const FUNCTION_GROUPS = ['checker', 'notifier', 'api', 'sweeper', 'tokenRefresher'] as const;
-
 /**
  * Settings that were removed, each with where the value goes now. Memory has one place: the
  * construct's per-function `memorySize` (a `Size`), not a `memoryMb` setting.
  */
 function removedSettingProblems(overrides: PipelineSettingsOverrides): string[] {
-  return FUNCTION_GROUPS.filter((group) => {
-    const values = overrides[group] as Record<string, unknown> | undefined;
-    return values !== undefined && values.memoryMb !== undefined;
-  }).map(
-    (group) =>
-      `${group}.memoryMb is no longer a setting: set memory as functions.${group}.memorySize (Size.mebibytes(1024) in the construct's props; -c functions='{"${group}":{"memorySize":1024}}', in MiB, with the ready stack)`,
-  );
+  return Object.values(FUNCTION_SETTINGS_KEYS)
+    .filter((group) => {
+      const values = overrides[group] as Record<string, unknown> | undefined;
+      return values !== undefined && values.memoryMb !== undefined;
+    })
+    .map(
+      (group) =>
+        `${group}.memoryMb is no longer a setting: set memory as functions.${group}.memorySize (Size.mebibytes(1024) in the construct's props; -c functions='{"${group}":{"memorySize":1024}}', in MiB, with the ready stack)`,
+    );
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
