@@ -50,6 +50,11 @@ export interface FaultRates {
   throttle?: number;
   /** @default 0 */
   error?: number;
+  /**
+   * Calls forwarded and applied whose answer is then lost: the client gets the class's server error
+   * (counted in `answersLost.error`, not in `injected`). @default 0
+   */
+  lost?: number;
 }
 
 /** Options of {@link startAwsFaultProxy}. */
@@ -147,15 +152,16 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
   const recorded: ObservedCall[] = [];
 
-  const decide = (cls: FaultClass): FaultKind | undefined => {
+  const decide = (cls: FaultClass): FaultKind | 'lost' | undefined => {
     const until = outageUntil[SERVICE_OF_CLASS[cls]];
     if (until !== undefined && Date.now() < until) return 'outage';
-    const { throttle = 0, error = 0 } = rates[cls] ?? {};
-    if (throttle <= 0 && error <= 0) return undefined;
+    const { throttle = 0, error = 0, lost = 0 } = rates[cls] ?? {};
+    if (throttle <= 0 && error <= 0 && lost <= 0) return undefined;
     // One draw per call, so a class's sequence depends only on its own call order.
     const draw = random[cls]();
     if (draw < throttle) return 'throttle';
     if (draw < throttle + error) return 'error';
+    if (draw < throttle + error + lost) return 'lost';
     return undefined;
   };
 
@@ -189,6 +195,12 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
       return;
     }
     const fault = cls ? decide(cls) : undefined;
+    if (fault === 'lost') {
+      if (cls) counts.forwarded[cls] += 1;
+      counts.answersLost.error += 1;
+      forward(request, response, undefined, { how: 'error', holdMs: 0, cls });
+      return;
+    }
     if (cls && fault) {
       counts.injected[cls][fault] += 1;
       const answer = faultAnswer(cls, fault);
@@ -331,7 +343,8 @@ function normalizeRates(rates: AwsFaultProxyOptions['rates']): Partial<Record<Fa
       throw new Error(`unknown fault class "${cls}": use one of ${FAULT_CLASSES.join(', ')}`);
     assertShare(`${cls}.throttle`, r?.throttle ?? 0);
     assertShare(`${cls}.error`, r?.error ?? 0);
-    assertShare(`${cls} throttle + error`, (r?.throttle ?? 0) + (r?.error ?? 0));
+    assertShare(`${cls}.lost`, r?.lost ?? 0);
+    assertShare(`${cls} throttle + error + lost`, (r?.throttle ?? 0) + (r?.error ?? 0) + (r?.lost ?? 0));
   }
   return { ...rates };
 }

@@ -352,6 +352,21 @@ describe('the AWS fault proxy', () => {
     expect(received.map((r) => r.body)).toEqual(['{"QueueUrl":"queue-b"}', '{"QueueUrl":"queue-a"}']);
   });
 
+  it('loses a set share of answers after forwarding, apart from the faults that never reach the target', async () => {
+    const { endpoint, counts } = await start({ rates: { 'dynamodb-item': { lost: 0.3 } }, seed: 5 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 100; i++)
+      statuses.push((await jsonCall(endpoint, 'DynamoDB_20120810.UpdateItem')).status);
+    const lost = statuses.filter((s) => s === 500).length;
+    expect(lost).toBeGreaterThan(15);
+    expect(lost).toBeLessThan(45);
+    expect(counts().answersLost.error).toBe(lost);
+    expect(counts().injected['dynamodb-item']).toEqual({ throttle: 0, error: 0, outage: 0 });
+    // Every call reached the target, the lost ones included.
+    expect(received).toHaveLength(100);
+    expect(counts().forwarded['dynamodb-item']).toBe(100);
+  });
+
   it('lets the SDK retry a call whose answer was lost, so the target receives it twice', async () => {
     const { endpoint, loseAnswers } = await start();
     loseAnswers({ target: 'DynamoDB_20120810.GetItem', answers: ['error'] });
@@ -363,6 +378,9 @@ describe('the AWS fault proxy', () => {
   it('refuses rates outside 0..1 and unknown classes with a message saying what is allowed', async () => {
     await expect(start({ rates: 1.5 })).rejects.toThrow(/between 0 and 1/);
     await expect(start({ rates: { 'dynamodb-item': { throttle: 0.7, error: 0.6 } } })).rejects.toThrow(
+      /between 0 and 1/,
+    );
+    await expect(start({ rates: { 'dynamodb-item': { error: 0.5, lost: 0.6 } } })).rejects.toThrow(
       /between 0 and 1/,
     );
     await expect(start({ rates: { sqs: { throttle: 0.1 } } as never })).rejects.toThrow(/s3-object/);
