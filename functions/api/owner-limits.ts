@@ -121,7 +121,10 @@ export class OwnerLimits {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  /** Counts the creation against the caller's limits and the budget, or says which limit it would break. */
+  /**
+   * Counts the creation against the caller's limits and the budget, or says which limit it would
+   * break. One that throws may have reserved an open-check slot: give it back with {@link release}.
+   */
   async admit(request: CreationRequest): Promise<Admission> {
     const perMinute = await this.countMinute(request);
     if (!perMinute.admitted) return perMinute;
@@ -144,8 +147,9 @@ export class OwnerLimits {
   }
 
   /**
-   * Gives back the open-check slot of a creation that failed after it was admitted (the minute's
-   * count stays spent). Without it the slot frees itself after {@link RESERVATION_GRACE_MS}.
+   * Gives back the open-check slot of a creation whose check will never be written: its admission or
+   * presign failed (the counts it spent stay spent). Never after the check's write was sent: it may
+   * have been applied (decision 15). Without it the slot frees itself after {@link RESERVATION_GRACE_MS}.
    */
   async release(request: CreationRequest): Promise<void> {
     if (request.caller.kind === 'service') return;
