@@ -4,7 +4,8 @@
  * own price is excluded. Fixed monthly costs (secrets, the KMS key, alarms, dashboard) are listed
  * apart: they do not grow with checks.
  */
-import { DEFAULT_MEMORY_MIB, DEFAULT_SETTINGS } from '../infra/settings.js';
+import { DEFAULT_MEMORY_MIB } from '../infra/liveness-pipeline-props.js';
+import { DEFAULT_SETTINGS } from '../infra/settings.js';
 import { printTable, round } from './lib/stats.js';
 
 /** us-east-1 list prices, USD. Assumed as of 2026-11 from the AWS pricing pages: verify before quoting. */

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_MEMORY_MIB } from '../infra/settings.js';
+import { DEFAULT_MEMORY_MIB } from '../infra/liveness-pipeline-props.js';
 import { BENCH_TMP, bundle, deployedVariant, PROJECT_ROOT } from './lib/bundle.js';
 import { startSimulatorProcess } from './lib/simulator-process.js';
 import { printTable, round } from './lib/stats.js';

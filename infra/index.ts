@@ -5,13 +5,14 @@
  */
 export type { LivenessApiAuth } from './constructs/liveness-api.js';
 export { LivenessPipeline } from './liveness-pipeline.js';
-export type {
-  LivenessPipelineProps,
-  PipelineFunctionOverrides,
-  PipelineFunctionOverridesByName,
-  PipelineLogLevel,
-  PipelineNetwork,
-  VendorNetwork,
+export {
+  DEFAULT_MEMORY_MIB,
+  type LivenessPipelineProps,
+  type PipelineFunctionOverrides,
+  type PipelineFunctionOverridesByName,
+  type PipelineLogLevel,
+  type PipelineNetwork,
+  type VendorNetwork,
 } from './liveness-pipeline-props.js';
 export {
   type ExistingResources,
@@ -21,7 +22,6 @@ export {
 export {
   type ApiSettings,
   type CheckerSettings,
-  DEFAULT_MEMORY_MIB,
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
   InvalidSettingsError,

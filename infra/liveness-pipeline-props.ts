@@ -18,6 +18,7 @@ import { storageProblems } from './constructs/selfie-storage.js';
 import {
   DEFAULT_SETTINGS,
   FUNCTION_SETTINGS_KEYS,
+  type PipelineFunctionName,
   type PipelineSettingsOverrides,
 } from './settings-model.js';
 
@@ -55,6 +56,18 @@ export interface PipelineFunctionOverrides {
    */
   readonly tracing?: boolean;
 }
+
+/**
+ * Each function's memory in MiB when its `memorySize` override does not set it. Not a setting:
+ * memory has that one place, and only Lambda uses it.
+ */
+export const DEFAULT_MEMORY_MIB: Readonly<Record<PipelineFunctionName, number>> = Object.freeze({
+  checker: 512,
+  notifier: 256,
+  api: 256,
+  sweeper: 256,
+  'token-refresher': 256,
+});
 
 /** Per-function overrides, by function (the names the settings use). */
 export interface PipelineFunctionOverridesByName {

@@ -22,9 +22,8 @@ import { PipelineMonitoring } from './constructs/monitoring.js';
 import { FUNCTION_NETWORK_NEEDS, warnAboutIsolatedVendorCalls } from './constructs/network.js';
 import { PipelineFunction, type PipelineFunctionOptions } from './constructs/pipeline-function.js';
 import { SelfieStorage } from './constructs/selfie-storage.js';
-import { type LivenessPipelineProps, validateProps } from './liveness-pipeline-props.js';
+import { DEFAULT_MEMORY_MIB, type LivenessPipelineProps, validateProps } from './liveness-pipeline-props.js';
 import {
-  DEFAULT_MEMORY_MIB,
   FUNCTION_NAMES,
   FUNCTION_SETTINGS_KEYS,
   type PipelineFunctionName,

@@ -7,7 +7,6 @@
  */
 import { API_ENVIRONMENT } from '../functions/api/environment.js';
 import { CHECKER_ENVIRONMENT } from '../functions/checker/environment.js';
-import type { PipelineFunctionName } from '../functions/commons/function-names.js';
 import { NOTIFIER_ENVIRONMENT } from '../functions/notifier/environment.js';
 import { SWEEPER_ENVIRONMENT } from '../functions/sweeper/environment.js';
 import { TOKEN_REFRESHER_ENVIRONMENT } from '../functions/token-refresher/environment.js';
@@ -17,18 +16,6 @@ export {
   FUNCTION_SETTINGS_KEYS,
   type PipelineFunctionName,
 } from '../functions/commons/function-names.js';
-
-/**
- * Each function's memory in MiB when the construct's `functions.<name>.memorySize` does not set it.
- * Not a setting: memory has that one place, and only Lambda uses it.
- */
-export const DEFAULT_MEMORY_MIB: Readonly<Record<PipelineFunctionName, number>> = Object.freeze({
-  checker: 512,
-  notifier: 256,
-  api: 256,
-  sweeper: 256,
-  'token-refresher': 256,
-});
 
 /** Settings of the checker function and its SQS queue. */
 export interface CheckerSettings {

@@ -23,7 +23,6 @@ export {
 export {
   type ApiSettings,
   type CheckerSettings,
-  DEFAULT_MEMORY_MIB,
   DEFAULT_SETTINGS,
   FUNCTION_NAMES,
   FUNCTION_SETTINGS_KEYS,
