@@ -96,7 +96,22 @@ describe.each([
     expect(item).toMatchObject({ status: 'AWAITING_UPLOAD', version: 1, sweepStatus: 'AWAITING_UPLOAD' });
     expect(await repo.get('c1')).toMatchObject({ device: 'IOS', reference: 'r', contentType: 'image/png' });
     expect(item.expiresAt).toBe(t0.getTime() / 1000 + 86_400);
-    await expect(repo.createAwaitingUpload(input)).rejects.toThrow(
+    // Another creation of the same id (here a second later) is refused.
+    await expect(repo.createAwaitingUpload({ ...input, now: at(1) })).rejects.toThrow(
+      /PutItem failed with ConditionalCheckFailed/,
+    );
+  });
+
+  it('answers a retried creation with the check it made, and another owner with a refusal (decision 15)', async () => {
+    const input = { checkId: 'c1r', now: t0, uploadExpiresAt: at(300), owner: 'user-1' };
+    const item = await repo.createAwaitingUpload(input);
+    // An SDK retry of a put whose answer was lost: the same creation time, upload expiry and owner.
+    expect(await repo.createAwaitingUpload(input)).toEqual(item);
+    expect(await repo.get('c1r')).toEqual(item);
+    await expect(repo.createAwaitingUpload({ ...input, owner: 'user-2' })).rejects.toThrow(
+      /PutItem failed with ConditionalCheckFailed/,
+    );
+    await expect(repo.createAwaitingUpload({ ...input, uploadExpiresAt: at(301) })).rejects.toThrow(
       /PutItem failed with ConditionalCheckFailed/,
     );
   });

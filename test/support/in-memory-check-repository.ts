@@ -114,7 +114,6 @@ export class InMemoryCheckRepository implements Repository {
     owner?: string;
   }): Promise<CheckItem> {
     return await this.run('createAwaitingUpload', input, () => {
-      if (this.items.has(input.checkId)) throw refusal();
       const now = input.now.toISOString();
       const item: CheckItem = {
         checkId: input.checkId,
@@ -132,6 +131,12 @@ export class InMemoryCheckRepository implements Repository {
         ...(input.contentType ? { contentType: input.contentType } : {}),
         ...(input.owner !== undefined ? { owner: input.owner } : {}),
       };
+      const existing = this.items.get(input.checkId);
+      if (existing) {
+        // A retry of this very creation, whose first answer was lost, is answered with it (decision 15).
+        if (isSameCreation(existing, item)) return item;
+        throw refusal();
+      }
       this.items.set(item.checkId, stored(item));
       return copy(item);
     });
@@ -364,6 +369,15 @@ function lessThan(value: unknown, than: number | string): boolean {
 
 function order(a: string | undefined, b: string | undefined): number {
   return (a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0;
+}
+
+/** Whether a stored check is the one `created` wrote: same creation time, upload expiry and owner. */
+function isSameCreation(existing: CheckItem, created: CheckItem): boolean {
+  return (
+    existing.createdAt === created.createdAt &&
+    existing.uploadExpiresAt === created.uploadExpiresAt &&
+    existing.owner === created.owner
+  );
 }
 
 /** DynamoDB's refusal of a conditional write, as the SDK throws it. */

@@ -20,7 +20,6 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       'test/shared/check-repository.test.ts',
       'test/shared/check-repository.contract.test.ts',
       'test/functions/sweeper/sweeper.moto.test.ts',
-      'test/functions/checker/checker.test.ts',
     ],
   },
   {
