@@ -125,15 +125,13 @@ describe('checks per minute', () => {
   );
 
   it("refuses a full counter whose memory holds other creations, or this one's mark in another slot", async () => {
-    ddb
-      .on(UpdateCommand)
-      .rejects(
-        refused({
-          count: 10,
-          [`counted${(SLOT + 1) % 4}`]: new Set([MARK]),
-          [`counted${SLOT % 4}`]: new Set(['other']),
-        }),
-      );
+    ddb.on(UpdateCommand).rejects(
+      refused({
+        count: 10,
+        [`counted${(SLOT + 1) % 4}`]: new Set([MARK]),
+        [`counted${SLOT % 4}`]: new Set(['other']),
+      }),
+    );
     const { limits } = setup();
     expect(await limits.admit({ caller: USER, checkId: CHECK_ID, now: NOW })).toMatchObject({
       admitted: false,
