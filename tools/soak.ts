@@ -78,6 +78,11 @@ export const SOAK_SUITES: Record<string, SoakSuite> = {
 export interface SoakRun extends Partial<PaidCallTally> {
   run: number;
   passed: boolean;
+  /**
+   * Whether the suite ran to its figures. A run without them never got that far (the working tree
+   * did not compile, say): it counts as failed, apart from the runs whose assertions failed.
+   */
+  ran: boolean;
   seconds: number;
   /** The 1-minute load average when the run started. */
   loadAtStart: number;
@@ -145,6 +150,7 @@ async function runSuite(suite: SoakSuite, run: number): Promise<SoakRun> {
   return {
     run,
     passed,
+    ran: figures !== undefined,
     seconds,
     loadAtStart,
     ...(figures ? suite.tally(figures) : {}),
@@ -155,11 +161,13 @@ async function runSuite(suite: SoakSuite, run: number): Promise<SoakRun> {
 /** The tally of one suite over its runs. */
 export function summarize(runs: readonly SoakRun[]) {
   const sum = (key: keyof PaidCallTally) => runs.reduce((total, r) => total + (r[key] ?? 0), 0);
-  const seconds = runs.map((r) => r.seconds);
+  // How long a run takes: only the runs that ran.
+  const seconds = runs.filter((r) => r.ran).map((r) => r.seconds);
   return {
     runs: runs.length,
     passed: runs.filter((r) => r.passed).length,
     failed: runs.filter((r) => !r.passed).length,
+    failedWithoutFigures: runs.filter((r) => !r.ran).length,
     secondsPerRun: {
       mean: Math.round((seconds.reduce((a, b) => a + b, 0) / Math.max(1, seconds.length)) * 10) / 10,
       max: Math.max(0, ...seconds),

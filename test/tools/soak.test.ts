@@ -55,15 +55,25 @@ describe('the soak tally', () => {
     });
   });
 
-  it('counts passed and failed runs and sums their paid calls', () => {
+  it('counts passed and failed runs, times only the runs that ran, and sums their paid calls', () => {
     const tally = summarize([
-      { run: 1, passed: true, seconds: 80, loadAtStart: 1, paidVendorCalls: 210, extraPaidCalls: 10 },
-      { run: 2, passed: false, seconds: 100, loadAtStart: 3, failure: 'AssertionError: x' },
+      {
+        run: 1,
+        passed: true,
+        ran: true,
+        seconds: 80,
+        loadAtStart: 1,
+        paidVendorCalls: 210,
+        extraPaidCalls: 10,
+      },
+      { run: 2, passed: false, ran: true, seconds: 100, loadAtStart: 3, failure: 'AssertionError: x' },
+      { run: 3, passed: false, ran: false, seconds: 6, loadAtStart: 3, failure: 'Error: not defined' },
     ]);
     expect(tally).toMatchObject({
-      runs: 2,
+      runs: 3,
       passed: 1,
-      failed: 1,
+      failed: 2,
+      failedWithoutFigures: 1,
       secondsPerRun: { mean: 90, max: 100 },
       paidVendorCalls: 210,
       extraPaidCalls: 10,
