@@ -56,10 +56,10 @@ describe('creating checks when DynamoDB applies a write and its answer is lost (
   });
 
   /** An api on moto through the proxy, at a fixed time (a day of the test's own), with `limits`. */
-  function apiWith(limits: Partial<OwnerLimitSettings> = {}) {
+  function apiWith(limits: Partial<OwnerLimitSettings> = {}, endpoint = proxy.endpoint) {
     const now = new Date(Date.UTC(2026, 0, 1 + day, 12, 0, 30));
     // The SDK's default retries (3 attempts) are what re-sends a request whose answer was lost.
-    const dynamodb = new DynamoDBClient({ ...awsClientConfig(proxy.endpoint), maxAttempts: 3 });
+    const dynamodb = new DynamoDBClient({ ...awsClientConfig(endpoint), maxAttempts: 3 });
     const repository = new CheckRepository(dynamodb, TABLE, 30 * 86_400);
     const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
     const api = createApi({
@@ -117,6 +117,25 @@ describe('creating checks when DynamoDB applies a write and its answer is lost (
       expect(await openChecks(user)).toBe(3);
     },
   );
+
+  it('makes no extra AWS call when every answer arrives: 5 for a user, 3 for a service', async () => {
+    const recording = await startAwsFaultProxy({ target: moto.endpoint, recordCalls: true });
+    try {
+      const { api } = apiWith({}, recording.endpoint);
+      expect((await api(asUser('user-calls'))).statusCode).toBe(201);
+      const user = recording.calls().map((call) => call.action);
+      expect(user).toEqual([...Array(4).fill('dynamodb:UpdateItem'), 'dynamodb:PutItem']);
+      expect((await api(loadEvent('post-checks'))).statusCode).toBe(201);
+      expect(
+        recording
+          .calls()
+          .slice(user.length)
+          .map((call) => call.action),
+      ).toEqual(['dynamodb:UpdateItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']);
+    } finally {
+      await recording.stop();
+    }
+  });
 
   it('still refuses a check id another creation or a direct upload already holds', async () => {
     const repository = new CheckRepository(new DynamoDBClient(awsClientConfig(moto.endpoint)), TABLE, 86_400);
