@@ -12,8 +12,8 @@
  * only). Exit status 1 when any run failed.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -88,7 +88,12 @@ export interface SoakRun extends Partial<PaidCallTally> {
   loadAtStart: number;
   /** Why a failed run failed, as far as the output says (the first assertion's message). */
   failure?: string;
+  /** Where a failed run's whole output was kept. */
+  output?: string;
 }
+
+/** Failed runs' outputs go here, one file each. */
+const OUTPUT_DIR = join(tmpdir(), `liveness-soak-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
 /** Finds the JSON object printed after `marker` in a test run's output. */
 export function figuresAfter(output: string, marker: string): Record<string, unknown> | undefined {
@@ -147,6 +152,12 @@ async function runSuite(suite: SoakSuite, run: number): Promise<SoakRun> {
   const seconds = Math.round((performance.now() - started) / 100) / 10;
   const figures = figuresAfter(output, suite.marker);
   const passed = code === 0;
+  let kept: string | undefined;
+  if (!passed) {
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    kept = join(OUTPUT_DIR, `run-${run}-${suite.marker.split(' ')[0]}.log`);
+    writeFileSync(kept, output);
+  }
   return {
     run,
     passed,
@@ -154,7 +165,7 @@ async function runSuite(suite: SoakSuite, run: number): Promise<SoakRun> {
     seconds,
     loadAtStart,
     ...(figures ? suite.tally(figures) : {}),
-    ...(passed ? {} : { failure: failureOf(output) ?? `exit ${code}, no figures printed` }),
+    ...(passed ? {} : { failure: failureOf(output) ?? `exit ${code}, no figures printed`, output: kept }),
   };
 }
 
@@ -203,7 +214,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       const result = await runSuite(SOAK_SUITES[name] as SoakSuite, run);
       results[name]?.push(result);
       console.log(
-        `run ${run}/${runs} ${name}: ${result.passed ? 'passed' : 'FAILED'} in ${result.seconds} s (load ${result.loadAtStart}), paid ${result.paidVendorCalls ?? '?'}, extra ${result.extraPaidCalls ?? '?'} (explained ${result.explainedExtraPaidCalls ?? '?'}, unexplained ${result.unexplainedPaidCalls ?? '?'}), abandoned ${result.abandonedAnswers ?? '?'}${result.failure ? `: ${result.failure}` : ''}`,
+        `run ${run}/${runs} ${name}: ${result.passed ? 'passed' : 'FAILED'} in ${result.seconds} s (load ${result.loadAtStart}), paid ${result.paidVendorCalls ?? '?'}, extra ${result.extraPaidCalls ?? '?'} (explained ${result.explainedExtraPaidCalls ?? '?'}, unexplained ${result.unexplainedPaidCalls ?? '?'}), abandoned ${result.abandonedAnswers ?? '?'}${result.failure ? `: ${result.failure} (output: ${result.output})` : ''}`,
       );
     }
   }
