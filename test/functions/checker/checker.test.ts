@@ -301,9 +301,13 @@ describe('checkBatch', () => {
   it('leaves a check in progress elsewhere alone', async () => {
     const deps = makeDeps([]);
     deps.repository.put(checkItem({ status: 'CHECKING', leaseExpiresAt: NOW.getTime() + 60_000 }));
+    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
     const response = await checkBatch(sqsEventOf([notificationBody(KEY, selfie.length)]), deps);
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.vendorCalls()).toBe(0);
+    // Another message's claim: a duplicate notification, not an overlapping delivery of this one.
+    expect(metricNames(addMetric)).toContain('DuplicateNotifications');
+    expect(metricNames(addMetric)).not.toContain('OverlappingDeliveries');
     expect(s3Mock).not.toReceiveCommand(DeleteObjectCommand);
   });
 
