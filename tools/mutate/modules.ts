@@ -78,10 +78,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   {
     name: 'parse',
     mutate: ['shared/apptenticate/parse.ts', 'shared/apptenticate/transport-errors.ts'],
-    tests: [
-      'test/shared/apptenticate/parse.test.ts',
-      'test/shared/apptenticate/client.test.ts',
-    ],
+    tests: ['test/shared/apptenticate/parse.test.ts', 'test/shared/apptenticate/client.test.ts'],
   },
   {
     name: 'notifier',
@@ -90,10 +87,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       'functions/notifier/put-events.ts',
       'functions/notifier/stream-record.ts',
     ],
-    tests: [
-      'test/functions/notifier/notifier.test.ts',
-      'test/functions/notifier/handler.test.ts',
-    ],
+    tests: ['test/functions/notifier/notifier.test.ts', 'test/functions/notifier/handler.test.ts'],
   },
   {
     name: 'presign',
