@@ -7,7 +7,7 @@
  * - `--only=coldStart,checkerThroughput,memory`: just those sections; writes bench/tmp/results-only.json.
  * - `--node=PATH`: the Node binary the cold-start processes run (e.g. a Node 24 like Lambda's).
  * - `--reference=GIT_REF`: also measure the cold start of that commit's functions, in the same rounds.
- * A full run keeps the hand-kept `variants`, `awsFaultRun` and `mutation` sections of the existing results.json.
+ * A full run keeps the hand-kept `variants`, `awsFaultRun`, `mutation` and `soak` sections of the existing results.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -134,7 +134,13 @@ const wallSeconds = round((Date.now() - started) / 1000, 1);
 printTable('Wall time (s)', [{ ...sections, total: wallSeconds }]);
 
 function previousResults():
-  | { e2ePaced?: { issueP50Ms: number }; variants?: unknown; awsFaultRun?: unknown; mutation?: unknown }
+  | {
+      e2ePaced?: { issueP50Ms: number };
+      variants?: unknown;
+      awsFaultRun?: unknown;
+      mutation?: unknown;
+      soak?: unknown;
+    }
   | undefined {
   try {
     return JSON.parse(readFileSync(join(PROJECT_ROOT, 'bench', 'results.json'), 'utf8'));
@@ -162,6 +168,8 @@ const results = {
   awsFaultRun: previousResults()?.awsFaultRun,
   // The last mutation run's scores (npm run mutate), kept by hand: docs/testing.md shows them.
   mutation: previousResults()?.mutation,
+  // The bad-day suites run N times in a row (npm run soak), written by the soak itself.
+  soak: previousResults()?.soak,
 };
 const file = full
   ? join(PROJECT_ROOT, 'bench', 'results.json')
