@@ -85,6 +85,25 @@ export interface BenchResults {
     paidCallsPerFinalCheck: number;
     paidTwice: number;
   };
+  soak?: {
+    command: string;
+    suites: Record<
+      string,
+      {
+        file: string;
+        runs: number;
+        passed: number;
+        failed: number;
+        failedWithoutFigures: number;
+        secondsPerRun: { mean: number; max: number };
+        paidVendorCalls: number;
+        extraPaidCalls: number;
+        explainedExtraPaidCalls: number;
+        unexplainedPaidCalls: number;
+        abandonedAnswers: number;
+      }
+    >;
+  };
   mutation?: {
     threshold: number;
     modules: { module: string; killedOrTimedOut: number; valid: number; score: number; left: number }[];
@@ -285,6 +304,29 @@ FIGURE_BLOCKS.mutation = (r) => {
   return table(
     ['module', 'score', 'killed or timed out / valid mutants', 'left (each in mutation-survivors.md)'],
     run.modules.map((m) => [m.module, percent(m.score), `${m.killedOrTimedOut} / ${m.valid}`, m.left]),
+  );
+};
+
+FIGURE_BLOCKS.soak = (r) => {
+  const soak = r.soak;
+  if (!soak) return '(no recorded run)';
+  return table(
+    [
+      'suite',
+      'runs passed',
+      'paid calls',
+      'beyond one per check',
+      'explained (vendor faults, crashes, abandoned answers)',
+      'unexplained',
+    ],
+    Object.entries(soak.suites).map(([name, suite]) => [
+      `\`${name}\``,
+      `${suite.passed} of ${suite.runs}`,
+      suite.paidVendorCalls,
+      suite.extraPaidCalls,
+      suite.explainedExtraPaidCalls,
+      suite.unexplainedPaidCalls,
+    ]),
   );
 };
 
