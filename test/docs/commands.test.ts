@@ -232,6 +232,13 @@ const COVERED_ELSEWHERE: { forms: string[]; by: string; contains: string[]; reas
       'npm pack runs prepack (npm run build); the package tests pack through it, install the tarball and synthesize it',
   },
   {
+    forms: ['cdk init', 'cdk init app --language typescript'],
+    by: 'test/package/commonjs-consumer.test.ts',
+    contains: ["'init',"],
+    reason:
+      'it makes an app the way cdk init does (--generate-only, offline), installs the packed package and runs its Jest test',
+  },
+  {
     forms: ['npm run ops -- rotate-credentials --password-stdin'],
     by: 'test/tools/ops/ops.moto.test.ts',
     contains: ["'rotate-credentials', '--password-stdin'"],
