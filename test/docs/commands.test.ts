@@ -22,16 +22,9 @@ import { createLivenessClient } from '../../client/index.js';
 import { systemClock } from '../../shared/clock.js';
 import { runOps } from '../../tools/ops/run.js';
 import { makeJpeg } from '../../tools/simulator/images.js';
+import { READER_DOCS, ROOT } from './helpers.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const DOCS = [
-  'README.md',
-  'CONTRIBUTING.md',
-  'bench/README.md',
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
+const DOCS = READER_DOCS;
 
 /** A command a document shows: fenced in sh/bash/shell, or inline in backticks in its prose. */
 interface DocCommand {

@@ -4,7 +4,7 @@
  * prose around them names no run (no commit hash, load, test count, run duration or run date).
  * Decision records and the changelog are records of their day, and are not read.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,8 +14,8 @@ import {
   figureBlockNames,
   renderFigureBlocks,
 } from '../../bench/lib/figures.js';
+import { READER_DOCS, ROOT } from './helpers.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const results = JSON.parse(readFileSync(join(ROOT, 'bench/results.json'), 'utf8')) as BenchResults;
 
 describe('the figures the docs show', () => {
@@ -68,14 +68,7 @@ const runFiguresIn = (doc: string, text: string) =>
       RUN_FIGURES.filter(([, pattern]) => pattern.test(line)).map(([what]) => `${doc}:${i + 1}: ${what}`),
     );
 
-const PROSE_DOCUMENTS = [
-  'README.md',
-  'CONTRIBUTING.md',
-  'bench/README.md',
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
+const PROSE_DOCUMENTS = READER_DOCS;
 
 describe('the prose of the docs', () => {
   it.each(PROSE_DOCUMENTS)('%s names no run in prose', (doc) => {
